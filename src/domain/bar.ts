@@ -1,0 +1,61 @@
+/**
+ * The bar: one OHLCV candle of one symbol and interval from one provider (the seed's MarketData, plus the
+ * fields a multi-provider, multi-interval store needs).
+ */
+import type { Interval } from './interval.ts';
+
+/** A candle. Times are Unix milliseconds, UTC. Prices and volumes are plain numbers (IEEE doubles). */
+export interface Bar {
+  /** Provider that produced it, e.g. `binance` or `polygon`. */
+  readonly provider: string;
+  /** Symbol in the provider's form, e.g. `BTCUSDT`, `AAPL`, `X:BTCUSD`. */
+  readonly symbol: string;
+  readonly interval: Interval;
+  /** Bucket opening time. */
+  readonly openTime: number;
+  /** Last millisecond of the bucket (`openTime + interval − 1`). */
+  readonly closeTime: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  /** Base-asset volume. */
+  readonly volume: number;
+  /** Volume-weighted average price, when the provider gives it or it can be derived. */
+  readonly vwap: number | null;
+  readonly tradeCount: number | null;
+  /** True once the bucket has closed; an update of a bar still forming is `false`. */
+  readonly final: boolean;
+  /** Local receive time. */
+  readonly receivedAt: number;
+  /** True when the bar came from REST gap backfill rather than the live stream. */
+  readonly backfilled?: boolean;
+}
+
+/** Identity of a bar in storage: one row per key; a later bar with the same key is a correction. */
+export const barKey = (bar: Pick<Bar, 'provider' | 'symbol' | 'interval' | 'openTime'>): string =>
+  `${bar.provider}|${bar.symbol}|${bar.interval}|${bar.openTime}`;
+
+/** Identity of a stream (provider, symbol, interval). */
+export const streamKey = (bar: Pick<Bar, 'provider' | 'symbol' | 'interval'>): string =>
+  `${bar.provider}|${bar.symbol}|${bar.interval}`;
+
+/** Why a bar is not acceptable, or undefined when it is. */
+export const barProblem = (bar: Bar): string | undefined => {
+  const prices = [bar.open, bar.high, bar.low, bar.close] as const;
+  if (!bar.symbol) return 'symbol is empty';
+  if (!Number.isFinite(bar.openTime) || !Number.isFinite(bar.closeTime)) return 'times are not finite';
+  if (bar.closeTime < bar.openTime) return 'closeTime precedes openTime';
+  if (prices.some((p) => !Number.isFinite(p))) return 'a price is not a finite number';
+  if (prices.some((p) => p < 0)) return 'a price is negative';
+  if (!Number.isFinite(bar.volume) || bar.volume < 0) return 'volume is negative or not finite';
+  if (bar.high < bar.low) return 'high is below low';
+  if (bar.high < Math.max(bar.open, bar.close) || bar.low > Math.min(bar.open, bar.close)) {
+    return 'open or close lies outside [low, high]';
+  }
+  if (bar.vwap !== null && !Number.isFinite(bar.vwap)) return 'vwap is not finite';
+  if (bar.tradeCount !== null && (!Number.isInteger(bar.tradeCount) || bar.tradeCount < 0)) {
+    return 'tradeCount is not a non-negative integer';
+  }
+  return undefined;
+};

@@ -1,0 +1,51 @@
+/**
+ * Errors: one tagged error type for the realtime boundary, carrying the seed's stable `code`, whether a retry
+ * can help, and JSON-serialisable data (so errors can be logged to the event log and traces as they are).
+ */
+import { Data } from 'effect';
+
+/** The seed's error codes, plus the few the TypeScript surfaces add, each marked retryable or fatal. */
+export const ERROR_CODES = {
+  CONNECTION_FAILED: { retryable: true, summary: 'could not open the connection' },
+  CONNECTION_LOST: { retryable: true, summary: 'an open connection dropped' },
+  AUTHENTICATION_FAILED: { retryable: false, summary: 'credentials were refused' },
+  SUBSCRIPTION_FAILED: { retryable: true, summary: 'the server rejected or ignored a subscription' },
+  INVALID_SYMBOL: { retryable: false, summary: 'the symbol does not exist on this provider' },
+  RATE_LIMITED: { retryable: true, summary: 'a rate or weight limit was hit' },
+  INVALID_MESSAGE: { retryable: true, summary: 'a frame or bar failed validation and was skipped' },
+  WRITE_FAILED: { retryable: true, summary: 'a flush to storage failed; its rows are kept and retried' },
+  BUFFER_OVERFLOW: { retryable: true, summary: 'the write buffer reached its hard cap' },
+  CONFIG_INVALID: { retryable: false, summary: 'a configuration value is missing or wrong' },
+} as const satisfies Record<string, { retryable: boolean; summary: string }>;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The error every realtime component reports: match on `code`, decide on `retryable`. */
+export class RealtimeError extends Data.TaggedError('RealtimeError')<{
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly data?: Readonly<Record<string, unknown>>;
+}> {
+  /** A plain JSON object with everything needed to understand the error later. */
+  toJSON(): { _tag: 'RealtimeError'; code: ErrorCode; message: string; retryable: boolean; data?: unknown } {
+    return { _tag: this._tag, code: this.code, message: this.message, retryable: this.retryable, ...(this.data ? { data: this.data } : {}) };
+  }
+}
+
+/** Builds a {@link RealtimeError}; `retryable` defaults to the code's classification. */
+export const realtimeError = (
+  code: ErrorCode,
+  message: string,
+  data?: Record<string, unknown>,
+  retryable: boolean = ERROR_CODES[code].retryable,
+): RealtimeError => new RealtimeError(data ? { code, message, retryable, data } : { code, message, retryable });
+
+/** True for a {@link RealtimeError}, also one that crossed a worker or JSON boundary as a plain object. */
+export const isRealtimeError = (e: unknown): e is RealtimeError =>
+  e instanceof RealtimeError ||
+  (typeof e === 'object' && e !== null && (e as { _tag?: unknown })._tag === 'RealtimeError' && typeof (e as { code?: unknown }).code === 'string');
+
+/** A short message for any thrown value, without stack noise. */
+export const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -1,0 +1,58 @@
+/**
+ * The seed's RealtimeProvider interface in TypeScript: connect, subscribe, listen, disconnect. Every market data
+ * provider (Binance, Polygon) implements it, so sessions and the CLI never depend on a venue.
+ */
+import type { Bar } from '../domain/bar.ts';
+import type { Interval } from '../domain/interval.ts';
+import type { RealtimeError } from '../errors.ts';
+
+/** Connection state as the seed names it; `reconnecting` covers backoff and re-handshake. */
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+
+/** Extra detail delivered with a state change (which connection, why). */
+export interface ConnectionStateDetail {
+  /** Connection (shard) index inside the provider's pool. */
+  readonly connection: number;
+  readonly reason?: string;
+  readonly attempt?: number;
+}
+
+/** Counters every provider keeps; exposed through `stats()` and the session's status line. */
+export interface ProviderStats {
+  readonly connections: number;
+  readonly framesReceived: number;
+  readonly barsEmitted: number;
+  readonly barsBackfilled: number;
+  readonly malformedFrames: number;
+  readonly duplicatesDropped: number;
+  readonly reconnects: number;
+  readonly reconnectReasons: Readonly<Record<string, number>>;
+  readonly controlMessagesSent: number;
+}
+
+/** Unsubscribes a listener. */
+export type Unlisten = () => void;
+
+/** A realtime market data provider. */
+export interface RealtimeProvider {
+  /** Registry name, e.g. `binance-realtime`. */
+  readonly name: string;
+  /** Opens the connection(s); resolves once connected, rejects with a {@link RealtimeError} on a fatal failure. */
+  connect(signal?: AbortSignal): Promise<void>;
+  /** Adds streams for `symbols` at `interval`; resolves when the server confirmed them. */
+  subscribe(symbols: readonly string[], interval: Interval): Promise<void>;
+  /** Removes every stream of `symbols`. */
+  unsubscribe(symbols: readonly string[]): Promise<void>;
+  /** Registers a bar listener; bars arrive in order per stream, each closed bar exactly once. */
+  onData(callback: (bar: Bar) => void): Unlisten;
+  /** Registers an error listener (malformed frames, invalid symbols, connection faults). */
+  onError(callback: (error: RealtimeError) => void): Unlisten;
+  /** Registers a connection state listener. */
+  onConnectionStateChange(callback: (state: ConnectionState, detail: ConnectionStateDetail) => void): Unlisten;
+  /** Closes everything gracefully; no callback fires after it resolves. */
+  disconnect(): Promise<void>;
+  getConnectionState(): ConnectionState;
+  /** Symbols with at least one confirmed stream. */
+  getSubscribedSymbols(): string[];
+  stats(): ProviderStats;
+}
