@@ -50,9 +50,8 @@ export const barProblem = (bar: Bar): string | undefined => {
   if (prices.some((p) => p < 0)) return 'a price is negative';
   if (!Number.isFinite(bar.volume) || bar.volume < 0) return 'volume is negative or not finite';
   if (bar.high < bar.low) return 'high is below low';
-  if (bar.high < Math.max(bar.open, bar.close) || bar.low > Math.min(bar.open, bar.close)) {
-    return 'open or close lies outside [low, high]';
-  }
+  // Open or close outside [low, high] is not refused: venues' own examples do it (Binance's documented kline
+  // frame has open < low), and dropping a real bar is worse than storing it as the venue sent it.
   if (bar.vwap !== null && !Number.isFinite(bar.vwap)) return 'vwap is not finite';
   if (bar.tradeCount !== null && (!Number.isInteger(bar.tradeCount) || bar.tradeCount < 0)) {
     return 'tradeCount is not a non-negative integer';

@@ -1,0 +1,337 @@
+/**
+ * The Binance realtime provider: kline streams over a pool of connections (one per 1024 streams) with live
+ * SUBSCRIBE / UNSUBSCRIBE, driven by the connection and subscription-set actors; frames decoded and validated;
+ * closed bars delivered exactly once and in order per stream, gaps repaired from REST; unknown symbols reported
+ * as INVALID_SYMBOL (exchange info up front, silent streams afterwards).
+ */
+import type { InspectionEvent } from 'xstate';
+import type { ConnectionInput } from '../../../machines/connection.machine.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../clock.ts';
+import type { Bar } from '../../domain/bar.ts';
+import { isInterval, type Interval } from '../../domain/interval.ts';
+import { BINANCE_SYMBOL, binanceKlineStream, normaliseBinanceSymbol, parseBinanceKlineStream } from '../../domain/symbol.ts';
+import { realtimeError, type RealtimeError } from '../../errors.ts';
+import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../realtime-provider.ts';
+import { Listeners } from '../shared/listeners.ts';
+import { Shard } from '../shared/shard.ts';
+import { StreamTracker } from '../shared/stream-tracker.ts';
+import { BinanceRestClient } from './backfill.ts';
+import { decodeBinanceRealtimeConfig, type BinanceRealtimeConfig } from './config.ts';
+import { parseBinanceFrame } from './parse.ts';
+import { binanceControlMessage } from './subscriptions.ts';
+import { binanceEndpoints } from './urls.ts';
+
+/** Optional collaborators (tests and sessions inject them). */
+export interface BinanceProviderDeps {
+  readonly clock?: Clock;
+  /** Seed for reconnect jitter. */
+  readonly seed?: number;
+  /** Receives every actor's inspection events (Stately inspector, traces). */
+  readonly inspect?: (event: InspectionEvent) => void;
+}
+
+const SUBSCRIBE_TIMEOUT_MS = 30_000;
+
+/** Binance Spot kline streams. */
+export class BinanceRealtimeProvider implements RealtimeProvider {
+  readonly name = 'binance-realtime';
+  readonly config: BinanceRealtimeConfig;
+  private readonly clock: Clock;
+  private readonly deps: BinanceProviderDeps;
+  private readonly endpoints: { ws: string; rest: string };
+  private readonly rest: BinanceRestClient;
+  private readonly tracker: StreamTracker;
+  private readonly shards: Shard[] = [];
+  private readonly shardStates: ConnectionState[] = [];
+  private readonly dataListeners = new Listeners<[Bar]>();
+  private readonly errorListeners = new Listeners<[RealtimeError]>();
+  private readonly stateListeners = new Listeners<[ConnectionState, ConnectionStateDetail]>();
+  /** Last frame time per stream name, for silent-stream detection. */
+  private readonly lastFrame = new Map<string, number>();
+  private readonly confirmedAt = new Map<string, number>();
+  private readonly symbolInfo = new Map<string, string>();
+  private silentTimer: TimerHandle | undefined;
+  private connected = false;
+  private closed = false;
+  private state: ConnectionState = 'disconnected';
+  private readonly counters = { frames: 0, malformed: 0, reconnects: 0, reasons: {} as Record<string, number> };
+
+  constructor(config: unknown, deps: BinanceProviderDeps = {}) {
+    this.config = decodeBinanceRealtimeConfig(config);
+    this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
+    this.endpoints = binanceEndpoints(this.config);
+    this.rest = new BinanceRestClient(this.endpoints.rest, { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms), onError: (e) => this.fail(e) });
+    this.tracker = new StreamTracker({
+      clock: this.clock,
+      emitUpdates: this.config.emit_updates,
+      gapGraceMs: 250,
+      backfillOnStartBars: this.config.backfill_on_start_bars,
+      ...(this.config.backfill ? { backfill: (s: string, i: Interval, from: number, to: number) => this.rest.closedBars(s, i, from, to) } : {}),
+      emit: (bar) => this.dataListeners.emit(bar),
+      onError: (e) => this.fail(e),
+    });
+  }
+
+  async connect(signal?: AbortSignal): Promise<void> {
+    if (this.closed) throw realtimeError('CONNECTION_FAILED', 'provider was disconnected; create a new one');
+    this.connected = true;
+    if (this.shards.length === 0) this.addShard();
+    for (const shard of this.shards) if (shard.actor.getSnapshot().status !== 'active') shard.start();
+    this.armSilentCheck();
+    await this.waitFor(() => this.shards.every((_, i) => this.shardStates[i] === 'connected'), signal, () => {
+      const failed = this.shards.find((s) => s.actor.getSnapshot().value === 'failed');
+      return failed ? realtimeError('CONNECTION_FAILED', failed.actor.getSnapshot().context.failure?.message ?? 'connection failed') : undefined;
+    });
+  }
+
+  async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
+    if (!isInterval(interval)) throw realtimeError('SUBSCRIPTION_FAILED', `unknown interval ${JSON.stringify(interval)}`, { interval });
+    const wanted = [...new Set(symbols.map(normaliseBinanceSymbol))];
+    const valid: string[] = [];
+    for (const s of wanted) {
+      if (BINANCE_SYMBOL.test(s)) valid.push(s);
+      else this.fail(realtimeError('INVALID_SYMBOL', `${JSON.stringify(s)} is not a Binance symbol`, { symbol: s }));
+    }
+    const known = await this.checkSymbols(valid);
+    if (known.length === 0) throw realtimeError('INVALID_SYMBOL', `no valid symbol among ${wanted.join(', ')}`, { symbols: wanted });
+    const streams = known.map((s) => binanceKlineStream(s, interval));
+    const now = this.clock.now();
+    for (const stream of streams) {
+      if (this.shardOf(stream)) continue;
+      const shard = this.shards.find((s) => (s.subscriptionState()?.desired.length ?? 0) < this.config.streams_per_connection) ?? this.addShard();
+      shard.subscriptions({ type: 'subscriptions.add', streams: [stream] });
+      this.confirmedAt.set(stream, now);
+    }
+    await this.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+  }
+
+  async unsubscribe(symbols: readonly string[]): Promise<void> {
+    const drop = new Set(symbols.map(normaliseBinanceSymbol));
+    const removed: string[] = [];
+    for (const shard of this.shards) {
+      const streams = (shard.subscriptionState()?.desired ?? []).filter((st) => drop.has(parseBinanceKlineStream(st)?.symbol ?? ''));
+      if (streams.length === 0) continue;
+      shard.subscriptions({ type: 'subscriptions.remove', streams });
+      removed.push(...streams);
+    }
+    for (const st of removed) {
+      const p = parseBinanceKlineStream(st);
+      if (p && isInterval(p.interval)) this.tracker.forget(p.symbol, p.interval);
+      this.lastFrame.delete(st);
+      this.confirmedAt.delete(st);
+    }
+    if (this.connected) await this.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+  }
+
+  onData(callback: (bar: Bar) => void): Unlisten {
+    return this.dataListeners.add(callback);
+  }
+
+  onError(callback: (error: RealtimeError) => void): Unlisten {
+    return this.errorListeners.add(callback);
+  }
+
+  onConnectionStateChange(callback: (state: ConnectionState, detail: ConnectionStateDetail) => void): Unlisten {
+    return this.stateListeners.add(callback);
+  }
+
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    this.connected = false;
+    this.silentTimer?.cancel();
+    this.tracker.close();
+    await Promise.all(this.shards.map((s) => s.stop()));
+    this.setState('disconnected', { connection: -1, reason: 'disconnect' });
+    this.dataListeners.clear();
+    this.errorListeners.clear();
+    this.stateListeners.clear();
+  }
+
+  getConnectionState(): ConnectionState {
+    return this.state;
+  }
+
+  getSubscribedSymbols(): string[] {
+    const out = new Set<string>();
+    for (const shard of this.shards) for (const st of shard.subscriptionState()?.confirmed ?? []) out.add(parseBinanceKlineStream(st)?.symbol ?? st);
+    return [...out].sort();
+  }
+
+  stats(): ProviderStats {
+    return {
+      connections: this.shards.length,
+      framesReceived: this.counters.frames,
+      barsEmitted: this.tracker.stats.emitted,
+      barsBackfilled: this.tracker.stats.backfilled,
+      malformedFrames: this.counters.malformed,
+      duplicatesDropped: this.tracker.stats.duplicates,
+      reconnects: this.counters.reconnects,
+      reconnectReasons: { ...this.counters.reasons },
+      controlMessagesSent: this.shards.reduce((n, s) => n + s.controlSent, 0),
+    };
+  }
+
+  /** The connection actors, one per shard (for inspection and tests). */
+  get connectionActors() {
+    return this.shards.map((s) => s.actor);
+  }
+
+  private addShard(): Shard {
+    const index = this.shards.length;
+    const c = this.config;
+    const input: ConnectionInput = {
+      seed: (this.deps.seed ?? 1) + index,
+      policy: {
+        baseDelayMs: c.reconnect_delay_ms, maxDelayMs: Math.max(c.reconnect_delay_ms, c.reconnect_max_delay_ms), jitter: 0.5,
+        maxAttempts: c.reconnect_attempts, healthyAfterMs: c.healthy_after_ms, connectTimeoutMs: 10_000, handshakeTimeoutMs: 10_000,
+        // Binance pings every 20 s and klines push every 1-2 s: silence longer than that means a dead peer.
+        staleAfterMs: c.stale_after_ms, idleTimeoutMs: 75_000, maxAgeMs: c.max_connection_age_ms, handshake: false,
+      },
+      subscriptions: { controlPerSecond: c.control_messages_per_second, ackTimeoutMs: 10_000, maxStreamsPerMessage: 200 },
+    };
+    const shard = new Shard(index, {
+      url: () => `${this.endpoints.ws}/ws`,
+      encodeControl: (request) => JSON.stringify(binanceControlMessage(request)),
+      onFrame: (sh, gen, text, at) => this.onFrame(sh, gen, text, at),
+      onSocketError: (sh, _gen, message) => this.fail(realtimeError('CONNECTION_FAILED', `connection ${sh.index}: ${message}`, { connection: sh.index }), true),
+    }, input, this.clock, this.deps.inspect);
+    this.shards.push(shard);
+    this.shardStates.push('disconnected');
+    shard.actor.on('connection.state', (ev) => {
+      this.shardStates[index] = ev.state;
+      this.setState(this.aggregateState(), { connection: index, ...(ev.reason ? { reason: ev.reason } : {}), attempt: ev.attempt });
+    });
+    shard.actor.on('connection.reconnecting', (ev) => {
+      this.counters.reconnects++;
+      this.counters.reasons[ev.reason] = (this.counters.reasons[ev.reason] ?? 0) + 1;
+      this.fail(realtimeError(ev.reason === 'rate_limited' ? 'RATE_LIMITED' : 'CONNECTION_LOST', `connection ${index} lost (${ev.reason}); reconnect attempt ${ev.attempt} in ${ev.delayMs} ms`, { connection: index, ...ev }));
+    });
+    shard.actor.on('connection.failed', (ev) => this.fail(realtimeError('CONNECTION_FAILED', `connection ${index}: ${ev.message}`, { connection: index, code: ev.code }, false)));
+    shard.actor.start();
+    shard.actor.system.get('subscriptions')?.on('subscription.rejected', (ev: { stream: string; code: number; message: string }) => {
+      this.fail(realtimeError('SUBSCRIPTION_FAILED', `${ev.stream}: ${ev.message} (code ${ev.code})`, { stream: ev.stream, code: ev.code }, false));
+    });
+    if (this.connected) shard.actor.send({ type: 'connection.start' });
+    return shard;
+  }
+
+  private onFrame(shard: Shard, gen: number, text: string, receivedAt: number): void {
+    this.counters.frames++;
+    const frame = parseBinanceFrame(text, receivedAt);
+    switch (frame.kind) {
+      case 'kline':
+        this.lastFrame.set(frame.stream, receivedAt);
+        this.tracker.accept(frame.bar, frame.eventTime);
+        return;
+      case 'ack':
+        shard.subscriptions({ type: 'control.ack', gen, id: frame.id });
+        return;
+      case 'error':
+        shard.subscriptions({ type: 'control.error', gen, id: frame.id, code: frame.code, message: frame.message });
+        return;
+      case 'shutdown':
+        shard.actor.send({ type: 'server.shutdown', gen });
+        return;
+      case 'malformed':
+        this.counters.malformed++;
+        this.fail(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: ${frame.reason}`, { connection: shard.index, frame: text.slice(0, 200) }));
+    }
+  }
+
+  /** Symbols that exist and trade; unknown ones are reported as INVALID_SYMBOL. */
+  private async checkSymbols(symbols: string[]): Promise<string[]> {
+    if (!this.config.validate_symbols || symbols.length === 0) return symbols;
+    if (symbols.some((s) => !this.symbolInfo.has(s))) {
+      try {
+        for (const [s, info] of await this.rest.exchangeInfo([])) this.symbolInfo.set(s, info.status);
+      } catch (e) {
+        // Exchange info is a convenience: without it, silent-stream detection still catches unknown symbols.
+        this.fail(realtimeError('SUBSCRIPTION_FAILED', `exchangeInfo unavailable, symbols not pre-checked: ${(e as Error).message}`, {}));
+        return symbols;
+      }
+    }
+    return symbols.filter((s) => {
+      const status = this.symbolInfo.get(s);
+      if (status === 'TRADING') return true;
+      this.fail(realtimeError('INVALID_SYMBOL', status ? `${s} is not trading (status ${status})` : `${s} is not a Binance symbol`, { symbol: s, status: status ?? null }));
+      return false;
+    });
+  }
+
+  /** Every few seconds: a confirmed stream silent while its connection is alive is an unknown symbol or stuck. */
+  private armSilentCheck(): void {
+    const every = Math.max(250, Math.floor(this.config.silent_stream_ms / 3));
+    this.silentTimer = this.clock.setTimeout(() => {
+      if (this.closed) return;
+      void this.checkSilentStreams().finally(() => this.armSilentCheck());
+    }, every);
+  }
+
+  private async checkSilentStreams(): Promise<void> {
+    const now = this.clock.now();
+    for (const shard of this.shards) {
+      if (this.shardStates[shard.index] !== 'connected') continue;
+      for (const stream of shard.subscriptionState()?.confirmed ?? []) {
+        const since = Math.max(this.lastFrame.get(stream) ?? 0, this.confirmedAt.get(stream) ?? 0);
+        if (now - since < this.config.silent_stream_ms) continue;
+        const symbol = parseBinanceKlineStream(stream)?.symbol ?? stream;
+        this.symbolInfo.delete(symbol);
+        const stillValid = (await this.checkSymbols([symbol])).length > 0;
+        shard.subscriptions({ type: 'subscriptions.remove', streams: [stream] });
+        if (stillValid) {
+          // Known symbol, silent stream: ask again (a lost subscription); it stays desired.
+          this.fail(realtimeError('SUBSCRIPTION_FAILED', `${stream} silent for ${now - since} ms; resubscribing`, { stream }));
+          shard.subscriptions({ type: 'subscriptions.add', streams: [stream] });
+          this.confirmedAt.set(stream, now);
+        } else {
+          this.confirmedAt.delete(stream);
+        }
+      }
+    }
+  }
+
+  private shardOf(stream: string): Shard | undefined {
+    return this.shards.find((s) => s.subscriptionState()?.desired.includes(stream));
+  }
+
+  /** Confirmed by the server, or given up on (rejected, reported). */
+  private isSettled(stream: string): boolean {
+    return this.shards.some((s) => {
+      const st = s.subscriptionState();
+      return !!st && (st.confirmed.includes(stream) || st.rejected.includes(stream));
+    });
+  }
+
+  private aggregateState(): ConnectionState {
+    const states = this.shardStates;
+    if (states.some((s) => s === 'reconnecting')) return 'reconnecting';
+    if (states.length > 0 && states.every((s) => s === 'connected')) return 'connected';
+    if (states.some((s) => s === 'connecting')) return 'connecting';
+    if (states.some((s) => s === 'connected')) return 'reconnecting';
+    return 'disconnected';
+  }
+
+  private setState(state: ConnectionState, detail: ConnectionStateDetail): void {
+    if (state === this.state && detail.reason === undefined) return;
+    const changed = state !== this.state;
+    this.state = state;
+    if (changed) this.stateListeners.emit(state, detail);
+  }
+
+  private fail(error: RealtimeError, quiet = false): void {
+    if (this.closed || (quiet && error.code === 'CONNECTION_FAILED' && this.errorListeners.size === 0)) return;
+    this.errorListeners.emit(error);
+  }
+
+  /** Polls a condition on the clock until true, a failure shows, or the signal aborts. */
+  private async waitFor(ok: () => boolean, signal?: AbortSignal, failure?: () => RealtimeError | undefined): Promise<void> {
+    while (!ok()) {
+      const f = failure?.();
+      if (f) throw f;
+      if (this.closed) throw realtimeError('CONNECTION_FAILED', 'provider disconnected');
+      if (signal?.aborted) throw realtimeError('SUBSCRIPTION_FAILED', 'timed out waiting for the server', { reason: String(signal.reason) });
+      await this.clock.sleep(10);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Pure decoding of Binance frames (raw `/ws` and combined `/stream` forms) into typed messages: kline bars,
+ * control answers (flat and nested errors), `serverShutdown`, and everything else as malformed with a reason.
+ */
+import type { Bar } from '../../domain/bar.ts';
+import { barProblem } from '../../domain/bar.ts';
+import { isInterval } from '../../domain/interval.ts';
+import type { BinanceKline, BinanceKlineRow } from './messages.ts';
+
+/** What a frame turned out to be. */
+export type BinanceFrame =
+  | { readonly kind: 'kline'; readonly stream: string; readonly bar: Bar; readonly eventTime: number }
+  | { readonly kind: 'ack'; readonly id: number; readonly result: null | readonly string[] }
+  | { readonly kind: 'error'; readonly id: number | null; readonly code: number; readonly message: string }
+  | { readonly kind: 'shutdown'; readonly at: number }
+  | { readonly kind: 'malformed'; readonly reason: string };
+
+const malformed = (reason: string): BinanceFrame => ({ kind: 'malformed', reason });
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses a decimal string field; NaN when it is not one. */
+const num = (v: unknown): number => (typeof v === 'string' && v.length > 0 ? Number(v) : typeof v === 'number' ? v : Number.NaN);
+
+/** Builds a bar from a kline object, or returns why it cannot. */
+export const klineToBar = (k: unknown, receivedAt: number): Bar | string => {
+  if (!isObject(k)) return 'k is not an object';
+  const { t, T, s, i, n, x } = k as Partial<Record<keyof BinanceKline, unknown>>;
+  if (typeof t !== 'number' || typeof T !== 'number') return 'kline times are not numbers';
+  if (typeof s !== 'string' || s.length === 0) return 'kline symbol missing';
+  if (!isInterval(i)) return `unknown interval ${JSON.stringify(i)}`;
+  if (typeof x !== 'boolean') return 'kline closed flag missing';
+  const volume = num(k.v);
+  const quote = num(k.q);
+  const bar: Bar = {
+    provider: 'binance', symbol: s, interval: i, openTime: t, closeTime: T,
+    open: num(k.o), high: num(k.h), low: num(k.l), close: num(k.c), volume,
+    vwap: volume > 0 && Number.isFinite(quote) ? quote / volume : null,
+    tradeCount: typeof n === 'number' ? n : null,
+    final: x, receivedAt,
+  };
+  return barProblem(bar) ?? bar;
+};
+
+/** Decodes one text frame. Never throws. */
+export const parseBinanceFrame = (text: string, receivedAt: number): BinanceFrame => {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return malformed('not JSON');
+  }
+  if (!isObject(msg)) return malformed('not a JSON object');
+  let stream = '';
+  let data: Record<string, unknown> = msg;
+  if (typeof msg.stream === 'string' && 'data' in msg) {
+    if (!isObject(msg.data)) return malformed('combined frame without data object');
+    stream = msg.stream;
+    data = msg.data;
+  }
+  const e = data.e;
+  if (e === 'kline') {
+    const bar = klineToBar(data.k, receivedAt);
+    if (typeof bar === 'string') return malformed(bar);
+    return { kind: 'kline', stream: stream || `${bar.symbol.toLowerCase()}@kline_${bar.interval}`, bar, eventTime: typeof data.E === 'number' ? data.E : bar.openTime };
+  }
+  if (e === 'serverShutdown') return { kind: 'shutdown', at: typeof data.E === 'number' ? data.E : 0 };
+  if (e !== undefined) return malformed(`unexpected event type ${JSON.stringify(e)}`);
+  const id = typeof msg.id === 'number' ? msg.id : null;
+  if ('result' in msg && id !== null) {
+    const result = msg.result;
+    if (result === null || (Array.isArray(result) && result.every((r) => typeof r === 'string'))) return { kind: 'ack', id, result };
+    return malformed('control result of unexpected shape');
+  }
+  // Errors arrive nested on the wire; the documentation shows them flat. Accept both.
+  const err = isObject(msg.error) ? msg.error : msg;
+  if (typeof err.code === 'number' && typeof err.msg === 'string') return { kind: 'error', id, code: err.code, message: err.msg };
+  return malformed('unrecognised frame');
+};
+
+/** Converts a REST klines row into a closed, backfilled bar, or returns why it cannot. */
+export const klineRowToBar = (row: unknown, symbol: string, interval: string, receivedAt: number): Bar | string => {
+  if (!Array.isArray(row) || row.length < 9) return 'kline row too short';
+  const r = row as BinanceKlineRow;
+  return klineToBar({ t: r[0], T: r[6], s: symbol, i: interval, o: r[1], h: r[2], l: r[3], c: r[4], v: r[5], q: r[7], n: r[8], x: true }, receivedAt);
+};

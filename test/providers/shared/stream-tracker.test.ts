@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { test, fc } from '@fast-check/vitest';
+import type { Bar } from '../../../src/domain/bar.ts';
+import type { RealtimeError } from '../../../src/errors.ts';
+import { StreamTracker, type BackfillFn } from '../../../src/providers/shared/stream-tracker.ts';
+import { ManualClock } from '../../support/manual-clock.ts';
+
+const M = 60_000;
+const bar = (i: number, final = true, symbol = 'BTCUSDT'): Bar => ({
+  provider: 'binance', symbol, interval: '1m', openTime: i * M, closeTime: i * M + M - 1,
+  open: 100 + i, high: 101 + i, low: 99 + i, close: 100.5 + i, volume: 1, vwap: 100 + i, tradeCount: 3, final, receivedAt: i,
+});
+
+/** Truth: bar i exists for every i; REST returns them on request. */
+const restFrom = (calls: [number, number][]): BackfillFn => async (symbol, _interval, from, to) => {
+  calls.push([from / M, to / M]);
+  const out: Bar[] = [];
+  for (let t = from; t < to; t += M) out.push({ ...bar(t / M, true, symbol), backfilled: true });
+  return out;
+};
+
+const setup = (opts: { backfill?: BackfillFn; emitUpdates?: boolean; backfillOnStartBars?: number } = {}) => {
+  const clock = new ManualClock();
+  const out: Bar[] = [];
+  const errors: RealtimeError[] = [];
+  const tracker = new StreamTracker({
+    clock, emitUpdates: opts.emitUpdates ?? false, gapGraceMs: 100, backfillOnStartBars: opts.backfillOnStartBars ?? 0,
+    ...(opts.backfill ? { backfill: opts.backfill } : {}),
+    emit: (b) => out.push(b), onError: (e) => errors.push(e),
+  });
+  return { clock, out, errors, tracker };
+};
+
+describe('StreamTracker', () => {
+  it('delivers closed bars once and drops duplicates and stale repeats', () => {
+    const { out, tracker } = setup();
+    for (const i of [1, 1, 2, 1, 3, 3]) tracker.accept(bar(i));
+    expect(out.map((b) => b.openTime / M)).toEqual([1, 2, 3]);
+    expect(tracker.stats.duplicates).toBe(3);
+  });
+
+  it('never delivers a second closed bar for a bucket, even with in-progress updates interleaved', () => {
+    const { out, tracker } = setup({ emitUpdates: true });
+    tracker.accept(bar(1, false), 1);
+    tracker.accept(bar(1, false), 2);
+    tracker.accept(bar(1, false), 1); // out of order: older update
+    tracker.accept(bar(1, true), 3);
+    tracker.accept(bar(1, false), 4); // update after the close
+    tracker.accept(bar(2, false), 5);
+    expect(out.map((b) => `${b.openTime / M}${b.final ? 'F' : 'u'}`)).toEqual(['1u', '1u', '1F', '2u']);
+  });
+
+  it('fills a gap from backfill, in order, before the bar that revealed it', async () => {
+    const calls: [number, number][] = [];
+    const { clock, out, tracker } = setup({ backfill: restFrom(calls) });
+    tracker.accept(bar(1));
+    tracker.accept(bar(5));
+    tracker.accept(bar(6));
+    expect(out.map((b) => b.openTime / M)).toEqual([1]);
+    await clock.advance(150);
+    expect(calls).toEqual([[2, 5]]);
+    expect(out.map((b) => b.openTime / M)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(out.filter((b) => b.backfilled).map((b) => b.openTime / M)).toEqual([2, 3, 4]);
+  });
+
+  it('does not backfill when the late frame arrives within the grace period', async () => {
+    const calls: [number, number][] = [];
+    const { clock, out, tracker } = setup({ backfill: restFrom(calls) });
+    tracker.accept(bar(1));
+    tracker.accept(bar(3));
+    tracker.accept(bar(2));
+    await clock.advance(500);
+    expect(calls).toEqual([]);
+    expect(out.map((b) => b.openTime / M)).toEqual([1, 2, 3]);
+  });
+
+  it('reports a gap it cannot repair with CONNECTION_LOST and goes on', async () => {
+    const { clock, out, errors, tracker } = setup({ backfill: async () => { throw new Error('REST down'); } });
+    tracker.accept(bar(1));
+    tracker.accept(bar(4));
+    await clock.advance(200);
+    expect(out.map((b) => b.openTime / M)).toEqual([1, 4]);
+    expect(errors.map((e) => e.code)).toEqual(['CONNECTION_LOST']);
+    expect(tracker.stats.gapsUnrepaired).toBe(1);
+  });
+
+  it('backfills the requested history when a stream starts', async () => {
+    const calls: [number, number][] = [];
+    const { clock, out, tracker } = setup({ backfill: restFrom(calls), backfillOnStartBars: 3 });
+    tracker.accept(bar(10, false));
+    await clock.advance(200);
+    expect(calls).toEqual([[7, 10]]);
+    expect(out.map((b) => b.openTime / M)).toEqual([7, 8, 9]);
+  });
+
+  test.prop([
+    fc.array(fc.record({ i: fc.integer({ min: 1, max: 40 }), symbol: fc.constantFrom('A', 'B') }), { minLength: 1, maxLength: 120 }),
+  ])('delivers every closed bar between the first and last seen exactly once and in order, per stream', async (frames) => {
+    const calls: [number, number][] = [];
+    const { clock, out, tracker } = setup({ backfill: restFrom(calls) });
+    for (const f of frames) {
+      tracker.accept(bar(f.i, true, f.symbol));
+      if (f.i % 7 === 0) await clock.advance(50);
+    }
+    await clock.advance(10_000);
+    for (const symbol of ['A', 'B']) {
+      const seen = frames.filter((f) => f.symbol === symbol).map((f) => f.i);
+      if (seen.length === 0) continue;
+      const got = out.filter((b) => b.symbol === symbol).map((b) => b.openTime / M);
+      const first = seen[0]!;
+      const last = Math.max(...seen);
+      // Every bar from the first seen to the newest seen, each once, ascending.
+      expect(got).toEqual(Array.from({ length: last - first + 1 }, (_, k) => first + k));
+    }
+  });
+});
