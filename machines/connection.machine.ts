@@ -234,16 +234,19 @@ export const connectionMachine = setup({
       on: {
         'server.shutdown': { guard: 'isCurrent', target: 'connecting', actions: 'beginRotation' },
         'connection.rotate': { target: 'connecting', actions: 'beginRotation' },
-        'subscriptions.synced': {
-          guard: 'isCurrent',
-          actions: [
-            assign(({ event }) => ({ expectData: event.count > 0 })),
-            // Rotation completes only once the new socket carries every stream: then the old one may go.
-            { type: 'closeSocket', params: ({ context }) => ({ gen: context.draining ?? -1, code: 1000, reason: 'rotated' }) },
-            emit(({ context }) => ({ type: 'connection.rotated' as const, from: context.draining ?? -1, to: context.gen })),
-            assign({ draining: null }),
-          ],
-        },
+        'subscriptions.synced': [
+          {
+            guard: ({ context, event }) => isCurrent({ context, event }) && context.draining !== null,
+            actions: [
+              assign(({ event }) => ({ expectData: event.count > 0 })),
+              // Rotation completes only once the new socket carries every stream: then the old one may go.
+              { type: 'closeSocket', params: ({ context }) => ({ gen: context.draining ?? -1, code: 1000, reason: 'rotated' }) },
+              emit(({ context }) => ({ type: 'connection.rotated' as const, from: context.draining ?? -1, to: context.gen })),
+              assign({ draining: null }),
+            ],
+          },
+          { guard: 'isCurrent', actions: assign(({ event }) => ({ expectData: event.count > 0 })) },
+        ],
         'subscriptions.unresponsive': { guard: 'isCurrent', target: 'backoff', actions: assign({ lastReason: 'control_timeout' }) },
         'socket.closed': { guard: 'isCurrent', target: 'backoff', actions: assign(({ event }) => ({ lastReason: closeReason(event.code, event.reason) })) },
       },

@@ -5,7 +5,7 @@
  * (a failed batch is retried one stream per message), and never sends more than `controlPerSecond` messages
  * (pongs included) in any one-second window. Venue-neutral: the provider turns requests into wire messages.
  */
-import { assign, emit, enqueueActions, sendParent, setup } from 'xstate';
+import { assign, emit, enqueueActions, raise, sendParent, setup } from 'xstate';
 import { minus, sameSet, union } from './lib/sets.ts';
 
 /** A control request in flight. */
@@ -58,7 +58,9 @@ export type SubscriptionsEvent =
   | { type: 'control.error'; gen: number; id: number | null; code: number; message: string }
   | { type: 'control.streamAcked'; gen: number; op: 'subscribe' | 'unsubscribe'; stream: string }
   | { type: 'control.streamRejected'; gen: number; stream: string; code: number; message: string }
-  | { type: 'ping.received'; gen: number; payload: string };
+  | { type: 'ping.received'; gen: number; payload: string }
+  /** Internal: an answer arrived, so the unresponsive-peer timer starts again. */
+  | { type: 'acks.progress' };
 
 /** Facts emitted to listeners. */
 export type SubscriptionsEmitted =
@@ -172,15 +174,19 @@ export const subscriptionsMachine = setup({
         },
         'control.ack': {
           guard: 'isCurrent',
-          actions: assign(({ context, event }) => {
-            const req = context.pending.find((p) => p.id === event.id);
-            if (!req) return {};
-            return { ...applyAck(context, req, req.streams), pending: context.pending.filter((p) => p !== req) };
-          }),
+          actions: [
+            assign(({ context, event }) => {
+              const req = context.pending.find((p) => p.id === event.id);
+              if (!req) return {};
+              return { ...applyAck(context, req, req.streams), pending: context.pending.filter((p) => p !== req) };
+            }),
+            raise({ type: 'acks.progress' }),
+          ],
         },
         'control.streamAcked': {
           guard: 'isCurrent',
-          actions: assign(({ context, event }) => {
+          actions: [
+            assign(({ context, event }) => {
             const req = context.pending.find((p) => p.op === event.op && p.streams.includes(event.stream) && !p.acked.includes(event.stream));
             if (!req) return {};
             const acked = [...req.acked, event.stream];
@@ -188,6 +194,8 @@ export const subscriptionsMachine = setup({
             const pending = done ? context.pending.filter((p) => p !== req) : context.pending.map((p) => (p === req ? { ...p, acked } : p));
             return { ...applyAck(context, req, [event.stream]), pending };
           }),
+            raise({ type: 'acks.progress' }),
+          ],
         },
         'control.error': {
           guard: 'isCurrent',
@@ -254,7 +262,9 @@ export const subscriptionsMachine = setup({
             clear: { always: { guard: 'hasPending', target: 'awaiting' } },
             awaiting: {
               always: { guard: ({ context }) => context.pending.length === 0, target: 'clear' },
-              on: { 'control.ack': { target: 'awaiting', reenter: true }, 'control.streamAcked': { target: 'awaiting', reenter: true } },
+              // Handling the answers themselves here would shadow the handlers on `online` (XState picks the
+              // deepest transition), so answers raise `acks.progress` instead.
+              on: { 'acks.progress': { target: 'awaiting', reenter: true } },
               after: { ackTimeout: { actions: sendParent(({ context }) => ({ type: 'subscriptions.unresponsive', gen: context.gen ?? -1 })) } },
             },
           },
