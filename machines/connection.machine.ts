@@ -20,7 +20,7 @@ export interface ConnectionPolicy {
   readonly maxDelayMs: number;
   /** Fraction of each backoff delay cut at random (0..1). */
   readonly jitter: number;
-  /** Consecutive failed attempts before giving up; 0 retries for ever. */
+  /** Consecutive attempts that fail to reach `open` before giving up; 0 retries for ever. */
   readonly maxAttempts: number;
   /** An open connection that lasts this long resets the attempt counter. */
   readonly healthyAfterMs: number;
@@ -53,8 +53,10 @@ export interface ConnectionFailure {
 export interface ConnectionContext {
   readonly policy: ConnectionPolicy;
   readonly rng: number;
-  /** Consecutive failed attempts since the last healthy period. */
+  /** Reconnects since the last healthy period: drives the backoff growth (a flapping link backs off). */
   readonly attempt: number;
+  /** Consecutive attempts that failed to reach `open`: what `maxAttempts` limits (a flapping link never gives up). */
+  readonly failures: number;
   readonly lastDelayMs: number;
   /** Generation of the current socket (opening or open); the one whose events move the machine. */
   readonly gen: number;
@@ -125,7 +127,7 @@ export const connectionMachine = setup({
     isDraining,
     needsHandshake: ({ context }) => context.policy.handshake,
     rotating: ({ context }) => context.draining !== null,
-    exhausted: ({ context }) => context.policy.maxAttempts > 0 && context.attempt > context.policy.maxAttempts,
+    exhausted: ({ context }) => context.policy.maxAttempts > 0 && context.failures > context.policy.maxAttempts,
     rotateByAge: ({ context }) => context.policy.maxAgeMs > 0,
   },
   delays: {
@@ -143,6 +145,7 @@ export const connectionMachine = setup({
     policy: input.policy,
     rng: input.seed >>> 0,
     attempt: 0,
+    failures: 0,
     lastDelayMs: 0,
     gen: 0,
     seq: 0,
@@ -223,7 +226,7 @@ export const connectionMachine = setup({
     },
     open: {
       entry: [
-        assign({ everConnected: true }),
+        assign({ everConnected: true, failures: 0 }),
         sendTo('subscriptions', ({ context }) => ({ type: 'connection.ready' as const, gen: context.gen })),
         emit(({ context }) => ({ type: 'connection.state' as const, state: 'connected' as const, gen: context.gen, reason: null, attempt: context.attempt })),
       ],
@@ -267,7 +270,7 @@ export const connectionMachine = setup({
         assign(({ context }) => {
           const draw = nextRandom(context.rng);
           const delay = backoffDelay(context.policy, context.attempt, context.lastDelayMs, draw.value);
-          return { rng: draw.state, attempt: context.attempt + 1, lastDelayMs: delay, reconnects: context.reconnects + 1, expectData: false };
+          return { rng: draw.state, attempt: context.attempt + 1, failures: context.failures + 1, lastDelayMs: delay, reconnects: context.reconnects + 1, expectData: false };
         }),
         emit(({ context }) => ({ type: 'connection.reconnecting' as const, reason: context.lastReason ?? 'unknown', attempt: context.attempt, delayMs: context.lastDelayMs })),
         emit(({ context }) => ({ type: 'connection.state' as const, state: 'reconnecting' as const, gen: context.gen, reason: context.lastReason, attempt: context.attempt })),
@@ -290,7 +293,7 @@ export const connectionMachine = setup({
         emit(({ context }) => ({ type: 'connection.failed' as const, code: context.failure?.code ?? 'CONNECTION_FAILED', message: context.failure?.message ?? 'failed' })),
         emit(({ context }) => ({ type: 'connection.state' as const, state: 'disconnected' as const, gen: context.gen, reason: context.failure?.code ?? null, attempt: context.attempt })),
       ],
-      on: { 'connection.start': { target: 'connecting', actions: assign({ attempt: 0, lastDelayMs: 0, failure: null }) } },
+      on: { 'connection.start': { target: 'connecting', actions: assign({ attempt: 0, failures: 0, lastDelayMs: 0, failure: null }) } },
     },
     closed: {
       entry: [
@@ -300,7 +303,7 @@ export const connectionMachine = setup({
         sendTo('subscriptions', { type: 'connection.down' as const }),
         emit(({ context }) => ({ type: 'connection.state' as const, state: 'disconnected' as const, gen: context.gen, reason: 'closed', attempt: 0 })),
       ],
-      on: { 'connection.start': { target: 'connecting', actions: assign({ attempt: 0, lastDelayMs: 0 }) } },
+      on: { 'connection.start': { target: 'connecting', actions: assign({ attempt: 0, failures: 0, lastDelayMs: 0 }) } },
     },
   },
 });

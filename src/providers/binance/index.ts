@@ -240,8 +240,8 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   }
 
   /** Symbols that exist and trade; unknown ones are reported as INVALID_SYMBOL. */
-  private async checkSymbols(symbols: string[]): Promise<string[]> {
-    if (!this.config.validate_symbols || symbols.length === 0) return symbols;
+  private async checkSymbols(symbols: string[], force = false): Promise<string[]> {
+    if ((!this.config.validate_symbols && !force) || symbols.length === 0) return symbols;
     if (symbols.some((s) => !this.symbolInfo.has(s))) {
       try {
         for (const [s, info] of await this.rest.exchangeInfo([])) this.symbolInfo.set(s, info.status);
@@ -277,7 +277,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
         if (now - since < this.config.silent_stream_ms) continue;
         const symbol = parseBinanceKlineStream(stream)?.symbol ?? stream;
         this.symbolInfo.delete(symbol);
-        const stillValid = (await this.checkSymbols([symbol])).length > 0;
+        const stillValid = (await this.checkSymbols([symbol], true)).length > 0;
         shard.subscriptions({ type: 'subscriptions.remove', streams: [stream] });
         if (stillValid) {
           // Known symbol, silent stream: ask again (a lost subscription); it stays desired.
