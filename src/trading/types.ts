@@ -45,6 +45,8 @@ export interface Order {
   readonly updatedAt: number;
   /** Why it was rejected or failed. */
   readonly rejectReason?: string;
+  /** Why the venue cancelled it (e.g. the rest of a partial fill became unaffordable); absent when the caller cancelled. */
+  readonly cancelReason?: string;
 }
 
 /** One execution. */

@@ -1,0 +1,156 @@
+/**
+ * The trading provider registry: every venue the session can trade through, with metadata and a config schema
+ * in the seed's snake_case YAML shape. `paper` is available; the Binance and IBKR venues are listed with their
+ * schemas but are not available yet (a later issue), and creating one fails instead of pretending.
+ */
+import { Schema } from 'effect';
+import type { PaperBrokerSnapshot } from '../../machines/paper-broker.machine.ts';
+import { decodeConfig, HttpUrl, jsonSchemaOf, NonNegativeInt, optional, PositiveInt, withDefault } from '../config/schema-tools.ts';
+import { realtimeError } from '../errors.ts';
+import { DEFAULT_PAPER_CONFIG } from './paper/account.ts';
+import { createPaperTradingProvider } from './paper/paper-provider.ts';
+import type { TradingProvider } from './trading-provider.ts';
+
+/** Every trading provider name the registry knows. */
+export const TRADING_PROVIDER_NAMES = ['paper', 'binance-paper', 'binance-live', 'ibkr-paper', 'ibkr-live'] as const;
+
+/** One of {@link TRADING_PROVIDER_NAMES}. */
+export type TradingProviderName = (typeof TRADING_PROVIDER_NAMES)[number];
+
+/** What the registry tells about a provider (`providers` CLI, docs, config validation). */
+export interface TradingProviderInfo {
+  readonly name: TradingProviderName;
+  readonly displayName: string;
+  readonly description: string;
+  readonly requiresAuth: boolean;
+  /** False for venues listed ahead of their implementation. */
+  readonly available: boolean;
+  /** Schema of `trading_provider_config`. */
+  readonly configSchema: Schema.Top;
+}
+
+/** Runtime dependencies that are not configuration. */
+export interface TradingProviderDeps {
+  /** Clock for order times (ms); defaults to `Date.now`. */
+  readonly now?: () => number;
+  /** For `paper`: the broker state to resume from (a persisted snapshot or one folded from the event log). */
+  readonly paperSnapshot?: PaperBrokerSnapshot;
+}
+
+const Finite = (...checks: Parameters<typeof Schema.Finite.check>) => Schema.Finite.check(...checks);
+
+/** Schema of the `paper` provider's config. */
+export const PaperTradingConfigSchema = Schema.Struct({
+  initial_cash: withDefault(Finite(Schema.isGreaterThan(0)), DEFAULT_PAPER_CONFIG.initialCash, 'Cash at the start'),
+  currency: withDefault(Schema.NonEmptyString, DEFAULT_PAPER_CONFIG.currency, 'Currency of cash and prices'),
+  fee_rate: withDefault(Finite(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(1)), DEFAULT_PAPER_CONFIG.feeRate, 'Fee per fill as a fraction of its notional (0.001 = 0.1 %)'),
+  slippage_bps: withDefault(Finite(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(10_000)), DEFAULT_PAPER_CONFIG.slippageBps, 'Slippage of market and stop fills in basis points, against the trader'),
+  fill_on: withDefault(Schema.Literals(['next_open', 'close']), DEFAULT_PAPER_CONFIG.fillOn, "Market orders fill at the next bar's open, or at the last close on placement"),
+  allow_short: withDefault(Schema.Boolean, DEFAULT_PAPER_CONFIG.allowShort, 'Whether a sell may open or increase a short position'),
+  short_margin_rate: withDefault(Finite(Schema.isGreaterThanOrEqualTo(0)), DEFAULT_PAPER_CONFIG.shortMarginRate, 'Equity required after a short-increasing sell, as a fraction of all short notional'),
+  max_volume_share: optional(Finite(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1)), "At most this fraction of a bar's volume fills per order and bar (partial fills)"),
+  order_id_prefix: withDefault(Schema.String, 'paper-', 'Prefix of generated order ids'),
+}).annotate({ title: 'paper', description: 'Local simulated broker' });
+
+/** Decoded `paper` config. */
+export type PaperTradingConfig = typeof PaperTradingConfigSchema.Type;
+
+const BinanceTradingConfigSchema = (name: string, restUrl: string) => Schema.Struct({
+  api_key: Schema.NonEmptyString.annotate({ description: 'API key (from the environment: ${BINANCE_API_KEY})' }),
+  secret_key: Schema.NonEmptyString.annotate({ description: 'Secret key (from the environment)' }),
+  rest_url: withDefault(HttpUrl, restUrl, 'REST base URL'),
+  recv_window_ms: withDefault(PositiveInt, 5_000, 'Validity window of signed requests'),
+}).annotate({ title: name });
+
+const IbkrTradingConfigSchema = (name: string, port: number) => Schema.Struct({
+  host: withDefault(Schema.NonEmptyString, '127.0.0.1', 'Host of TWS or IB Gateway'),
+  port: withDefault(PositiveInt, port, 'API port of TWS or IB Gateway'),
+  client_id: withDefault(NonNegativeInt, 1, 'API client id, unique per connection'),
+  account: optional(Schema.NonEmptyString, 'Account id, when the login has several'),
+}).annotate({ title: name });
+
+const createPaper = (config: unknown, deps: TradingProviderDeps): TradingProvider => {
+  const decoded = decodeConfig(PaperTradingConfigSchema, config, 'paper trading provider config');
+  return createPaperTradingProvider({
+    config: {
+      initialCash: decoded.initial_cash,
+      currency: decoded.currency,
+      feeRate: decoded.fee_rate,
+      slippageBps: decoded.slippage_bps,
+      fillOn: decoded.fill_on,
+      allowShort: decoded.allow_short,
+      shortMarginRate: decoded.short_margin_rate,
+      maxVolumeShare: decoded.max_volume_share ?? null,
+    },
+    orderIdPrefix: decoded.order_id_prefix,
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.paperSnapshot ? { snapshot: deps.paperSnapshot } : {}),
+  });
+};
+
+// Only these have an implementation; every other listed provider is `available: false`.
+const FACTORIES: Partial<Record<TradingProviderName, (config: unknown, deps: TradingProviderDeps) => TradingProvider>> = {
+  paper: createPaper,
+};
+
+const PROVIDERS: readonly TradingProviderInfo[] = [
+  {
+    name: 'paper', displayName: 'Paper broker', requiresAuth: false, available: true, configSchema: PaperTradingConfigSchema,
+    description: 'Local simulated broker: fills against incoming bars with fees, slippage, shorts and P&L; state rebuilt from the event log.',
+  },
+  {
+    name: 'binance-paper', displayName: 'Binance Spot testnet', requiresAuth: true, available: false,
+    configSchema: BinanceTradingConfigSchema('binance-paper', 'https://testnet.binance.vision'),
+    description: 'Orders on the Binance Spot testnet (testnet API keys).',
+  },
+  {
+    name: 'binance-live', displayName: 'Binance Spot', requiresAuth: true, available: false,
+    configSchema: BinanceTradingConfigSchema('binance-live', 'https://api.binance.com'),
+    description: 'Real orders on Binance Spot.',
+  },
+  {
+    name: 'ibkr-paper', displayName: 'Interactive Brokers (paper account)', requiresAuth: true, available: false,
+    configSchema: IbkrTradingConfigSchema('ibkr-paper', 7497),
+    description: 'Orders on an IBKR paper account through a logged-in TWS or IB Gateway.',
+  },
+  {
+    name: 'ibkr-live', displayName: 'Interactive Brokers', requiresAuth: true, available: false,
+    configSchema: IbkrTradingConfigSchema('ibkr-live', 7496),
+    description: 'Real orders on an IBKR account through a logged-in TWS or IB Gateway.',
+  },
+];
+
+/** Every registered trading provider, available or not. */
+export const listTradingProviders = (): readonly TradingProviderInfo[] => PROVIDERS;
+
+/** The provider registered under `name`, or undefined. */
+export const getTradingProviderInfo = (name: string): TradingProviderInfo | undefined => PROVIDERS.find((p) => p.name === name);
+
+/** JSON Schema (draft 2020-12) of a provider's config, or undefined for an unknown name. */
+export const tradingProviderConfigJsonSchema = (name: string): object | undefined => {
+  const info = getTradingProviderInfo(name);
+  return info ? jsonSchemaOf(info.configSchema) : undefined;
+};
+
+const requireInfo = (name: string): TradingProviderInfo => {
+  const info = getTradingProviderInfo(name);
+  if (!info) {
+    throw realtimeError('CONFIG_INVALID', `unknown trading provider "${name}"; known: ${TRADING_PROVIDER_NAMES.join(', ')}`, { provider: name });
+  }
+  return info;
+};
+
+/** Decodes a provider's config with its defaults; throws CONFIG_INVALID naming the field. */
+export const decodeTradingProviderConfig = (name: string, config: unknown): unknown =>
+  decodeConfig(requireInfo(name).configSchema, config, `${name} trading provider config`);
+
+/** Creates a provider by name; throws CONFIG_INVALID for an unknown or unavailable provider or a wrong config. */
+export const createTradingProvider = (name: string, config: unknown, deps: TradingProviderDeps = {}): TradingProvider => {
+  const info = requireInfo(name);
+  const create = FACTORIES[info.name];
+  if (!info.available || !create) {
+    const ready = PROVIDERS.filter((p) => p.available).map((p) => p.name).join(', ');
+    throw realtimeError('CONFIG_INVALID', `trading provider "${name}" is not available yet; available: ${ready}`, { provider: name });
+  }
+  return create(config, deps);
+};
