@@ -1,0 +1,147 @@
+/**
+ * The data half of the strategy host services over the session's DuckDB file: `getRange` and `readLastData`
+ * read bars from the `realtime_market_data` table, `executeSQL` runs one guarded, read-only SELECT
+ * (see `sql-guard.ts`) inside `BEGIN TRANSACTION READ ONLY`, with a row cap and a time limit.
+ *
+ * In a session the writer owns the DuckDB instance: pass it as `instance` and this service opens its own
+ * connection on it (a second instance of the same file would conflict with the writer's). Without an
+ * instance, `path` is opened and closed by this service. Calls are serialised on the one connection.
+ * Result cells: BIGINTs become numbers when they fit exactly, TIMESTAMP and DATE values become Unix ms.
+ */
+import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type JS } from '@duckdb/node-api';
+import type { Bar } from '../domain/bar.ts';
+import { bucketEnd, isInterval, type Interval } from '../domain/interval.ts';
+import { ReadOnlyQueryError } from './errors.ts';
+import type { SqlParams, SqlRow, SqlValue, StrategyDataServices } from './host-api.ts';
+import { prepareReadOnly } from './sql-guard.ts';
+
+/** Options of {@link openDuckDBData}. */
+export interface DuckDBDataOptions {
+  /** An open instance (the writer's) to connect to; when absent, `path` is opened. */
+  readonly instance?: DuckDBInstance;
+  /** Database file, required when `instance` is absent. */
+  readonly path?: string;
+  /** Bar table (default `realtime_market_data`). */
+  readonly table?: string;
+  /** Only bars of this provider, when several providers stream the same symbols. */
+  readonly provider?: string;
+  /** Most rows one `executeSQL` may return (default 100 000); more is an error, not a silent cut. */
+  readonly maxRows?: number;
+  /** Longest one `executeSQL` may run before it is interrupted (default 5000 ms). */
+  readonly queryTimeoutMs?: number;
+}
+
+/** {@link StrategyDataServices} backed by DuckDB, plus `close`. */
+export interface DuckDBDataService extends StrategyDataServices {
+  /** Closes the connection (and the instance, when this service opened it). */
+  close(): void;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const epochMs = (v: JS | undefined): number => {
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return Date.parse(v);
+  return Number.NaN;
+};
+
+const numberOrNull = (v: JS | undefined): number | null =>
+  v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : Number(v);
+
+/** Converts one result cell to a {@link SqlValue}: safe BIGINTs to numbers, dates and timestamps to Unix ms. */
+export const toSqlValue = (v: JS): SqlValue => {
+  if (typeof v === 'bigint') {
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  }
+  if (v instanceof Date) return v.getTime();
+  if (v instanceof Uint8Array || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(toSqlValue);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toSqlValue(x)]));
+};
+
+const barOf = (row: Record<string, JS>): Bar => {
+  const interval = String(row.interval);
+  if (!isInterval(interval)) throw new TypeError(`stored bar has an unknown interval "${interval}"`);
+  const openTime = epochMs(row.open_ms);
+  return {
+    provider: String(row.provider), symbol: String(row.symbol), interval, openTime,
+    closeTime: bucketEnd(interval, openTime),
+    open: Number(row.open), high: Number(row.high), low: Number(row.low), close: Number(row.close),
+    volume: Number(row.volume), vwap: numberOrNull(row.vwap), tradeCount: numberOrNull(row.trade_count),
+    final: true, receivedAt: epochMs(row.received_at),
+  };
+};
+
+/** Opens the DuckDB-backed data services; the bar table need not exist yet (queries fail until it does). */
+export const openDuckDBData = async (options: DuckDBDataOptions): Promise<DuckDBDataService> => {
+  const table = options.table ?? 'realtime_market_data';
+  if (!IDENTIFIER.test(table)) throw new TypeError(`table must be a plain identifier, got "${table}"`);
+  if (!options.instance && !options.path) throw new TypeError('openDuckDBData needs an instance or a path');
+  const owned = options.instance ? undefined : await DuckDBInstance.create(options.path);
+  const instance = options.instance ?? owned;
+  const connection: DuckDBConnection = await (instance as DuckDBInstance).connect();
+  const maxRows = options.maxRows ?? 100_000;
+  const timeoutMs = options.queryTimeoutMs ?? 5_000;
+  const columns = `provider, symbol, "interval", epoch_ms("timestamp") AS open_ms, open, high, low, close, volume, vwap, trade_count, received_at`;
+  const providerFilter = options.provider === undefined ? '' : ' AND provider = $provider';
+  const providerParam: Record<string, string> = options.provider === undefined ? {} : { provider: options.provider };
+
+  let tail: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
+    const result = tail.then(task);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+
+  const readBars = async (sql: string, params: Record<string, string | number>): Promise<Bar[]> => {
+    const reader = await connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS().map(barOf);
+  };
+
+  const runGuarded = async (query: string, params: SqlParams | undefined): Promise<SqlRow[]> => {
+    let prepared: DuckDBPreparedStatement | undefined;
+    let timedOut = false;
+    await connection.run('BEGIN TRANSACTION READ ONLY');
+    const timer = setTimeout(() => { timedOut = true; connection.interrupt(); }, timeoutMs);
+    try {
+      prepared = await prepareReadOnly(connection, query);
+      if (params !== undefined) prepared.bind(params as Parameters<DuckDBPreparedStatement['bind']>[0]);
+      const reader = await prepared.runAndReadUntil(maxRows + 1);
+      if (reader.currentRowCount > maxRows) {
+        throw new ReadOnlyQueryError({ reason: 'too_many_rows', message: `executeSQL returns at most ${maxRows} rows; add a LIMIT or aggregate` });
+      }
+      return reader.getRowObjectsJS().map((row) => toSqlValue(row) as SqlRow);
+    } catch (e) {
+      if (timedOut) throw new ReadOnlyQueryError({ reason: 'timeout', message: `executeSQL was interrupted after ${timeoutMs} ms` });
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      prepared?.destroySync();
+      // After an error or interrupt DuckDB has already aborted the transaction; ROLLBACK may then report that.
+      await connection.run('ROLLBACK').catch(() => undefined);
+    }
+  };
+
+  return {
+    getRange: (symbol: string, start: number, end: number, interval: Interval) => exclusive(() => readBars(
+      `SELECT ${columns} FROM "${table}" WHERE symbol = $symbol AND "interval" = $interval` +
+        ` AND "timestamp" >= epoch_ms($start::BIGINT) AND "timestamp" < epoch_ms($end::BIGINT)${providerFilter} ORDER BY "timestamp"`,
+      { symbol, interval, start: Math.floor(start), end: Math.ceil(end), ...providerParam },
+    )),
+    readLastData: (symbol: string, interval?: Interval) => exclusive(async () => {
+      const intervalFilter = interval === undefined ? '' : ' AND "interval" = $interval';
+      const bars = await readBars(
+        `SELECT ${columns} FROM "${table}" WHERE symbol = $symbol${intervalFilter}${providerFilter} ORDER BY "timestamp" DESC LIMIT 1`,
+        interval === undefined ? { symbol, ...providerParam } : { symbol, interval, ...providerParam },
+      );
+      return bars[0];
+    }),
+    executeSQL: (query: string, params?: SqlParams) => exclusive(() => runGuarded(query, params)),
+    close: () => {
+      connection.closeSync();
+      owned?.closeSync();
+    },
+  };
+};

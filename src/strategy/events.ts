@@ -1,0 +1,78 @@
+/**
+ * What the strategy runtime reports: events on `onEvent` (a strategy failed, was restarted, was halted by
+ * policy) and the outcome of each bar. All are plain JSON-serialisable data, ready for the session event log.
+ */
+import type { LatencySummary } from './latency.ts';
+
+/** Why a strategy failed: it threw (or rejected), overran the per-bar budget, ran out of memory, its worker
+ * exited, or it could not be (re)loaded. */
+export type StrategyFailureReason = 'threw' | 'timeout' | 'oom' | 'exited' | 'load_failed';
+
+/** A strategy failure, on a bar (`barKey`) or between bars. */
+export interface StrategyFailed {
+  readonly type: 'strategy.failed';
+  /** The strategy's `name`. */
+  readonly strategy: string;
+  readonly reason: StrategyFailureReason;
+  readonly message: string;
+  /** Stack inside the strategy's worker, when there was an error object. */
+  readonly stack?: string;
+  /** Key of the bar in hand (`provider|symbol|interval|openTime`), when there was one. */
+  readonly barKey?: string;
+}
+
+/** A fresh worker replaced one that timed out, ran out of memory or exited; strategy memory was reset. */
+export interface StrategyRestarted {
+  readonly type: 'strategy.restarted';
+  readonly strategy: string;
+  /** Restarts so far, this one included. */
+  readonly restarts: number;
+  readonly after: StrategyFailureReason;
+}
+
+/** The runtime refuses further bars: policy `stop` after a failure, too many restarts, or a failed restart. */
+export interface StrategyHalted {
+  readonly type: 'strategy.halted';
+  readonly strategy: string;
+  readonly reason: StrategyFailureReason;
+  readonly message: string;
+}
+
+/** A host service (`log`, `mark`) failed while serving a one-way call; the strategy is not affected. */
+export interface StrategyServiceFailed {
+  readonly type: 'strategy.service_failed';
+  readonly strategy: string;
+  readonly method: string;
+  readonly message: string;
+}
+
+/** Every event the runtime reports. */
+export type StrategyEvent = StrategyFailed | StrategyRestarted | StrategyHalted | StrategyServiceFailed;
+
+/** The result of handing one bar to the strategy. */
+export type BarOutcome =
+  | { readonly status: 'ok'; readonly barKey: string; readonly latencyMs: number }
+  | { readonly status: 'failed'; readonly barKey: string; readonly latencyMs: number; readonly failure: StrategyFailed }
+  | { readonly status: 'refused'; readonly barKey: string; readonly reason: 'halted' | 'stopped' };
+
+/** Runner lifecycle: `running` (restarting a worker in between when needed) → `stopping` → `stopped`, or
+ * `halted` once policy or a failed restart ends it. */
+export type RunnerState = 'running' | 'restarting' | 'halted' | 'stopping' | 'stopped';
+
+/** Counters and latency of a runner. */
+export interface StrategyStats {
+  readonly state: RunnerState;
+  /** Bars handed to the strategy (succeeded + failed). */
+  readonly barsProcessed: number;
+  /** Bars on which the strategy threw, timed out, or lost its worker. */
+  readonly barsFailed: number;
+  /** Of `barsFailed`, those that overran the budget. */
+  readonly barsTimedOut: number;
+  /** Bars refused because the runner was halted or stopped. */
+  readonly barsRefused: number;
+  /** Every `strategy.failed` reported, between bars included. */
+  readonly failures: number;
+  readonly restarts: number;
+  /** Host-measured time from sending a bar to knowing its outcome (timeouts count as the budget). */
+  readonly latencyMs: LatencySummary;
+}

@@ -1,0 +1,210 @@
+/**
+ * Host side of one strategy worker thread: spawns `worker.ts` with V8 heap limits, waits for the strategy to
+ * load, serves its host API requests from {@link StrategyHostServices}, runs one bar at a time, and tells how
+ * the worker died (out of memory, exited, uncaught error). Budgets and policy live in `runtime.ts`; this file
+ * only knows one worker's life.
+ */
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Bar } from '../domain/bar.ts';
+import { StrategyLoadError } from './errors.ts';
+import type { JsonSchema } from './config.ts';
+import { isNotifyMethod, isRequestMethod, type StrategyHostServices } from './host-api.ts';
+import { serializeError, type HostMessage, type SerializedError, type WorkerMessage } from './protocol.ts';
+
+const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
+
+/** How a worker ended without the host asking it to. */
+export interface WorkerDeath {
+  readonly reason: 'oom' | 'exited' | 'threw';
+  readonly error: SerializedError;
+}
+
+/** What became of one bar in the worker. */
+export type BarRun =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'threw'; readonly error: SerializedError }
+  | { readonly kind: 'died'; readonly death: WorkerDeath };
+
+/** Options of {@link StrategyWorker.spawn}. */
+export interface SpawnOptions {
+  /** Absolute path of the strategy module. */
+  readonly path: string;
+  readonly config: Record<string, unknown>;
+  readonly services: StrategyHostServices;
+  readonly resourceLimits: ResourceLimits;
+  /** Time allowed for import + `initialize`. */
+  readonly initTimeoutMs: number;
+  /** An error escaped the strategy outside `processData`'s promise; the worker lives on. */
+  readonly onUncaught: (error: SerializedError) => void;
+  /** The worker died while no bar was in flight and the host had not asked it to stop. */
+  readonly onDeath: (death: WorkerDeath) => void;
+  /** A one-way service (`log`, `mark`) threw. */
+  readonly onServiceError: (method: string, error: unknown) => void;
+}
+
+const deathOf = (error: Error | undefined, exitCode: number): WorkerDeath => {
+  if (error && (error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return { reason: 'oom', error: serializeError(error) };
+  }
+  if (error) return { reason: 'threw', error: serializeError(error) };
+  return { reason: 'exited', error: { name: 'WorkerExit', message: `the strategy's worker exited with code ${exitCode}` } };
+};
+
+/** One live strategy worker thread. */
+export class StrategyWorker {
+  /** The strategy's `name`. */
+  name = '';
+  /** The strategy's `configSchema`, when it has one. */
+  configSchema: JsonSchema | undefined;
+  /** The config after defaults, as `initialize` received it. */
+  config: Record<string, unknown> = {};
+
+  readonly #options: SpawnOptions;
+  readonly #worker: Worker;
+  #loading: { resolve: () => void; reject: (e: StrategyLoadError) => void } | undefined;
+  #run: { seq: number; resolve: (run: BarRun) => void } | undefined;
+  #seq = 0;
+  #lastError: Error | undefined;
+  #exited = false;
+  #terminating = false;
+  readonly #exit: Promise<void>;
+
+  private constructor(options: SpawnOptions) {
+    this.#options = options;
+    this.#worker = new Worker(WORKER_ENTRY, {
+      workerData: { path: options.path, config: options.config },
+      resourceLimits: options.resourceLimits,
+    });
+    this.#worker.on('message', (m: WorkerMessage) => this.#onMessage(m));
+    this.#worker.on('error', (e: Error) => { this.#lastError = e; });
+    this.#exit = new Promise((resolve) => this.#worker.once('exit', (code: number) => { this.#onExit(code); resolve(); }));
+  }
+
+  /** Starts a worker and resolves once the strategy is imported and initialised; rejects with a {@link StrategyLoadError}. */
+  static async spawn(options: SpawnOptions): Promise<StrategyWorker> {
+    const worker = new StrategyWorker(options);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.#loading = { resolve, reject };
+        timer = setTimeout(() => {
+          reject(worker.#loadError('timeout', `import and initialize took longer than ${options.initTimeoutMs} ms`));
+        }, options.initTimeoutMs);
+      });
+      return worker;
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      worker.#loading = undefined;
+    }
+  }
+
+  /** True until the worker thread has exited. */
+  get alive(): boolean {
+    return !this.#exited;
+  }
+
+  /** Sends one bar and resolves when the strategy finished it, threw, or the worker died; one bar at a time. */
+  run(bar: Bar): Promise<BarRun> {
+    if (this.#run) return Promise.reject(new Error('a bar is already in flight'));
+    if (this.#exited) return Promise.resolve({ kind: 'died', death: deathOf(this.#lastError, 1) });
+    const seq = ++this.#seq;
+    return new Promise<BarRun>((resolve) => {
+      this.#run = { seq, resolve };
+      try {
+        this.#worker.postMessage({ kind: 'bar', seq, bar } satisfies HostMessage);
+      } catch (e) {
+        this.#settle(seq, { kind: 'threw', error: serializeError(e) });
+      }
+    });
+  }
+
+  /** Stops the thread at once (a running bar is abandoned) and resolves when it has exited. */
+  async terminate(): Promise<void> {
+    this.#terminating = true;
+    if (!this.#exited) await this.#worker.terminate();
+    await this.#exit;
+  }
+
+  #loadError(stage: StrategyLoadError['stage'], message: string, causeStack?: string): StrategyLoadError {
+    const path = this.#options.path;
+    return new StrategyLoadError({ path, stage, message: `strategy ${path}: ${message}`, ...(causeStack ? { causeStack } : {}) });
+  }
+
+  #settle(seq: number, run: BarRun): void {
+    if (this.#run?.seq !== seq) return;
+    const { resolve } = this.#run;
+    this.#run = undefined;
+    resolve(run);
+  }
+
+  #onMessage(m: WorkerMessage): void {
+    switch (m.kind) {
+      case 'ready':
+        this.name = m.name;
+        this.configSchema = m.configSchema;
+        this.config = m.config;
+        this.#loading?.resolve();
+        return;
+      case 'load.failed': {
+        const what = m.stage === 'import' ? 'cannot import the module' : m.stage === 'export' ? 'no valid strategy export' :
+          m.stage === 'config' ? 'invalid config' : 'initialize threw';
+        this.#loading?.reject(this.#loadError(m.stage, `${what}: ${m.error.message}`, m.error.stack));
+        return;
+      }
+      case 'bar.done':
+        return this.#settle(m.seq, { kind: 'done' });
+      case 'bar.failed':
+        return this.#settle(m.seq, { kind: 'threw', error: m.error });
+      case 'request':
+        return void this.#serve(m.id, m.method, m.args);
+      case 'notify':
+        return void this.#notify(m.method, m.args);
+      case 'uncaught':
+        return this.#options.onUncaught(m.error);
+    }
+  }
+
+  async #serve(id: number, method: string, args: readonly unknown[]): Promise<void> {
+    let reply: HostMessage;
+    try {
+      if (!isRequestMethod(method)) throw new TypeError(`unknown host method ${method}`);
+      const fn = this.#options.services[method] as (...a: readonly unknown[]) => Promise<unknown>;
+      reply = { kind: 'reply', id, ok: true, value: await fn.apply(this.#options.services, [...args]) };
+    } catch (e) {
+      reply = { kind: 'reply', id, ok: false, error: serializeError(e) };
+    }
+    if (this.#exited) return;
+    try {
+      this.#worker.postMessage(reply);
+    } catch (e) {
+      // The service returned something that cannot cross threads (e.g. an object with methods).
+      this.#worker.postMessage({ kind: 'reply', id, ok: false, error: serializeError(e) } satisfies HostMessage);
+    }
+  }
+
+  async #notify(method: string, args: readonly unknown[]): Promise<void> {
+    try {
+      if (!isNotifyMethod(method)) throw new TypeError(`unknown host notification ${method}`);
+      const fn = this.#options.services[method] as (...a: readonly unknown[]) => Promise<void>;
+      await fn.apply(this.#options.services, [...args]);
+    } catch (e) {
+      this.#options.onServiceError(method, e);
+    }
+  }
+
+  #onExit(code: number): void {
+    this.#exited = true;
+    const death = deathOf(this.#lastError, code);
+    if (this.#loading) {
+      const why = death.reason === 'oom' ? 'ran out of memory' : `worker ${death.reason}: ${death.error.message}`;
+      this.#loading.reject(this.#loadError('worker', `${why} while loading`, death.error.stack));
+    } else if (this.#run) {
+      this.#settle(this.#run.seq, { kind: 'died', death });
+    } else if (!this.#terminating) {
+      this.#options.onDeath(death);
+    }
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The strategy runtime with real worker threads: loading (and refusing to load), failures on bars (throw,
+ * timeout, out of memory, exit, uncaught), the skip and stop policies, statistics, and stopping.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StrategyLoadError } from '../../src/strategy/errors.ts';
+import type { BarOutcome, StrategyEvent } from '../../src/strategy/events.ts';
+import { startStrategy, type StrategyRunner, type StrategyRunnerOptions } from '../../src/strategy/runtime.ts';
+import { bar, fakeServices, marked, type FakeServices } from './helpers.ts';
+
+const fixture = (name: string): string => join(import.meta.dirname, 'fixtures', `${name}.strategy.ts`);
+const runners: StrategyRunner[] = [];
+
+const start = async (path: string, options: Partial<StrategyRunnerOptions> = {}) => {
+  const services: FakeServices = fakeServices();
+  const events: StrategyEvent[] = [];
+  const runner = await startStrategy(path, { services, budgetMs: 200, onEvent: (e) => events.push(e), ...options });
+  runners.push(runner);
+  return { runner, services, events };
+};
+
+const feed = async (runner: StrategyRunner, count: number): Promise<BarOutcome[]> => {
+  const outcomes: BarOutcome[] = [];
+  for (let i = 0; i < count; i++) outcomes.push(await runner.processBar(bar(i)));
+  return outcomes;
+};
+
+const loadError = async (promise: Promise<unknown>): Promise<StrategyLoadError> => {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(StrategyLoadError);
+  return error as StrategyLoadError;
+};
+
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((r) => r.stop()));
+});
+
+describe('loading', () => {
+  it('loads the example strategy and fills its config from the schema defaults', async () => {
+    const { runner } = await start('examples/ma-cross.strategy.ts', { config: { slow: 10 } });
+    expect(runner.name).toBe('ma-cross');
+    expect(runner.config).toEqual({ fast: 3, slow: 10, quantity: 0.01 });
+    expect(runner.configSchema?.properties?.fast?.default).toBe(3);
+    expect(runner.state).toBe('running');
+  });
+
+  it('rejects a config that does not match the schema, naming the path and the field', async () => {
+    const error = await loadError(startStrategy('examples/ma-cross.strategy.ts', { services: fakeServices(), config: { fast: 0, extra: 1 } }));
+    expect(error.stage).toBe('config');
+    expect(error.message).toContain('examples/ma-cross.strategy.ts');
+    expect(error.message).toContain('config.fast: must be >= 1');
+    expect(error.message).toContain('config.extra: is not a known property');
+  });
+
+  it('loads a plain JavaScript strategy exported as `strategy`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strategy-'));
+    try {
+      const path = join(dir, 'plain.strategy.mjs');
+      writeFileSync(path, 'export const strategy = { name: "plain", initialize() {}, processData(bar, api) { api.mark("close", bar.close); } };\n');
+      const { runner, services } = await start(path);
+      expect(await runner.processBar(bar(0, 123))).toMatchObject({ status: 'ok' });
+      expect(marked(services, 'close')).toEqual([123]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a module with a syntax error, naming the path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strategy-'));
+    try {
+      const path = join(dir, 'broken.strategy.ts');
+      writeFileSync(path, 'export default { name: "broken", initialize() {}, processData( {} };\n');
+      const error = await loadError(startStrategy(path, { services: fakeServices() }));
+      expect(error.stage).toBe('import');
+      expect(error.message).toContain(path);
+      expect(error.message).toMatch(/SyntaxError|Unexpected|Expected/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a module without a strategy export, naming the path', async () => {
+    const error = await loadError(startStrategy(fixture('no-export'), { services: fakeServices() }));
+    expect(error.stage).toBe('export');
+    expect(error.message).toBe(`strategy ${fixture('no-export')}: no valid strategy export: the module has no default export or \`strategy\` export that is an object`);
+  });
+
+  it('rejects a strategy whose initialize throws, with its message and stack', async () => {
+    const error = await loadError(startStrategy(fixture('init-throws'), { services: fakeServices() }));
+    expect(error.stage).toBe('initialize');
+    expect(error.message).toContain('init-throws.strategy.ts: initialize threw: missing API key for the signal feed');
+    expect(error.causeStack).toContain('init-throws.strategy.ts');
+  });
+
+  it('rejects a path that does not exist without starting a worker', async () => {
+    const error = await loadError(startStrategy('nowhere/missing.strategy.ts', { services: fakeServices() }));
+    expect(error.stage).toBe('not_found');
+    expect(error.message).toMatch(/strategy \/.*nowhere\/missing\.strategy\.ts: file not found/);
+  });
+});
+
+describe('failures on bars', () => {
+  it('reports a throw on every tenth bar with its stack and processes every other bar', async () => {
+    const { runner, services, events } = await start(fixture('throws-every-10th'));
+    const outcomes = await feed(runner, 25);
+    const failed = outcomes.flatMap((o, i) => (o.status === 'failed' ? [{ i, o }] : []));
+    expect(failed.map((f) => f.i)).toEqual([9, 19]);
+    for (const { i, o } of failed) {
+      if (o.status !== 'failed') throw new Error('unreachable');
+      expect(o.failure).toMatchObject({ type: 'strategy.failed', strategy: 'throws-every-10th', reason: 'threw', message: `boom on bar ${i + 1}`, barKey: o.barKey });
+      expect(o.failure.stack).toContain('throws-every-10th.strategy.ts');
+      expect(JSON.parse(JSON.stringify(o.failure))).toEqual(o.failure);
+    }
+    expect(events).toEqual(failed.map((f) => (f.o.status === 'failed' ? f.o.failure : undefined)));
+    expect(marked(services, 'seen')).toHaveLength(23);
+    expect(runner.stats()).toMatchObject({ state: 'running', barsProcessed: 25, barsFailed: 2, barsTimedOut: 0, restarts: 0, failures: 2 });
+  });
+
+  it('terminates a strategy that loops forever and carries on with a fresh worker under policy skip', async () => {
+    const { runner, services, events } = await start(fixture('loops-forever'), { config: { loopAt: bar(2).openTime } });
+    const outcomes = await feed(runner, 5);
+    expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'failed', 'ok', 'ok']);
+    expect(outcomes[2]).toMatchObject({ failure: { reason: 'timeout', message: 'processData exceeded the 200 ms budget', barKey: outcomes[2]?.barKey } });
+    expect(events.map((e) => e.type)).toEqual(['strategy.failed', 'strategy.restarted']);
+    expect(events[1]).toEqual({ type: 'strategy.restarted', strategy: 'loops-forever', restarts: 1, after: 'timeout' });
+    expect(marked(services, 'initialized')).toHaveLength(2);
+    expect(marked(services, 'seen')).toEqual([0, 1, 3, 4].map((i) => bar(i).openTime));
+    const stats = runner.stats();
+    expect(stats).toMatchObject({ barsProcessed: 5, barsFailed: 1, barsTimedOut: 1, restarts: 1 });
+    expect(stats.latencyMs.max).toBeGreaterThanOrEqual(200);
+    expect(stats.latencyMs.p50).toBeLessThan(200);
+  });
+
+  it('halts after a timeout under policy stop and refuses every further bar', async () => {
+    const { runner, events } = await start(fixture('loops-forever'), { config: { loopAt: bar(2).openTime }, onError: 'stop' });
+    const outcomes = await feed(runner, 5);
+    expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'failed', 'refused', 'refused']);
+    expect(outcomes[3]).toMatchObject({ reason: 'halted' });
+    expect(events.map((e) => e.type)).toEqual(['strategy.failed', 'strategy.halted']);
+    expect(runner.stats()).toMatchObject({ state: 'halted', barsProcessed: 3, barsRefused: 2, restarts: 0 });
+  });
+
+  it('halts on the first throw under policy stop', async () => {
+    const { runner, events } = await start(fixture('throws-every-10th'), { onError: 'stop' });
+    const outcomes = await feed(runner, 12);
+    expect(outcomes.map((o) => o.status)).toEqual([...Array(9).fill('ok'), 'failed', 'refused', 'refused']);
+    expect(events.at(-1)).toEqual({ type: 'strategy.halted', strategy: 'throws-every-10th', reason: 'threw', message: 'boom on bar 10' });
+  });
+
+  it('reports a strategy that allocates without bound as oom and restarts it', async () => {
+    const { runner, events } = await start(fixture('leaks-memory'), { budgetMs: 20_000, maxOldGenerationSizeMb: 32 });
+    const outcomes = await feed(runner, 3);
+    expect(outcomes.map((o) => o.status)).toEqual(['ok', 'failed', 'ok']);
+    expect(outcomes[1]).toMatchObject({ failure: { reason: 'oom', message: expect.stringContaining('ran out of memory (heap limit 32 MB)') } });
+    expect(events.map((e) => e.type)).toEqual(['strategy.failed', 'strategy.restarted']);
+  });
+
+  it('reports a strategy that exits its worker as exited', async () => {
+    const { runner, events } = await start(fixture('exits'));
+    const outcomes = await feed(runner, 2);
+    expect(outcomes.map((o) => (o.status === 'failed' ? o.failure.reason : o.status))).toEqual(['exited', 'exited']);
+    expect(outcomes[0]).toMatchObject({ failure: { message: "the strategy's worker exited with code 3" } });
+    // The restart after the last failure runs in the background, before the next bar is taken.
+    await vi.waitFor(() => expect(events.filter((e) => e.type === 'strategy.restarted')).toHaveLength(2));
+  });
+
+  it('reports an error thrown outside processData and keeps the stream going', async () => {
+    const { runner, services, events } = await start(fixture('uncaught'));
+    const outcomes = await feed(runner, 3);
+    expect(outcomes.every((o) => o.status === 'ok')).toBe(true);
+    await vi.waitFor(() => expect(events).toHaveLength(3));
+    expect(events[0]).toMatchObject({ type: 'strategy.failed', reason: 'threw', message: `uncaught: late failure after ${bar(0).openTime}` });
+    expect(marked(services, 'seen')).toHaveLength(3);
+    expect(runner.stats()).toMatchObject({ state: 'running', failures: 3, barsFailed: 0, restarts: 0 });
+  });
+});
+
+describe('lifecycle', () => {
+  it('hands bars over one at a time, in order, even when sent together', async () => {
+    const { runner, services } = await start(fixture('slow'), { config: { delayMs: 20 } });
+    const outcomes = await Promise.all([0, 1, 2].map((i) => runner.processBar(bar(i))));
+    expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(marked(services, 'done')).toEqual([0, 1, 2].map((i) => bar(i).openTime));
+    expect(runner.stats().latencyMs.p50).toBeGreaterThanOrEqual(15);
+  });
+
+  it('lets the bar in hand finish on stop, refuses the queued ones, then stops the worker', async () => {
+    const { runner, services } = await start(fixture('slow'), { config: { delayMs: 80 } });
+    const inHand = runner.processBar(bar(0));
+    const queued = runner.processBar(bar(1));
+    await vi.waitFor(() => expect(runner.stats().barsProcessed).toBe(1));
+    await runner.stop();
+    expect(await inHand).toMatchObject({ status: 'ok' });
+    expect(await queued).toMatchObject({ status: 'refused', reason: 'stopped' });
+    expect(await runner.processBar(bar(2))).toMatchObject({ status: 'refused', reason: 'stopped' });
+    expect(marked(services, 'done')).toEqual([bar(0).openTime]);
+    expect(runner.state).toBe('stopped');
+  });
+
+  it('bounds stop by the budget when the bar in hand never finishes', async () => {
+    const { runner } = await start(fixture('loops-forever'), { config: { loopAt: bar(0).openTime }, budgetMs: 150 });
+    const inHand = runner.processBar(bar(0));
+    await vi.waitFor(() => expect(runner.stats().barsProcessed).toBe(1));
+    const started = performance.now();
+    await runner.stop();
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(await inHand).toMatchObject({ status: 'failed', failure: { reason: 'timeout' } });
+    expect(runner.stats().restarts).toBe(0);
+  });
+});
