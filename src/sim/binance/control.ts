@@ -1,0 +1,85 @@
+/**
+ * Control messages of the market-stream endpoint (SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS): parsing,
+ * validation and the reply, as a pure function of the message and the connection's current streams.
+ * Source: https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams#live-subscribingunsubscribing-to-streams
+ */
+import { isInterval } from '../../domain/interval.ts';
+import { parseBinanceKlineStream } from '../../domain/symbol.ts';
+import {
+  BINANCE_CODES, type BinanceControlError, type BinanceControlResult,
+} from '../../providers/binance/messages.ts';
+
+/** What the connection must do with one control message: reply, then add or remove streams. */
+export type ControlOutcome =
+  | {
+    readonly kind: 'reply';
+    readonly reply: BinanceControlResult | BinanceControlError;
+    readonly add?: readonly string[];
+    readonly remove?: readonly string[];
+  }
+  /** The subscription would pass the per-connection stream limit: reply, then close 1008. */
+  | { readonly kind: 'too-many-streams'; readonly reply: BinanceControlError };
+
+/** Limits and wire options that shape the replies. */
+export interface ControlSettings {
+  readonly maxStreams: number;
+  readonly flatErrors: boolean;
+}
+
+/** True for a kline stream name the server accepts (`btcusdt@kline_1m`); other stream kinds are not simulated. */
+export const isValidStreamName = (name: unknown): name is string => {
+  if (typeof name !== 'string') return false;
+  const parsed = parseBinanceKlineStream(name);
+  return parsed !== undefined && isInterval(parsed.interval);
+};
+
+const error = (code: number, msg: string, id: number | null, flat: boolean): BinanceControlError =>
+  flat ? { code, msg, id } : { error: { code, msg }, id };
+
+const METHODS = ['SUBSCRIBE', 'UNSUBSCRIBE', 'LIST_SUBSCRIPTIONS'];
+
+/** Handles one text message received on a market-stream connection. */
+export const handleControl = (
+  text: string, streams: ReadonlySet<string>, settings: ControlSettings,
+): ControlOutcome => {
+  const fail = (code: number, msg: string, id: number | null): ControlOutcome => ({
+    kind: 'reply',
+    reply: error(code, msg, id, settings.flatErrors),
+  });
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return fail(BINANCE_CODES.invalidJson, 'Invalid JSON: expected value at line 1 column 1', null);
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return fail(BINANCE_CODES.invalidValue, 'Invalid request: expected an object', null);
+  }
+  const { method, params, id: rawId } = message as Record<string, unknown>;
+  const id = typeof rawId === 'number' && Number.isInteger(rawId) && rawId >= 0 ? rawId : null;
+  if (id === null) {
+    return fail(BINANCE_CODES.invalidValue, 'Invalid request: request ID must be an unsigned integer', null);
+  }
+  if (typeof method !== 'string' || !METHODS.includes(method)) {
+    const expected = METHODS.map((m) => `\`${m}\``).join(', ');
+    return fail(BINANCE_CODES.invalidValue, `Invalid request: unknown variant \`${String(method)}\`, expected one of ${expected}`, id);
+  }
+  if (method === 'LIST_SUBSCRIPTIONS') return { kind: 'reply', reply: { result: [...streams], id } };
+
+  if (!Array.isArray(params) || params.length === 0) {
+    return fail(BINANCE_CODES.invalidValue, 'Invalid request: missing field `params`', id);
+  }
+  if (!params.every(isValidStreamName)) return fail(BINANCE_CODES.invalidValue, 'Invalid request: invalid stream', id);
+
+  const names = [...new Set(params)];
+  if (method === 'UNSUBSCRIBE') return { kind: 'reply', reply: { result: null, id }, remove: names };
+
+  const added = names.filter((n) => !streams.has(n));
+  if (streams.size + added.length > settings.maxStreams) {
+    return {
+      kind: 'too-many-streams',
+      reply: error(BINANCE_CODES.tooManySubscriptions, 'Too many subscriptions', id, settings.flatErrors),
+    };
+  }
+  return { kind: 'reply', reply: { result: null, id }, add: added };
+};

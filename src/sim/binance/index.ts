@@ -1,0 +1,19 @@
+/**
+ * Public surface of the Binance market-stream simulator: a loopback server that speaks the Binance Spot
+ * kline streams and REST backfill over a deterministic market with its own clock, with fault switches.
+ *
+ *   const sim = await startBinanceSimulator({ paused: true, symbols: ['BTCUSDT'] });
+ *   // connect to `${sim.wsUrl}/ws`, SUBSCRIBE btcusdt@kline_1m, then:
+ *   sim.advance(30);                                   // one market minute at 2 s per step
+ *   sim.bar('BTCUSDT', '1m', sim.options.startTime);   // the final frame the client received
+ *   await sim.close();
+ */
+export {
+  BinanceSimulator, startBinanceSimulator, type BinanceSimulatorEvents, type ConnectionFilter,
+} from './simulator.ts';
+export { DEFAULT_OPTIONS, resolveOptions, type BinanceSimulatorOptions } from './options.ts';
+export { DEFAULT_SYMBOLS, syntheticSymbols } from './instruments.ts';
+export type { ConnectionInfo } from './connection.ts';
+export type { FaultRates } from './faults.ts';
+export type { RestRequestRecord } from './rest.ts';
+export type { SimulatorStats } from './stats.ts';

@@ -1,0 +1,106 @@
+/**
+ * Configuration of the Binance simulator: every option with its default and the checks that reject
+ * nonsense early (a negative tick would otherwise spin the event loop).
+ */
+import { BINANCE_LIMITS } from '../../providers/binance/messages.ts';
+import { BINANCE_SYMBOL } from '../../domain/symbol.ts';
+import { DEFAULT_SYMBOLS, syntheticSymbols } from './instruments.ts';
+
+/** Options of `startBinanceSimulator`; every field has a default. */
+export interface BinanceSimulatorOptions {
+  /** Interface to bind (loopback by default). */
+  readonly host: string;
+  /** Port; 0 picks a free one. */
+  readonly port: number;
+  /** Seed of every deterministic choice (prices, fault decisions). */
+  readonly seed: number;
+  /** Symbols served. With `symbolCount` it defaults to none. */
+  readonly symbols: readonly string[];
+  /** Adds this many synthetic symbols (`SYM0001USDT`, ...) for load tests. */
+  readonly symbolCount: number;
+  /** Market time at start (ms). */
+  readonly startTime: number;
+  /** How much history exists before `startTime` (the simulated listing, floored to a UTC day). */
+  readonly historyMs: number;
+  /** Wall ms between market steps. */
+  readonly tickMs: number;
+  /** Market ms advanced per step. */
+  readonly marketStepMs: number;
+  /** Start with the market clock stopped (use `advance()`). */
+  readonly paused: boolean;
+  /** Incoming messages (control, ping, pong) allowed within any one-second window per connection. */
+  readonly maxMessagesPerSecond: number;
+  readonly maxStreamsPerConnection: number;
+  readonly pingIntervalMs: number;
+  readonly pongTimeoutMs: number;
+  /** Wall-clock lifetime of a connection before the server announces shutdown and closes it. */
+  readonly maxConnectionAgeMs: number;
+  /** Wall ms between the `serverShutdown` event and the 1001 close. */
+  readonly shutdownGraceMs: number;
+  /** Send control errors in the documented flat form instead of the nested form seen on the wire. */
+  readonly flatErrors: boolean;
+  /** Probability, per data frame, of an extra garbage frame after it. */
+  readonly malformedRate: number;
+  /** Probability, per data frame, that it is sent twice. */
+  readonly duplicateRate: number;
+  /** Probability, per update frame, that it is held back and sent after the stream's next frame. */
+  readonly reorderRate: number;
+  /** REST request weight allowed per wall minute before HTTP 429. */
+  readonly restWeightPerMinute: number;
+}
+
+/** The defaults, matching the real service where it has a documented value. */
+export const DEFAULT_OPTIONS: BinanceSimulatorOptions = {
+  host: '127.0.0.1',
+  port: 0,
+  seed: 42,
+  symbols: DEFAULT_SYMBOLS,
+  symbolCount: 0,
+  startTime: Date.UTC(2026, 0, 1),
+  historyMs: 30 * 24 * 60 * 60 * 1000,
+  tickMs: 2_000,
+  marketStepMs: 2_000,
+  paused: false,
+  maxMessagesPerSecond: BINANCE_LIMITS.controlMessagesPerSecond,
+  maxStreamsPerConnection: BINANCE_LIMITS.streamsPerConnection,
+  pingIntervalMs: BINANCE_LIMITS.pingIntervalMs,
+  pongTimeoutMs: BINANCE_LIMITS.pongTimeoutMs,
+  maxConnectionAgeMs: BINANCE_LIMITS.maxConnectionAgeMs,
+  shutdownGraceMs: 1_000,
+  flatErrors: false,
+  malformedRate: 0,
+  duplicateRate: 0,
+  reorderRate: 0,
+  restWeightPerMinute: 6_000,
+};
+
+// setTimeout fires at once for delays above 2^31 − 1 ms, which would cut every connection immediately.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Merges options over the defaults and validates them; throws RangeError on an invalid value. */
+export const resolveOptions = (partial: Partial<BinanceSimulatorOptions> = {}): BinanceSimulatorOptions => {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const merged: BinanceSimulatorOptions = { ...DEFAULT_OPTIONS, ...defined };
+  const symbols = [
+    ...(partial.symbols ?? (merged.symbolCount > 0 ? [] : DEFAULT_SYMBOLS)),
+    ...syntheticSymbols(merged.symbolCount),
+  ].map((s) => s.toUpperCase());
+  const options = { ...merged, symbols };
+  const positive = ['tickMs', 'marketStepMs', 'pingIntervalMs', 'pongTimeoutMs', 'maxConnectionAgeMs'] as const;
+  for (const key of positive) {
+    if (!(options[key] > 0) || options[key] > MAX_TIMER_MS) throw new RangeError(`${key} must be in (0, 2^31)`);
+  }
+  const counts = ['maxMessagesPerSecond', 'maxStreamsPerConnection', 'symbolCount', 'port'] as const;
+  for (const key of counts) {
+    if (!Number.isInteger(options[key]) || options[key] < 0) throw new RangeError(`${key} must be an integer ≥ 0`);
+  }
+  for (const key of ['malformedRate', 'duplicateRate', 'reorderRate'] as const) {
+    if (!(options[key] >= 0 && options[key] <= 1)) throw new RangeError(`${key} must be in [0, 1]`);
+  }
+  if (!(options.shutdownGraceMs >= 0) || !(options.historyMs >= 0)) {
+    throw new RangeError('shutdownGraceMs and historyMs must be ≥ 0');
+  }
+  if (symbols.length === 0) throw new RangeError('no symbols configured');
+  if (!symbols.every((s) => BINANCE_SYMBOL.test(s))) throw new RangeError('a symbol is not a Binance symbol');
+  return options;
+};

@@ -1,0 +1,231 @@
+/**
+ * The REST side of the simulator: `/api/v3/klines` (backfill), `/api/v3/exchangeInfo`, `/api/v3/time` and
+ * `/api/v3/ping`, with request weights, the `x-mbx-used-weight-1m` header, and 429 → 418 rate limiting.
+ * Source: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bucketStart, isInterval, nextBucketStart } from '../../domain/interval.ts';
+import type { BinanceKlineRow, BinanceRestError } from '../../providers/binance/messages.ts';
+import { BINANCE_CODES, BINANCE_LIMITS } from '../../providers/binance/messages.ts';
+import type { Instrument } from './instruments.ts';
+import { firstBucket, formatUnits, klineAsOf, klineRow } from './klines.ts';
+import type { MarketData } from './prices.ts';
+import type { SimulatorStats } from './stats.ts';
+
+/** One REST request as the simulator saw it. */
+export interface RestRequestRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly status: number;
+  /** Wall time (ms). */
+  readonly at: number;
+}
+
+/** What the REST API needs from the simulator. */
+export interface RestContext {
+  readonly market: MarketData;
+  readonly instruments: ReadonlyMap<string, Instrument>;
+  readonly now: () => number;
+  readonly stats: SimulatorStats;
+  readonly weightPerMinute: number;
+}
+
+/** The REST API: a request handler plus its fault switch and log. */
+export interface RestApi {
+  handle(request: IncomingMessage, response: ServerResponse): void;
+  /** The next `count` requests get HTTP 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimitNext(count: number, retryAfterSeconds: number): void;
+  /** Requests so far, oldest first (the last 10,000). */
+  readonly log: readonly RestRequestRecord[];
+}
+
+type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+
+const WEIGHTS: Readonly<Record<string, number>> = {
+  '/api/v3/klines': 2, '/api/v3/exchangeInfo': 20, '/api/v3/time': 1, '/api/v3/ping': 1,
+};
+const LOG_SIZE = 10_000;
+
+const fail = (code: number, msg: string, status = 400): Reply => ({
+  status,
+  body: { code, msg } satisfies BinanceRestError,
+});
+const mandatory = (name: string): Reply =>
+  fail(-1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
+
+/** Parses an optional unsigned integer parameter; a string is an error reply. */
+const integerParam = (query: URLSearchParams, name: string): number | undefined | Reply => {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^[0-9]{1,20}$/.test(raw)) {
+    return fail(-1100, `Illegal characters found in parameter '${name}'; legal range is '^[0-9]{1,20}$'.`);
+  }
+  return Number(raw);
+};
+const isReply = (x: number | undefined | Reply): x is Reply => typeof x === 'object';
+
+/** Creates the REST API over the market data. */
+export const createRestApi = (context: RestContext): RestApi => {
+  const { market, instruments, now, stats } = context;
+  const log: RestRequestRecord[] = [];
+  let forced = { count: 0, retryAfterSeconds: 0 };
+  let retryUntil = 0;
+  let weightMinute = -1;
+  let usedWeight = 0;
+
+  const klines = (query: URLSearchParams): Reply => {
+    const symbol = query.get('symbol');
+    if (!symbol) return mandatory('symbol');
+    const instrument = instruments.get(symbol.toUpperCase());
+    if (!instrument) return fail(BINANCE_CODES.invalidSymbol, 'Invalid symbol.');
+    const interval = query.get('interval');
+    if (!interval) return mandatory('interval');
+    if (!isInterval(interval)) return fail(BINANCE_CODES.invalidInterval, 'Invalid interval.');
+    const ints: Record<string, number | undefined> = {};
+    for (const name of ['startTime', 'endTime', 'limit']) {
+      const value = integerParam(query, name);
+      if (isReply(value)) return value;
+      ints[name] = value;
+    }
+    const { startTime: start, endTime: end } = ints;
+    const limit = Math.min(BINANCE_LIMITS.klinesPerRequest, Math.max(1, ints['limit'] ?? 500));
+    if (start !== undefined && end !== undefined && start > end) return fail(-1023, 'Start time is greater than end time.');
+
+    // Rows are the buckets whose open time lies in [startTime, endTime], the one in progress included.
+    const present = now();
+    const last = Math.min(end ?? present, present);
+    const first = firstBucket(market, interval);
+    const opens: number[] = [];
+    if (start !== undefined) {
+      let t = bucketStart(interval, start);
+      if (t < start) t = nextBucketStart(interval, t);
+      for (t = Math.max(t, first); t <= last && opens.length < limit; t = nextBucketStart(interval, t)) opens.push(t);
+    } else {
+      for (let t = bucketStart(interval, last); t >= first && opens.length < limit; t = bucketStart(interval, t - 1)) {
+        opens.push(t);
+      }
+      opens.reverse();
+    }
+    const rows: BinanceKlineRow[] = opens.map((t) => klineRow(klineAsOf(market, instrument, interval, t, present)));
+    return { status: 200, body: rows };
+  };
+
+  const symbolInfo = (i: Instrument) => {
+    const tick = formatUnits(1, i.priceDecimals);
+    const lot = formatUnits(1, i.qtyDecimals);
+    return {
+      symbol: i.symbol, status: 'TRADING', baseAsset: i.baseAsset, baseAssetPrecision: 8, quoteAsset: i.quoteAsset,
+      quotePrecision: 8, quoteAssetPrecision: 8,
+      orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT'],
+      icebergAllowed: true, ocoAllowed: true, isSpotTradingAllowed: true, isMarginTradingAllowed: false,
+      filters: [
+        { filterType: 'PRICE_FILTER', minPrice: tick, maxPrice: '1000000.00000000', tickSize: tick },
+        { filterType: 'LOT_SIZE', minQty: lot, maxQty: '9000000.00000000', stepSize: lot },
+        {
+          filterType: 'NOTIONAL', minNotional: '5.00000000', applyMinToMarket: true, maxNotional: '9000000.00000000',
+          applyMaxToMarket: false, avgPriceMins: 5,
+        },
+      ],
+      permissions: [], permissionSets: [['SPOT']],
+    };
+  };
+
+  const exchangeInfo = (query: URLSearchParams): Reply => {
+    let wanted: unknown[] = [...instruments.keys()];
+    const one = query.get('symbol');
+    const many = query.get('symbols');
+    if (one) wanted = [one];
+    else if (many) {
+      try {
+        wanted = JSON.parse(many) as unknown[];
+      } catch {
+        return fail(-1100, "Illegal characters found in parameter 'symbols'.");
+      }
+      if (!Array.isArray(wanted)) return fail(-1100, "Illegal characters found in parameter 'symbols'.");
+    }
+    const found = wanted.map((s) => (typeof s === 'string' ? instruments.get(s.toUpperCase()) : undefined));
+    if (found.some((i) => i === undefined)) return fail(BINANCE_CODES.invalidSymbol, 'Invalid symbol.');
+    return {
+      status: 200,
+      body: {
+        timezone: 'UTC',
+        serverTime: now(),
+        rateLimits: [
+          { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: context.weightPerMinute },
+          { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
+          { rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 61_000 },
+        ],
+        exchangeFilters: [],
+        symbols: (found as Instrument[]).map(symbolInfo),
+      },
+    };
+  };
+
+  const route = (path: string, query: URLSearchParams): Reply => {
+    switch (path) {
+      case '/api/v3/klines': return klines(query);
+      case '/api/v3/exchangeInfo': return exchangeInfo(query);
+      case '/api/v3/time': return { status: 200, body: { serverTime: now() } };
+      case '/api/v3/ping': return { status: 200, body: {} };
+      default: return fail(-1000, 'Not found.', 404);
+    }
+  };
+
+  /** The rate-limit answer for a request at wall time `wall`, or undefined when it may proceed. */
+  const limited = (wall: number, weight: number): Reply | undefined => {
+    const retryAfter = (until: number): Record<string, string> => ({
+      'retry-after': String(Math.max(1, Math.ceil((until - wall) / 1000))),
+    });
+    if (wall < retryUntil) {
+      // Binance escalates to an IP ban (418) when a client keeps calling during a Retry-After window.
+      stats.restBanned++;
+      const msg = `Way too many requests; IP banned until ${retryUntil}. Please use the websocket for live updates to avoid bans.`;
+      return { ...fail(-1003, msg, 418), headers: retryAfter(retryUntil) };
+    }
+    const minute = Math.floor(wall / 60_000);
+    if (minute !== weightMinute) [weightMinute, usedWeight] = [minute, 0];
+    let until: number | undefined;
+    if (forced.count > 0) {
+      forced = { ...forced, count: forced.count - 1 };
+      until = wall + forced.retryAfterSeconds * 1000;
+    } else if (usedWeight + weight > context.weightPerMinute) {
+      until = (minute + 1) * 60_000;
+    }
+    if (until === undefined) {
+      usedWeight += weight;
+      return undefined;
+    }
+    retryUntil = until;
+    stats.restRateLimited++;
+    return { ...fail(-1003, 'Too many requests', 429), headers: retryAfter(until) };
+  };
+
+  return {
+    handle(request, response) {
+      stats.restRequests++;
+      const url = new URL(request.url ?? '/', 'http://sim');
+      const wall = Date.now();
+      const method = request.method ?? 'GET';
+      const reply: Reply = method !== 'GET'
+        ? fail(-1000, 'Method not allowed.', 405)
+        : (limited(wall, WEIGHTS[url.pathname] ?? 1) ?? route(url.pathname, url.searchParams));
+      const query = Object.fromEntries(url.searchParams);
+      log.push({ method, path: url.pathname, query, status: reply.status, at: wall });
+      if (log.length > LOG_SIZE) log.shift();
+      const body = JSON.stringify(reply.body);
+      response.writeHead(reply.status, {
+        'content-type': 'application/json;charset=UTF-8',
+        'content-length': Buffer.byteLength(body),
+        'x-mbx-used-weight': String(usedWeight),
+        'x-mbx-used-weight-1m': String(usedWeight),
+        ...reply.headers,
+      });
+      response.end(body);
+    },
+    rateLimitNext(count, retryAfterSeconds) {
+      forced = { count, retryAfterSeconds };
+    },
+    log,
+  };
+};

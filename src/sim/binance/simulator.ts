@@ -1,0 +1,262 @@
+/**
+ * The Binance market-stream simulator: one loopback HTTP server serving the REST API and the WebSocket
+ * streams over a deterministic market with its own clock, plus the fault switches and introspection tests
+ * use. `startBinanceSimulator()` is the entry point.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bucketStart, isInterval, nextBucketStart, type Interval } from '../../domain/interval.ts';
+import type { BinanceKline } from '../../providers/binance/messages.ts';
+import { createMarketClock, type MarketClock } from './clock.ts';
+import type { ConnectionInfo, SimConnection } from './connection.ts';
+import type { FaultRates } from './faults.ts';
+import { createInstruments, type Instrument } from './instruments.ts';
+import { finalKline, firstBucket } from './klines.ts';
+import { resolveOptions, type BinanceSimulatorOptions } from './options.ts';
+import { createMarketData, type MarketData } from './prices.ts';
+import { createRestApi, type RestApi, type RestRequestRecord } from './rest.ts';
+import { createStats, type SimulatorStats } from './stats.ts';
+import { createStreamServer, type StreamServer } from './ws-server.ts';
+
+/** Events the simulator emits, with their payloads. */
+export interface BinanceSimulatorEvents {
+  connection: [ConnectionInfo];
+  subscribe: [{ readonly connectionId: number; readonly streams: readonly string[] }];
+  unsubscribe: [{ readonly connectionId: number; readonly streams: readonly string[] }];
+  close: [{ readonly connectionId: number; readonly code: number; readonly reason: string }];
+  /** After the frames of a market step (from, to] were sent. */
+  step: [{ readonly from: number; readonly to: number }];
+}
+
+/** Selects connections for a fault; all open connections when omitted. */
+export type ConnectionFilter = (connection: ConnectionInfo) => boolean;
+
+/** A running simulator. */
+export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
+  readonly options: BinanceSimulatorOptions;
+  readonly port: number;
+  /** `ws://127.0.0.1:PORT` (append `/ws`, `/ws/<stream>` or `/stream?streams=`). */
+  readonly wsUrl: string;
+  /** `http://127.0.0.1:PORT`. */
+  readonly restUrl: string;
+
+  readonly #instruments: ReadonlyMap<string, Instrument>;
+  readonly #market: MarketData;
+  readonly #stats: SimulatorStats;
+  readonly #rates: FaultRates;
+  readonly #http: Server;
+  readonly #clock: MarketClock;
+  readonly #streams: StreamServer;
+  readonly #rest: RestApi;
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** Use {@link startBinanceSimulator}; the server must already listen. */
+  constructor(options: BinanceSimulatorOptions, http: Server) {
+    super();
+    this.options = options;
+    this.#http = http;
+    this.port = (http.address() as AddressInfo).port;
+    this.wsUrl = `ws://${options.host}:${this.port}`;
+    this.restUrl = `http://${options.host}:${this.port}`;
+    this.#instruments = createInstruments(options.symbols, options.seed);
+    this.#market = createMarketData(options.startTime - options.historyMs);
+    this.#stats = createStats();
+    const { malformedRate, duplicateRate, reorderRate } = options;
+    this.#rates = { malformedRate, duplicateRate, reorderRate };
+    this.#streams = createStreamServer({
+      market: this.#market,
+      instruments: this.#instruments,
+      onConnection: (c) => this.emit('connection', c.info()),
+      settings: {
+        maxMessagesPerSecond: options.maxMessagesPerSecond,
+        maxStreams: options.maxStreamsPerConnection,
+        pingIntervalMs: options.pingIntervalMs,
+        pongTimeoutMs: options.pongTimeoutMs,
+        maxConnectionAgeMs: options.maxConnectionAgeMs,
+        shutdownGraceMs: options.shutdownGraceMs,
+        flatErrors: options.flatErrors,
+        seed: options.seed,
+        rates: this.#rates,
+        stats: this.#stats,
+        marketNow: () => this.now(),
+        onSubscribe: (c, streams) => this.emit('subscribe', { connectionId: c.id, streams }),
+        onUnsubscribe: (c, streams) => this.emit('unsubscribe', { connectionId: c.id, streams }),
+        onClose: (c, code, reason) => {
+          this.#stats.connectionsClosed++;
+          this.emit('close', { connectionId: c.id, code, reason });
+        },
+      },
+    });
+    this.#rest = createRestApi({
+      market: this.#market, instruments: this.#instruments, now: () => this.now(), stats: this.#stats,
+      weightPerMinute: options.restWeightPerMinute,
+    });
+    http.on('request', (req, res) => this.#rest.handle(req, res));
+    http.on('upgrade', (req, socket, head) => this.#streams.handleUpgrade(req, socket, head));
+    this.#clock = createMarketClock({
+      startTime: options.startTime,
+      tickMs: options.tickMs,
+      stepMs: options.marketStepMs,
+      paused: options.paused,
+      onStep: (from, to) => {
+        this.#streams.broadcast(from, to);
+        this.emit('step', { from, to });
+      },
+    });
+  }
+
+  /** Symbols served, upper case, in catalogue order. */
+  get symbols(): readonly string[] {
+    return [...this.#instruments.keys()];
+  }
+
+  /** Current market time (ms). */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** True while the market clock's timer is stopped. */
+  get paused(): boolean {
+    return this.#clock.paused;
+  }
+
+  /** Stops the market clock's timer. */
+  pause(): void {
+    this.#clock.pause();
+  }
+
+  /** Restarts the market clock's timer. */
+  resume(): void {
+    this.#clock.resume();
+  }
+
+  /** Advances the market by `steps` steps synchronously, sending each step's frames. */
+  advance(steps = 1): void {
+    this.#clock.advance(steps);
+  }
+
+  /** The final kline (x = true) of the bucket opening at `openTime`: the ground truth streams and REST match. */
+  bar(symbol: string, interval: string, openTime: number): BinanceKline {
+    const [instrument, valid] = this.#resolve(symbol, interval);
+    if (bucketStart(valid, openTime) !== openTime) throw new RangeError(`${openTime} does not open a ${valid} bucket`);
+    if (openTime < firstBucket(this.#market, valid)) throw new RangeError(`${openTime} is before the simulated history`);
+    return finalKline(this.#market, instrument, valid, openTime);
+  }
+
+  /** Every bar closed by `now()` whose open time lies in [fromOpenTime, toOpenTime], in order. */
+  closedBars(symbol: string, interval: string, fromOpenTime: number, toOpenTime = Infinity): BinanceKline[] {
+    const [instrument, valid] = this.#resolve(symbol, interval);
+    let t = bucketStart(valid, fromOpenTime);
+    if (t < fromOpenTime) t = nextBucketStart(valid, t);
+    const out: BinanceKline[] = [];
+    const now = this.now();
+    for (t = Math.max(t, firstBucket(this.#market, valid)); t <= toOpenTime; t = nextBucketStart(valid, t)) {
+      if (nextBucketStart(valid, t) > now) break;
+      out.push(finalKline(this.#market, instrument, valid, t));
+    }
+    return out;
+  }
+
+  /** Snapshots of every connection (open, and the most recent closed ones). */
+  connections(): ConnectionInfo[] {
+    return this.#streams.all().map((c) => c.info());
+  }
+
+  /** A copy of the counters. */
+  stats(): SimulatorStats {
+    return { ...this.#stats };
+  }
+
+  /** The REST requests received, oldest first. */
+  requests(): readonly RestRequestRecord[] {
+    return [...this.#rest.log];
+  }
+
+  /** Terminates matching connections without a close frame (the client sees 1006); returns how many. */
+  dropConnections(filter?: ConnectionFilter): number {
+    return this.#each(filter, (c) => c.drop());
+  }
+
+  /** Closes matching connections with a close frame; returns how many. */
+  closeConnections(code: number, reason: string, filter?: ConnectionFilter): number {
+    return this.#each(filter, (c) => c.close(code, reason));
+  }
+
+  /** Sends `serverShutdown` to every connection and closes them with 1001 after `graceMs`. */
+  serverShutdown(graceMs = this.options.shutdownGraceMs): void {
+    this.#each(undefined, (c) => c.announceShutdown(graceMs));
+  }
+
+  /** Makes the current connections dead peers (no data, pings or replies) for `ms`, or until `unstall()`. */
+  stall(ms: number | 'forever'): void {
+    this.#each(undefined, (c) => c.stall());
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = ms === 'forever' ? undefined : setTimeout(() => this.unstall(), ms);
+  }
+
+  /** Ends every stall. */
+  unstall(): void {
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    for (const c of this.#streams.open()) c.unstall();
+  }
+
+  /** Changes fault probabilities; open connections use the new values from their next frame. */
+  setFaultRates(rates: Partial<FaultRates>): void {
+    for (const key of ['malformedRate', 'duplicateRate', 'reorderRate'] as const) {
+      const value = rates[key];
+      if (value === undefined) continue;
+      if (!(value >= 0 && value <= 1)) throw new RangeError(`${key} must be in [0, 1]`);
+      this.#rates[key] = value;
+    }
+  }
+
+  /** The next `count` REST requests get HTTP 429 with `Retry-After`; requests during that window get 418. */
+  rateLimitNext(count: number, retryAfterSeconds: number): void {
+    this.#rest.rateLimitNext(count, retryAfterSeconds);
+  }
+
+  /** Stops the clock and terminates every connection and the server. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#clock.stop();
+      clearTimeout(this.#stallTimer);
+      await this.#streams.close();
+      await new Promise<void>((resolve) => {
+        this.#http.close(() => resolve());
+        this.#http.closeAllConnections();
+      });
+    })();
+    return this.#closing;
+  }
+
+  #resolve(symbol: string, interval: string): [Instrument, Interval] {
+    const instrument = this.#instruments.get(symbol.toUpperCase());
+    if (!instrument) throw new RangeError(`unknown symbol ${symbol}`);
+    if (!isInterval(interval)) throw new RangeError(`unknown interval ${interval}`);
+    return [instrument, interval];
+  }
+
+  #each(filter: ConnectionFilter | undefined, act: (c: SimConnection) => void): number {
+    const chosen = this.#streams.open().filter((c) => !filter || filter(c.info()));
+    for (const c of chosen) act(c);
+    return chosen.length;
+  }
+}
+
+/** Starts a simulator listening on `host:port` (loopback, free port by default). */
+export const startBinanceSimulator = async (options?: Partial<BinanceSimulatorOptions>): Promise<BinanceSimulator> => {
+  const resolved = resolveOptions(options);
+  // Node's default 16 KiB header limit would refuse a combined URL naming ~1,000 streams.
+  const http = createServer({ maxHeaderSize: 64 * 1024 });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(resolved.port, resolved.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  return new BinanceSimulator(resolved, http);
+};
