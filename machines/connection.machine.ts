@@ -8,7 +8,7 @@
  * transport reports back with `socket.*` events tagged with the socket generation `gen`, so an event from a
  * socket that is no longer current can never move the machine.
  */
-import { assign, emit, sendTo, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, not, sendTo, setup } from 'xstate';
 import type { ConnectionState } from '../src/providers/realtime-provider.ts';
 import { backoffDelay } from './lib/backoff.ts';
 import { nextRandom } from './lib/random.ts';
@@ -185,7 +185,10 @@ export const connectionMachine = setup({
         })),
       ],
       on: {
-        'socket.opened': { guard: 'isCurrent', target: 'handshaking' },
+        'socket.opened': [
+          { guard: and(['isCurrent', 'needsHandshake']), target: 'handshaking' },
+          { guard: 'isCurrent', target: 'open' },
+        ],
         'socket.closed': [
           { guard: ({ context, event }) => isCurrent({ context, event }) && context.draining !== null, target: 'open', actions: [{ type: 'closeSocket', params: ({ context }) => ({ gen: context.gen, code: 1000, reason: 'rotation_abandoned' }) }, 'abandonRotation'] },
           { guard: 'isCurrent', target: 'backoff', actions: assign(({ event }) => ({ lastReason: closeReason(event.code, event.reason) })) },
@@ -199,7 +202,6 @@ export const connectionMachine = setup({
       },
     },
     handshaking: {
-      always: { guard: ({ context }) => !context.policy.handshake, target: 'open' },
       entry: { type: 'startHandshake', params: ({ context }) => ({ gen: context.gen }) },
       on: {
         'handshake.succeeded': { guard: 'isCurrent', target: 'open' },
@@ -232,14 +234,17 @@ export const connectionMachine = setup({
       ],
       after: {
         healthy: { actions: assign({ attempt: 0, lastDelayMs: 0 }) },
-        maxAge: { guard: 'rotateByAge', target: 'connecting', actions: 'beginRotation' },
+        maxAge: { guard: and(['rotateByAge', not('rotating')]), target: 'connecting', actions: 'beginRotation' },
       },
       on: {
-        'server.shutdown': { guard: 'isCurrent', target: 'connecting', actions: 'beginRotation' },
-        'connection.rotate': { target: 'connecting', actions: 'beginRotation' },
+        // One rotation at a time: a second one would overwrite `draining` and orphan the old socket (three live).
+        'server.shutdown': { guard: and(['isCurrent', not('rotating')]), target: 'connecting', actions: 'beginRotation' },
+        'connection.rotate': { guard: not('rotating'), target: 'connecting', actions: 'beginRotation' },
         'subscriptions.synced': [
           {
             guard: ({ context, event }) => isCurrent({ context, event }) && context.draining !== null,
+            // Re-entering `watching` re-arms the watchdog with the delay that fits the new `expectData`.
+            target: '.watching',
             actions: [
               assign(({ event }) => ({ expectData: event.count > 0 })),
               // Rotation completes only once the new socket carries every stream: then the old one may go.
@@ -248,7 +253,7 @@ export const connectionMachine = setup({
               assign({ draining: null }),
             ],
           },
-          { guard: 'isCurrent', actions: assign(({ event }) => ({ expectData: event.count > 0 })) },
+          { guard: 'isCurrent', target: '.watching', actions: assign(({ event }) => ({ expectData: event.count > 0 })) },
         ],
         'subscriptions.unresponsive': { guard: 'isCurrent', target: 'backoff', actions: assign({ lastReason: 'control_timeout' }) },
         'socket.closed': { guard: 'isCurrent', target: 'backoff', actions: assign(({ event }) => ({ lastReason: closeReason(event.code, event.reason) })) },
@@ -256,7 +261,7 @@ export const connectionMachine = setup({
       initial: 'watching',
       states: {
         watching: {
-          on: { 'socket.activity': { target: 'watching', reenter: true } },
+          on: { 'socket.activity': { guard: 'isCurrent', target: 'watching', reenter: true } },
           after: { watchdog: { target: '#connection.backoff', actions: assign(({ context }) => ({ lastReason: context.expectData ? 'stale' : 'idle_timeout' })) } },
         },
       },
@@ -264,7 +269,9 @@ export const connectionMachine = setup({
     backoff: {
       entry: [
         { type: 'closeSocket', params: ({ context }) => ({ gen: context.gen, code: 4000, reason: context.lastReason ?? 'reconnect' }) },
-        { type: 'closeSocket', params: ({ context }) => ({ gen: context.draining ?? -1, code: 4000, reason: context.lastReason ?? 'reconnect' }) },
+        enqueueActions(({ context, enqueue }) => {
+          if (context.draining !== null) enqueue({ type: 'closeSocket', params: { gen: context.draining, code: 4000, reason: context.lastReason ?? 'reconnect' } });
+        }),
         assign({ draining: null }),
         sendTo('subscriptions', { type: 'connection.down' as const }),
         assign(({ context }) => {
@@ -272,8 +279,12 @@ export const connectionMachine = setup({
           const delay = backoffDelay(context.policy, context.attempt, context.lastDelayMs, draw.value);
           return { rng: draw.state, attempt: context.attempt + 1, failures: context.failures + 1, lastDelayMs: delay, reconnects: context.reconnects + 1, expectData: false };
         }),
-        emit(({ context }) => ({ type: 'connection.reconnecting' as const, reason: context.lastReason ?? 'unknown', attempt: context.attempt, delayMs: context.lastDelayMs })),
-        emit(({ context }) => ({ type: 'connection.state' as const, state: 'reconnecting' as const, gen: context.gen, reason: context.lastReason, attempt: context.attempt })),
+        enqueueActions(({ context, enqueue, check }) => {
+          // The attempt that exhausts the budget is never made: announce only reconnects that will happen.
+          if (check('exhausted')) return;
+          enqueue.emit({ type: 'connection.reconnecting', reason: context.lastReason ?? 'unknown', attempt: context.attempt, delayMs: context.lastDelayMs });
+          enqueue.emit({ type: 'connection.state', state: 'reconnecting', gen: context.gen, reason: context.lastReason, attempt: context.attempt });
+        }),
       ],
       always: {
         guard: 'exhausted',
@@ -287,23 +298,27 @@ export const connectionMachine = setup({
     failed: {
       entry: [
         { type: 'closeSocket', params: ({ context }) => ({ gen: context.gen, code: 1000, reason: 'failed' }) },
-        { type: 'closeSocket', params: ({ context }) => ({ gen: context.draining ?? -1, code: 1000, reason: 'failed' }) },
+        enqueueActions(({ context, enqueue }) => {
+          if (context.draining !== null) enqueue({ type: 'closeSocket', params: { gen: context.draining, code: 1000, reason: 'failed' } });
+        }),
         assign({ draining: null }),
         sendTo('subscriptions', { type: 'connection.down' as const }),
         emit(({ context }) => ({ type: 'connection.failed' as const, code: context.failure?.code ?? 'CONNECTION_FAILED', message: context.failure?.message ?? 'failed' })),
         emit(({ context }) => ({ type: 'connection.state' as const, state: 'disconnected' as const, gen: context.gen, reason: context.failure?.code ?? null, attempt: context.attempt })),
       ],
-      on: { 'connection.start': { target: 'connecting', actions: assign({ attempt: 0, failures: 0, lastDelayMs: 0, failure: null }) } },
+      on: { 'connection.start': { target: 'connecting', actions: assign({ attempt: 0, failures: 0, lastDelayMs: 0, failure: null, everConnected: false, lastReason: null }) } },
     },
     closed: {
       entry: [
         { type: 'closeSocket', params: ({ context }) => ({ gen: context.gen, code: 1000, reason: 'client_close' }) },
-        { type: 'closeSocket', params: ({ context }) => ({ gen: context.draining ?? -1, code: 1000, reason: 'client_close' }) },
+        enqueueActions(({ context, enqueue }) => {
+          if (context.draining !== null) enqueue({ type: 'closeSocket', params: { gen: context.draining, code: 1000, reason: 'client_close' } });
+        }),
         assign({ draining: null }),
         sendTo('subscriptions', { type: 'connection.down' as const }),
         emit(({ context }) => ({ type: 'connection.state' as const, state: 'disconnected' as const, gen: context.gen, reason: 'closed', attempt: 0 })),
       ],
-      on: { 'connection.start': { target: 'connecting', actions: assign({ attempt: 0, failures: 0, lastDelayMs: 0 }) } },
+      on: { 'connection.start': { target: 'connecting', actions: assign({ attempt: 0, failures: 0, lastDelayMs: 0, everConnected: false, lastReason: null }) } },
     },
   },
 });

@@ -79,6 +79,10 @@ export const sessionMachine = setup({
   actions: {
     // The first failure is the reason the session stops; later ones (often consequences) do not replace it.
     failWith: assign(({ context, event }) => ('failure' in event && context.failure === null ? { failure: event.failure } : {})),
+    countBar: assign(({ context }) => ({ barsReceived: context.barsReceived + 1 })),
+    toWriter: sendTo('writer', ({ event }) => ({ type: 'writer.write' as const, bar: (event as Extract<SessionEvent, { type: 'bar.closed' }>).bar })),
+    toTrading: sendTo('trading', ({ event }) => ({ type: 'trading.bar' as const, bar: (event as Extract<SessionEvent, { type: 'bar.closed' }>).bar })),
+    toStrategy: sendTo('strategy', ({ event }) => ({ type: 'strategy.bar' as const, bar: (event as Extract<SessionEvent, { type: 'bar.closed' }>).bar })),
   },
   guards: {
     hasStrategy: ({ context }) => context.hasStrategy,
@@ -149,21 +153,18 @@ export const sessionMachine = setup({
         startingMarketData: {
           // Market data connects and subscribes; a long outage is the provider's to retry, not a start timeout.
           entry: [assign(({ context }) => ({ started: { ...context.started, marketData: true } })), sendTo('marketData', { type: 'marketData.start' })],
-          on: { 'marketData.started': '#session.running' },
+          on: {
+            'marketData.started': '#session.running',
+            // The first streams flow before subscribe() has returned for all of them: every other child is ready.
+            'bar.closed': { actions: ['countBar', 'toWriter', 'toTrading', 'toStrategy'] },
+          },
         },
       },
     },
     running: {
       entry: emit({ type: 'session.state', state: 'running', failure: null }),
       on: {
-        'bar.closed': {
-          actions: [
-            assign(({ context }) => ({ barsReceived: context.barsReceived + 1 })),
-            sendTo('writer', ({ event }) => ({ type: 'writer.write' as const, bar: event.bar })),
-            sendTo('trading', ({ event }) => ({ type: 'trading.bar' as const, bar: event.bar })),
-            sendTo('strategy', ({ event }) => ({ type: 'strategy.bar' as const, bar: event.bar })),
-          ],
-        },
+        'bar.closed': { actions: ['countBar', 'toWriter', 'toTrading', 'toStrategy'] },
         'session.start': { actions: emit({ type: 'session.ignored', event: 'session.start', state: 'running' }) },
         'session.stop': 'stopping',
         'marketData.failed': { target: 'stopping', actions: 'failWith' },
@@ -176,13 +177,7 @@ export const sessionMachine = setup({
       entry: emit(({ context }) => ({ type: 'session.state' as const, state: 'stopping' as const, failure: context.failure })),
       on: {
         // Bars already on their way while the feed stops are still persisted (and the broker still marks them).
-        'bar.closed': {
-          actions: [
-            assign(({ context }) => ({ barsReceived: context.barsReceived + 1 })),
-            sendTo('writer', ({ event }) => ({ type: 'writer.write' as const, bar: event.bar })),
-            sendTo('trading', ({ event }) => ({ type: 'trading.bar' as const, bar: event.bar })),
-          ],
-        },
+        'bar.closed': { actions: ['countBar', 'toWriter', 'toTrading'] },
         'session.start': { actions: emit({ type: 'session.ignored', event: 'session.start', state: 'stopping' }) },
         'session.stop': { actions: emit({ type: 'session.ignored', event: 'session.stop', state: 'stopping' }) },
         'writer.failed': { actions: 'failWith' },

@@ -5,7 +5,7 @@
  * (a failed batch is retried one stream per message), and never sends more than `controlPerSecond` messages
  * (pongs included) in any one-second window. Venue-neutral: the provider turns requests into wire messages.
  */
-import { assign, emit, enqueueActions, raise, sendParent, setup } from 'xstate';
+import { assign, emit, enqueueActions, raise, sendParent, setup, stateIn } from 'xstate';
 import { minus, sameSet, union } from './lib/sets.ts';
 
 /** A control request in flight. */
@@ -99,6 +99,10 @@ export const nextOutgoing = (c: SubscriptionsContext): Outgoing | undefined => {
 export const isSynced = (c: SubscriptionsContext): boolean =>
   c.gen !== null && c.pending.length === 0 && sameSet(c.confirmed, c.desired);
 
+/** Context for a new socket: it knows no stream. Pongs are kept: they answer a socket that may still be open. */
+const resetForSocket = ({ event }: { event: SubscriptionsEvent }): Partial<SubscriptionsContext> =>
+  event.type === 'connection.ready' ? { gen: event.gen, pending: [], confirmed: [], reportedSynced: false } : {};
+
 const applyAck = (c: SubscriptionsContext, req: PendingRequest, streams: readonly string[]): Partial<SubscriptionsContext> => ({
   confirmed: req.op === 'subscribe' ? union(c.confirmed, streams) : minus(c.confirmed, streams),
   isolate: req.op === 'subscribe' ? minus(c.isolate, streams) : c.isolate,
@@ -156,12 +160,20 @@ export const subscriptionsMachine = setup({
       target: '.offline',
       actions: assign({ gen: null, pending: [], confirmed: [], pongs: [], reportedSynced: false }),
     },
-    'connection.ready': {
-      target: '.online',
-      reenter: true,
+    'connection.ready': [
+      // The socket the set is already synchronised with (a rotation was abandoned): the server still holds what it
+      // confirmed and answers what is in flight, so keep both; a replay would lose track of requests in flight.
+      { guard: 'isCurrent' },
+      {
+        // A message may have just gone to a socket that stays open (the old one of a rotation): keep the spacing.
+        guard: stateIn('#subscriptions.online.sender.cooling'),
+        target: '.online.sender.cooling',
+        reenter: true,
+        actions: assign(resetForSocket),
+      },
       // A new socket knows no stream: replay everything from scratch. Answers meant for the old socket are ignored.
-      actions: assign(({ event }) => ({ gen: event.gen, pending: [], confirmed: [], pongs: [], reportedSynced: false })),
-    },
+      { target: '.online', reenter: true, actions: assign(resetForSocket) },
+    ],
   },
   initial: 'offline',
   states: {
@@ -264,7 +276,12 @@ export const subscriptionsMachine = setup({
               always: { guard: ({ context }) => context.pending.length === 0, target: 'clear' },
               // Handling the answers themselves here would shadow the handlers on `online` (XState picks the
               // deepest transition), so answers raise `acks.progress` instead.
-              on: { 'acks.progress': { target: 'awaiting', reenter: true } },
+              on: {
+                'acks.progress': { target: 'awaiting', reenter: true },
+                // The same socket again (an abandoned rotation): its unresponsive report may have come while the
+                // parent was busy rotating and been dropped, so the wait for an answer starts over.
+                'connection.ready': { guard: 'isCurrent', target: 'awaiting', reenter: true },
+              },
               after: { ackTimeout: { actions: sendParent(({ context }) => ({ type: 'subscriptions.unresponsive', gen: context.gen ?? -1 })) } },
             },
           },

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   WRITE_FAILED: { retryable: true, summary: 'a flush to storage failed; its rows are kept and retried' },
   BUFFER_OVERFLOW: { retryable: true, summary: 'the write buffer reached its hard cap' },
   CONFIG_INVALID: { retryable: false, summary: 'a configuration value is missing or wrong' },
+  STRATEGY_FAILED: { retryable: false, summary: 'the strategy could not be loaded, or failed under the stop policy' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 /** One of {@link ERROR_CODES}. */
@@ -29,7 +30,7 @@ export class RealtimeError extends Data.TaggedError('RealtimeError')<{
   readonly data?: Readonly<Record<string, unknown>>;
 }> {
   /** A plain JSON object with everything needed to understand the error later. */
-  toJSON(): { _tag: 'RealtimeError'; code: ErrorCode; message: string; retryable: boolean; data?: unknown } {
+  override toJSON(): { _tag: 'RealtimeError'; code: ErrorCode; message: string; retryable: boolean; data?: unknown } {
     return { _tag: this._tag, code: this.code, message: this.message, retryable: this.retryable, ...(this.data ? { data: this.data } : {}) };
   }
 }

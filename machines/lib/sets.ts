@@ -16,7 +16,9 @@ export const minus = (a: readonly string[], ...others: readonly (readonly string
 
 /** True when both hold the same items. */
 export const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
-  if (a.length !== b.length) return false;
-  const s = new Set(a);
-  return b.every((x) => s.has(x));
+  const sa = new Set(a);
+  const sb = new Set(b);
+  if (sa.size !== sb.size) return false;
+  for (const x of sb) if (!sa.has(x)) return false;
+  return true;
 };

@@ -55,4 +55,9 @@ export interface RealtimeProvider {
   /** Symbols with at least one confirmed stream. */
   getSubscribedSymbols(): string[];
   stats(): ProviderStats;
+  /**
+   * Tells the provider the last closed bar already persisted for a stream (resuming a session), so that the bars
+   * since are backfilled before the first live one. Call before `subscribe`. Optional: providers without backfill omit it.
+   */
+  resumeAfter?(symbol: string, interval: Interval, lastOpenTime: number): void;
 }

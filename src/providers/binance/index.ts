@@ -124,6 +124,10 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     if (this.connected) await this.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
   }
 
+  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
+    this.tracker.resumeAfter(normaliseBinanceSymbol(symbol), interval, lastOpenTime);
+  }
+
   onData(callback: (bar: Bar) => void): Unlisten {
     return this.dataListeners.add(callback);
   }

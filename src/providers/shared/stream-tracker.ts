@@ -86,6 +86,16 @@ export class StreamTracker {
     this.process(st, bar, seq);
   }
 
+  /**
+   * Declares the last closed bar the consumer already has (a resumed session): the stream's first live bar then
+   * reveals the gap since, and the missing bars are backfilled before it.
+   */
+  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
+    const key = `${symbol}|${interval}`;
+    if (this.streams.has(key)) return;
+    this.streams.set(key, { expectedNext: nextBucketStart(interval, lastOpenTime), lastUpdateOpen: -1, lastUpdateSeq: -1, held: [], gapTimer: undefined, backfilling: false });
+  }
+
   /** Forgets a stream (after unsubscribe); a later subscription starts afresh. */
   forget(symbol: string, interval: Interval): void {
     const st = this.streams.get(`${symbol}|${interval}`);

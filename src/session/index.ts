@@ -1,0 +1,4 @@
+/** The realtime trading session: programmatic API. */
+export { createRealtimeSession, type RealtimeSession, type RealtimeSessionOptions } from './session.ts';
+export { SessionEventLog, type EventRow } from './event-log.ts';
+export type { SessionEvents, SessionState, SessionStats, SessionSummary } from './types.ts';

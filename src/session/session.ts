@@ -1,0 +1,389 @@
+/**
+ * `createRealtimeSession(config)`: the seed's RealtimeTradingSession. Builds the components (market data provider,
+ * DuckDB writer, strategy runner, trading provider), runs the session machine with them as children, appends
+ * every event that changes state to the event log, and resumes an earlier run with the same session id (broker
+ * state folded from the log; missed bars backfilled by the provider).
+ */
+import { randomUUID } from 'node:crypto';
+import { createActor, type InspectionEvent } from 'xstate';
+import { paperBrokerMachine } from '../../machines/paper-broker.machine.ts';
+import { sessionMachine, type SessionFailure } from '../../machines/session.machine.ts';
+import type { SessionConfig } from '../config/session-config.ts';
+import type { Bar } from '../domain/bar.ts';
+import { realtimeError, type RealtimeError } from '../errors.ts';
+import { foldEvents, recordRootEvents, type LoggedEvent } from '../events/fold.ts';
+import { Listeners } from '../providers/shared/listeners.ts';
+import { createRealtimeProvider, type RealtimeProviderDeps } from '../providers/registry.ts';
+import type { ConnectionState, RealtimeProvider } from '../providers/realtime-provider.ts';
+import { DuckDBRealtimeWriter } from '../storage/duckdb-writer.ts';
+import { openDuckDBData, type DuckDBDataService } from '../strategy/duckdb-data.ts';
+import type { StrategyHostServices } from '../strategy/host-api.ts';
+import { StrategyRunner } from '../strategy/runtime.ts';
+import { createTradingProvider } from '../trading/registry.ts';
+import type { TradingProvider } from '../trading/trading-provider.ts';
+import { notReady, sessionChildren } from './children.ts';
+import { SessionEventLog } from './event-log.ts';
+import { StrategyFeed } from './strategy-feed.ts';
+import type { SessionEvents, SessionState, SessionStats, SessionSummary } from './types.ts';
+
+/** Options beyond the config. */
+export interface RealtimeSessionOptions {
+  /** Receives the inspection events of every actor (Stately inspector, traces). */
+  readonly inspect?: (event: InspectionEvent) => void;
+  /** Passed to the market data provider (e.g. `{ seed }`). */
+  readonly providerDeps?: RealtimeProviderDeps;
+  /** Longest wait for one start or stop step (default 30 s). */
+  readonly stepTimeoutMs?: number;
+}
+
+/** A running (or runnable) session. */
+export interface RealtimeSession {
+  readonly id: string;
+  /** The root session actor, for inspection. */
+  readonly actor: ReturnType<typeof createActor<typeof sessionMachine>>;
+  /** Starts; resolves once running, rejects with the failure (as a RealtimeError) otherwise. */
+  start(): Promise<void>;
+  /** Stops gracefully; resolves with the summary. */
+  stop(reason?: string): Promise<SessionSummary>;
+  /** Makes every bar received and every event logged so far durable (bars first, then the log). */
+  flush(): Promise<void>;
+  /** Settles when the session reached `stopped` or `failed`. */
+  readonly done: Promise<SessionSummary>;
+  on<K extends keyof SessionEvents>(type: K, listener: (event: SessionEvents[K]) => void): () => void;
+  stats(): SessionStats;
+}
+
+const FATAL_PROVIDER_CODES = new Set(['CONNECTION_FAILED', 'AUTHENTICATION_FAILED']);
+
+/** Creates a session from a decoded config; throws CONFIG_INVALID when a provider rejects its config. */
+export const createRealtimeSession = (config: SessionConfig, options: RealtimeSessionOptions = {}): RealtimeSession => {
+  const id = config.id ?? `session-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+  const listeners = new Map<string, Listeners<[unknown]>>();
+  const emit = <K extends keyof SessionEvents>(type: K, event: SessionEvents[K]) => listeners.get(type)?.emit(event);
+  const provider: RealtimeProvider = createRealtimeProvider(config.realtimeProvider, config.realtimeProviderConfig, options.providerDeps);
+  const hasStrategy = config.strategy !== undefined;
+
+  let writer: DuckDBRealtimeWriter | undefined;
+  let log: SessionEventLog | undefined;
+  let trading: TradingProvider | undefined;
+  let runner: StrategyRunner | undefined;
+  let feed: StrategyFeed | undefined;
+  let data: DuckDBDataService | undefined;
+  let resumedBroker: ReturnType<typeof foldEvents<typeof paperBrokerMachine>> | undefined;
+  let resumed = false;
+  let state: SessionState = 'idle';
+  let connection: ConnectionState = 'disconnected';
+  let barsReceived = 0;
+  const recent: number[] = [];
+  const lastBars: Record<string, { openTime: number; close: number; at: number }> = {};
+  const orders = { placed: 0, filled: 0, rejected: 0, cancelled: 0 };
+  let fills = 0;
+  const preLog: { type: string; event: Record<string, unknown>; at: number }[] = [];
+  const halts: ((f: SessionFailure) => void)[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  const overflow: Bar[] = [];
+  let draining = false;
+
+  const record = (type: string, event: Record<string, unknown>, at = Date.now()) => {
+    if (log) log.append(type, event, at);
+    else preLog.push({ type, event, at });
+  };
+  const reportError = (e: RealtimeError) => emit('error', e);
+
+  // Bars first, then the events that reference them: a logged reference always resolves.
+  const flushAll = async (): Promise<void> => {
+    if (!writer || !log) return;
+    await writer.flush();
+    await log.flush();
+  };
+  const periodicFlush = () => {
+    // The status line reads account and positions synchronously: refresh them on the flush cadence.
+    void snapshotTrading();
+    flushing ??= flushAll().catch((e: unknown) => reportError(realtimeError('WRITE_FAILED', `event log flush failed: ${(e as Error).message}`))).finally(() => { flushing = undefined; });
+  };
+
+  const drainOverflow = async () => {
+    if (draining || !writer) return;
+    draining = true;
+    try {
+      while (overflow.length > 0 && writer) {
+        await writer.whenWritable();
+        try {
+          writer.writeRealtime(overflow[0]!);
+          overflow.shift();
+        } catch (e) {
+          if ((e as RealtimeError).code !== 'BUFFER_OVERFLOW') { overflow.shift(); reportError(e as RealtimeError); }
+        }
+      }
+    } finally {
+      draining = false;
+    }
+  };
+
+  const services = (): StrategyHostServices => {
+    const t = () => trading ?? (() => { throw notReady('the trading provider'); })();
+    const d = () => data ?? (() => { throw notReady('the data service'); })();
+    return {
+      getRange: (...a) => d().getRange(...a),
+      readLastData: (...a) => d().readLastData(...a),
+      executeSQL: (...a) => d().executeSQL(...a),
+      subscribeRealtime: (symbols, interval) => provider.subscribe(symbols, interval ?? config.interval),
+      placeOrder: (req) => t().placeOrder(req),
+      getPositions: () => t().getPositions(),
+      cancelOrder: (orderId) => t().cancelOrder(orderId),
+      getAccountInfo: () => t().getAccountInfo(),
+      getOpenOrders: () => t().getOpenOrders(),
+      getOrderStatus: (orderId) => t().getOrderStatus(orderId),
+      log: async (level, message, extra) => {
+        record('strategy:log', { level, message, ...(extra === undefined ? {} : { data: extra }) });
+        emit('log', { level, message, ...(extra === undefined ? {} : { data: extra }) });
+      },
+      mark: async (name, value) => {
+        record('strategy:mark', { name, ...(value === undefined ? {} : { value }) });
+        emit('mark', { name, ...(value === undefined ? {} : { value }) });
+      },
+    };
+  };
+
+  const openWriter = async () => {
+    writer = await DuckDBRealtimeWriter.open(config.storage);
+    writer.onError(reportError);
+    const conn = await writer.connect();
+    log = await SessionEventLog.open(conn, id);
+    const earlier = await SessionEventLog.read(conn, id);
+    if (earlier.length > 0) {
+      resumed = true;
+      // The broker's state is a fold of its logged events; bars come back from the bars table by reference.
+      const brokerRows = earlier.filter((r) => r.type.startsWith('broker:'));
+      const refs = brokerRows.map((r) => r.payload.ref).filter((x): x is string => typeof x === 'string');
+      const bars = await SessionEventLog.resolveBars(conn, config.storage.table_name, refs);
+      const events: LoggedEvent[] = brokerRows.map((r) => {
+        const type = r.type.slice('broker:'.length);
+        const { ref, ...rest } = r.payload;
+        return typeof ref === 'string' ? { type, ...rest, bar: bars.get(ref) } : { type, ...rest };
+      });
+      if (config.tradingProvider === 'paper') resumedBroker = foldEvents(paperBrokerMachine, events);
+      // Backfill from the last persisted bar of each stream.
+      for (const symbol of config.symbols) {
+        const r = await conn.runAndReadAll(
+          `SELECT max(epoch_ms("timestamp")) AS t FROM "${config.storage.table_name}" WHERE symbol = $s AND "interval" = $i`,
+          { s: symbol.toUpperCase(), i: config.interval },
+        );
+        const last = r.getRowObjectsJS()[0]?.t;
+        if (last !== null && last !== undefined) provider.resumeAfter?.(symbol, config.interval, Number(last));
+      }
+    }
+    for (const p of preLog.splice(0)) log.append(p.type, p.event, p.at);
+    record('session:resume', { resumed, previousEvents: earlier.length });
+    flushTimer = setInterval(periodicFlush, Math.max(100, config.storage.flush_interval_ms || 1000));
+    flushTimer.unref();
+  };
+
+  const closeWriter = async () => {
+    if (flushTimer) clearInterval(flushTimer);
+    await flushing;
+    await drainOverflow();
+    if (!writer) return;
+    try {
+      await flushAll();
+    } finally {
+      await writer.close();
+    }
+  };
+
+  const ops = {
+    marketData: {
+      listen: (onBar: (bar: Bar) => void, onFatal: (e: RealtimeError) => void) => {
+        const offs = [
+          provider.onData((bar) => {
+            if (!bar.final) return;
+            barsReceived++;
+            const now = Date.now();
+            recent.push(now);
+            while (recent.length > 0 && recent[0]! < now - 10_000) recent.shift();
+            lastBars[bar.symbol] = { openTime: bar.openTime, close: bar.close, at: now };
+            emit('bar', bar);
+            onBar(bar);
+          }),
+          provider.onError((e) => {
+            reportError(e);
+            if (!e.retryable && FATAL_PROVIDER_CODES.has(e.code)) onFatal(e);
+          }),
+          provider.onConnectionStateChange((s, d) => {
+            connection = s;
+            emit('connection', { state: s, ...(d.reason ? { reason: d.reason } : {}) });
+          }),
+        ];
+        return () => offs.forEach((off) => off());
+      },
+      start: async () => {
+        await provider.connect();
+        try {
+          await provider.subscribe(config.symbols, config.interval);
+        } catch (e) {
+          // Streams not yet confirmed stay wanted and are replayed on the next connection; only no valid symbol is fatal.
+          if ((e as RealtimeError).code !== 'SUBSCRIPTION_FAILED') throw e;
+          reportError(e as RealtimeError);
+        }
+      },
+      stop: async () => {
+        await provider.disconnect();
+      },
+    },
+    writer: {
+      open: openWriter,
+      write: (bar: Bar) => {
+        if (!writer) throw notReady('the writer');
+        if (overflow.length > 0) {
+          overflow.push(bar);
+          return;
+        }
+        try {
+          writer.writeRealtime(bar);
+        } catch (e) {
+          const err = e as RealtimeError;
+          if (err.code === 'BUFFER_OVERFLOW') {
+            // Back-pressure: hold the bar here (never drop it) until the writer has room again.
+            overflow.push(bar);
+            void drainOverflow();
+          } else if (err.code === 'INVALID_MESSAGE') reportError(err);
+          else throw err;
+        }
+      },
+      close: closeWriter,
+    },
+    strategy: {
+      load: async () => {
+        const s = config.strategy!;
+        if (!writer) throw notReady('the writer');
+        data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name });
+        runner = await StrategyRunner.start(s.path, {
+          services: services(), config: s.config, budgetMs: s.budgetMs, onError: s.onError,
+          onEvent: (ev) => {
+            record(`strategy:${ev.type}`, ev as unknown as Record<string, unknown>);
+            emit('strategy', ev);
+            if (ev.type === 'strategy.halted') halts.forEach((h) => h({ source: 'strategy', code: 'STRATEGY_FAILED', message: ev.message }));
+          },
+        });
+        feed = new StrategyFeed(runner, config.strategyQueueSize, (bar, skipped) => emit('strategy.skipped', { bar, skipped }));
+      },
+      bar: (bar: Bar) => feed?.push(bar),
+      stop: async () => {
+        await feed?.stop();
+        await runner?.stop();
+        await data?.close();
+        data = undefined;
+      },
+      onHalt: (fn: (f: SessionFailure) => void) => { halts.push(fn); },
+    },
+    trading: {
+      connect: async () => {
+        trading = createTradingProvider(config.tradingProvider, config.tradingProviderConfig, resumedBroker ? { paperSnapshot: resumedBroker } : {});
+        trading.onEvent?.((ev) => record(`broker:${ev.type}`, ev as Record<string, unknown>));
+        trading.onOrderUpdate(({ order, fill }) => {
+          if (fill) { fills++; emit('fill', fill); void snapshotTrading(); }
+          if (order.status === 'accepted' && !fill) orders.placed++;
+          if (order.status === 'filled' && fill) orders.filled++;
+          if (order.status === 'rejected') { orders.placed++; orders.rejected++; }
+          if (order.status === 'cancelled') orders.cancelled++;
+          emit('order', order);
+        });
+        await trading.connect();
+      },
+      bar: (bar: Bar) => trading?.onMarketData?.(bar),
+      disconnect: async () => { await trading?.disconnect(); },
+    },
+  };
+
+  const machine = sessionMachine.provide({ actors: sessionChildren(ops) });
+  const actor = createActor(machine, {
+    input: { hasStrategy, hasTrading: hasStrategy, stepTimeoutMs: options.stepTimeoutMs ?? 30_000 },
+    inspect: (ev) => {
+      recordRootEvents((e) => record(`session:${e.type}`, e as Record<string, unknown>))(ev);
+      options.inspect?.(ev);
+    },
+  });
+
+  let actorStarted = false;
+  let settle!: (s: SessionSummary) => void;
+  const done = new Promise<SessionSummary>((resolve) => { settle = resolve; });
+  const summary = (): SessionSummary => {
+    const ctx = actor.getSnapshot().context;
+    return {
+      id, state: state === 'failed' ? 'failed' : 'stopped',
+      ...(ctx.failure ? { reason: ctx.failure.message, failure: ctx.failure } : {}),
+      bars: barsReceived, orders: orders.placed, fills,
+      account: lastAccount, positions: lastPositions,
+      dbPath: config.storage.output_path, table: config.storage.table_name, resumed,
+    };
+  };
+  let lastAccount: SessionSummary['account'] = null;
+  let lastPositions: SessionSummary['positions'] = [];
+  const snapshotTrading = async () => {
+    if (!trading) return;
+    lastAccount = await trading.getAccountInfo().catch(() => lastAccount);
+    lastPositions = await trading.getPositions().catch(() => lastPositions);
+  };
+
+  actor.on('session.state', (ev) => {
+    state = ev.state;
+    emit('state', { state: ev.state, ...(ev.failure ? { reason: ev.failure.message } : {}) });
+    if (ev.state === 'stopping') void snapshotTrading();
+    if (ev.state === 'stopped' || ev.state === 'failed') void snapshotTrading().then(() => settle(summary()));
+  });
+
+  const running = new Promise<void>((resolve, reject) => {
+    actor.on('session.state', (ev) => {
+      if (ev.state === 'running') resolve();
+      if (ev.state === 'failed' || ev.state === 'stopped') {
+        const f = ev.failure;
+        reject(realtimeError(((f?.code ?? 'CONNECTION_FAILED') as RealtimeError['code']), f ? `${f.source}: ${f.message}` : 'session stopped before it ran', { source: f?.source ?? 'session' }, false));
+      }
+    });
+  });
+  running.catch(() => undefined);
+
+  return {
+    id,
+    actor,
+    done,
+    async start() {
+      // A created actor already reports status 'active': only our own flag tells whether it was started.
+      if (!actorStarted) { actorStarted = true; actor.start(); }
+      actor.send({ type: 'session.start' });
+      await running;
+    },
+    async stop(reason?: string) {
+      if (!actorStarted) { actorStarted = true; actor.start(); }
+      actor.send({ type: 'session.stop', ...(reason ? { reason } : {}) });
+      return done;
+    },
+    async flush() {
+      await snapshotTrading();
+      await drainOverflow();
+      await flushAll();
+    },
+    on(type, listener) {
+      let set = listeners.get(type);
+      if (!set) listeners.set(type, (set = new Listeners<[unknown]>()));
+      return set.add(listener as (e: unknown) => void);
+    },
+    stats(): SessionStats {
+      const now = Date.now();
+      const st = runner?.stats();
+      return {
+        id, state, connection, barsReceived,
+        barsPerSecond: recent.filter((t) => t >= now - 10_000).length / 10,
+        lastBars: Object.fromEntries(Object.entries(lastBars).map(([s, b]) => [s, { openTime: b.openTime, close: b.close, ageMs: now - b.at }])),
+        writer: writer?.getStats() ?? { totalWrites: 0, bufferedWrites: 0, flushCount: 0, lastFlushTime: 0, averageFlushTime: 0, errorCount: 0, rejectedInvalid: 0, overflowCount: 0 },
+        provider: provider.stats(),
+        positions: lastPositions,
+        account: lastAccount,
+        orders: { ...orders },
+        strategy: st ? { ...st, queued: feed?.queued ?? 0, skipped: feed?.skipped ?? 0 } : null,
+        eventsPending: (log?.pendingCount ?? 0) + preLog.length,
+      };
+    },
+  };
+};

@@ -1,0 +1,63 @@
+/** Public types of the realtime trading session: its events, statistics and final summary. */
+import type { Bar } from '../domain/bar.ts';
+import type { RealtimeError } from '../errors.ts';
+import type { ConnectionState, ProviderStats } from '../providers/realtime-provider.ts';
+import type { RealtimeWriterStats } from '../storage/realtime-writer.ts';
+import type { StrategyEvent, StrategyStats } from '../strategy/events.ts';
+import type { AccountInfo, Fill, Order, Position } from '../trading/types.ts';
+
+/** States of a session, as the session machine names them. */
+export type SessionState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** Everything a session tells its listeners, by event name. */
+export interface SessionEvents {
+  /** A closed bar, as it reaches the writer and the strategy. */
+  readonly bar: Bar;
+  readonly state: { readonly state: SessionState; readonly reason?: string };
+  readonly connection: { readonly state: ConnectionState; readonly reason?: string };
+  readonly error: RealtimeError;
+  readonly order: Order;
+  readonly fill: Fill;
+  /** Strategy runtime facts: failures, restarts, halts. */
+  readonly strategy: StrategyEvent;
+  readonly log: { readonly level: string; readonly message: string; readonly data?: unknown };
+  readonly mark: { readonly name: string; readonly value?: unknown };
+  /** A bar the strategy did not get because its queue was full (oldest dropped first). */
+  readonly 'strategy.skipped': { readonly bar: Bar; readonly skipped: number };
+}
+
+/** Live figures of a session. */
+export interface SessionStats {
+  readonly id: string;
+  readonly state: SessionState;
+  readonly connection: ConnectionState;
+  readonly barsReceived: number;
+  /** Closed bars per second over the last 10 s. */
+  readonly barsPerSecond: number;
+  readonly lastBars: Readonly<Record<string, { readonly openTime: number; readonly close: number; readonly ageMs: number }>>;
+  readonly writer: RealtimeWriterStats;
+  readonly provider: ProviderStats | null;
+  readonly positions: readonly Position[];
+  readonly account: AccountInfo | null;
+  readonly orders: { readonly placed: number; readonly filled: number; readonly rejected: number; readonly cancelled: number };
+  readonly strategy: (StrategyStats & { readonly queued: number; readonly skipped: number }) | null;
+  /** Events appended to the log and not yet flushed to DuckDB. */
+  readonly eventsPending: number;
+}
+
+/** How a session ended. */
+export interface SessionSummary {
+  readonly id: string;
+  readonly state: 'stopped' | 'failed';
+  readonly reason?: string;
+  readonly failure?: { readonly code: string; readonly message: string; readonly source: string };
+  readonly bars: number;
+  readonly orders: number;
+  readonly fills: number;
+  readonly account: AccountInfo | null;
+  readonly positions: readonly Position[];
+  readonly dbPath: string;
+  readonly table: string;
+  /** True when the session continued an earlier run with the same id. */
+  readonly resumed: boolean;
+}
