@@ -1,0 +1,22 @@
+/**
+ * argo-realtime: realtime market data (Binance; Polygon planned) persisted to DuckDB, and realtime trading
+ * sessions, built as an XState actor system. This is the programmatic surface; the CLI is `argo-realtime`.
+ */
+export type { Bar } from './domain/bar.ts';
+export { barKey, barProblem, streamKey } from './domain/bar.ts';
+export { INTERVALS, bucketEnd, bucketStart, intervalMs, isInterval, nextBucketStart, parseInterval, type Interval } from './domain/interval.ts';
+export { ERROR_CODES, RealtimeError, isRealtimeError, realtimeError, type ErrorCode } from './errors.ts';
+export type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider } from './providers/realtime-provider.ts';
+export { createRealtimeProvider, getSupportedRealtimeProviders, realtimeProviderInfo, type RealtimeProviderInfo, type RealtimeProviderName } from './providers/registry.ts';
+export { BinanceRealtimeProvider } from './providers/binance/index.ts';
+export type { RealtimeWriter, RealtimeWriterStats } from './storage/realtime-writer.ts';
+export { DuckDBRealtimeWriter } from './storage/duckdb-writer.ts';
+export { decodeWriterConfig, writerConfigSchema, type WriterConfig } from './storage/config.ts';
+export { decodeSessionConfig, ConfigFileSchema, type SessionConfig } from './config/session-config.ts';
+export { createRealtimeSession, SessionEventLog, type RealtimeSession, type RealtimeSessionOptions, type SessionEvents, type SessionStats, type SessionSummary } from './session/index.ts';
+export { defineStrategy, type Strategy } from './strategy/strategy.ts';
+export type { StrategyApi } from './strategy/host-api.ts';
+export type { TradingProvider } from './trading/trading-provider.ts';
+export { createTradingProvider, listTradingProviders } from './trading/registry.ts';
+export type { AccountInfo, Fill, Order, OrderRequest, Position } from './trading/types.ts';
+export { startBinanceSimulator, type BinanceSimulator } from './sim/binance/index.ts';
