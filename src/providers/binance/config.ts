@@ -9,7 +9,7 @@ export const BinanceRealtimeConfigSchema = Schema.Struct({
   use_testnet: withDefault(Schema.Boolean, false, 'Use the Spot testnet endpoints'),
   ws_url: optional(WsUrl, 'Override the WebSocket base URL (e.g. a local simulator)'),
   rest_url: optional(HttpUrl, 'Override the REST base URL used for exchange info and backfill'),
-  buffer_size: withDefault(PositiveInt, 100, 'Bars held per stream while a gap is being backfilled before new ones are applied in order'),
+  buffer_size: withDefault(PositiveInt, 100, 'Bars held per stream behind a gap being backfilled before a BUFFER_OVERFLOW warning (they are still held, never dropped)'),
   reconnect_attempts: withDefault(NonNegativeInt, 10, 'Consecutive failed reconnect attempts before giving up; 0 retries for ever'),
   reconnect_delay_ms: withDefault(PositiveInt, 500, 'First reconnect delay; doubles per attempt'),
   reconnect_max_delay_ms: withDefault(PositiveInt, 30_000, 'Cap of the reconnect delay'),

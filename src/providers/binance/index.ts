@@ -66,6 +66,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       clock: this.clock,
       emitUpdates: this.config.emit_updates,
       gapGraceMs: 250,
+      maxHeld: this.config.buffer_size,
       backfillOnStartBars: this.config.backfill_on_start_bars,
       ...(this.config.backfill ? { backfill: (s: string, i: Interval, from: number, to: number) => this.rest.closedBars(s, i, from, to) } : {}),
       emit: (bar) => this.dataListeners.emit(bar),

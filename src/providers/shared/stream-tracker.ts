@@ -24,6 +24,8 @@ export interface StreamTrackerOptions {
   readonly gapGraceMs: number;
   /** Closed bars to fetch when a stream's first bar arrives (0: none). */
   readonly backfillOnStartBars: number;
+  /** Bars held behind one gap before a BUFFER_OVERFLOW warning (they are still held: order beats memory). */
+  readonly maxHeld?: number;
   readonly emit: (bar: Bar) => void;
   readonly onError: (error: RealtimeError) => void;
 }
@@ -121,6 +123,9 @@ export class StreamTracker {
     let i = st.held.length;
     while (i > 0 && st.held[i - 1]!.bar.openTime > bar.openTime) i--;
     st.held.splice(i, 0, { bar, seq });
+    if (this.opts.maxHeld !== undefined && st.held.length === this.opts.maxHeld + 1) {
+      this.opts.onError(realtimeError('BUFFER_OVERFLOW', `${bar.symbol} ${bar.interval}: more than ${this.opts.maxHeld} bars held while a gap is repaired; still holding them in order`, { symbol: bar.symbol, interval: bar.interval, held: st.held.length }));
+    }
   }
 
   /** Applies a bar that is not behind a gap; returns false when it revealed a gap (the bar is then held). */

@@ -114,3 +114,25 @@ describe('StreamTracker', () => {
     }
   });
 });
+
+describe('StreamTracker hold limit', () => {
+  it('warns with BUFFER_OVERFLOW past maxHeld bars behind a gap and still delivers every bar in order', async () => {
+    const clock = new ManualClock();
+    const out: Bar[] = [];
+    const errors: RealtimeError[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const tracker = new StreamTracker({
+      clock, emitUpdates: false, gapGraceMs: 10, backfillOnStartBars: 0, maxHeld: 3,
+      backfill: async (symbol, _i, from, to) => { await gate; return restFrom([])(symbol, '1m', from, to); },
+      emit: (b) => out.push(b), onError: (e) => errors.push(e),
+    });
+    tracker.accept(bar(1));
+    for (const i of [3, 4, 5, 6, 7]) tracker.accept(bar(i));
+    await clock.advance(20);
+    expect(errors.map((e) => e.code)).toEqual(['BUFFER_OVERFLOW']);
+    release();
+    await clock.advance(20);
+    expect(out.map((b) => b.openTime / M)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+});
