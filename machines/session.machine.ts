@@ -9,7 +9,7 @@
  * Pure: the children are referenced by name and provided by the live session (`src/session/`); every step has a
  * timeout so that a stuck child can never hang a stop.
  */
-import { assign, emit, fromCallback, sendTo, setup } from 'xstate';
+import { assign, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import type { Bar } from '../src/domain/bar.ts';
 
 /** A failure as plain data (logged in the event log, so no Error objects). */
@@ -134,20 +134,30 @@ export const sessionMachine = setup({
       initial: 'openingWriter',
       states: {
         openingWriter: {
-          entry: sendTo('writer', { type: 'writer.open' }),
-          on: { 'writer.opened': { target: 'loadingStrategy', actions: assign(({ context }) => ({ started: { ...context.started, writer: true } })) } },
+          // A child counts as started once asked to start: a stop meanwhile must undo a start still in flight.
+          entry: [assign(({ context }) => ({ started: { ...context.started, writer: true } })), sendTo('writer', { type: 'writer.open' })],
+          on: { 'writer.opened': 'loadingStrategy' },
           after: { step: { target: '#session.stopping', actions: assign({ failure: timeoutFailure('writer', 'opening the writer') }) } },
         },
         loadingStrategy: {
           always: { guard: ({ context }) => !context.hasStrategy, target: 'connectingTrading' },
-          entry: sendTo('strategy', { type: 'strategy.load' }),
-          on: { 'strategy.loaded': { target: 'connectingTrading', actions: assign(({ context }) => ({ started: { ...context.started, strategy: true } })) } },
+          // Entry actions run even when `always` leaves at once: send only when there is a strategy.
+          entry: enqueueActions(({ context, enqueue }) => {
+            if (!context.hasStrategy) return;
+            enqueue.assign({ started: { ...context.started, strategy: true } });
+            enqueue.sendTo('strategy', { type: 'strategy.load' });
+          }),
+          on: { 'strategy.loaded': 'connectingTrading' },
           after: { step: { target: '#session.stopping', actions: assign({ failure: timeoutFailure('strategy', 'loading the strategy') }) } },
         },
         connectingTrading: {
           always: { guard: ({ context }) => !context.hasTrading, target: 'startingMarketData' },
-          entry: sendTo('trading', { type: 'trading.connect' }),
-          on: { 'trading.connected': { target: 'startingMarketData', actions: assign(({ context }) => ({ started: { ...context.started, trading: true } })) } },
+          entry: enqueueActions(({ context, enqueue }) => {
+            if (!context.hasTrading) return;
+            enqueue.assign({ started: { ...context.started, trading: true } });
+            enqueue.sendTo('trading', { type: 'trading.connect' });
+          }),
+          on: { 'trading.connected': 'startingMarketData' },
           after: { step: { target: '#session.stopping', actions: assign({ failure: timeoutFailure('trading', 'connecting the trading provider') }) } },
         },
         startingMarketData: {
@@ -190,25 +200,25 @@ export const sessionMachine = setup({
       states: {
         stoppingMarketData: {
           always: { guard: ({ context }) => !context.started.marketData, target: 'stoppingStrategy' },
-          entry: sendTo('marketData', { type: 'marketData.stop' }),
+          entry: enqueueActions(({ context, enqueue }) => { if (context.started.marketData) enqueue.sendTo('marketData', { type: 'marketData.stop' }); }),
           on: { 'marketData.stopped': 'stoppingStrategy' },
           after: { step: 'stoppingStrategy' },
         },
         stoppingStrategy: {
           always: { guard: ({ context }) => !context.started.strategy, target: 'disconnectingTrading' },
-          entry: sendTo('strategy', { type: 'strategy.stop' }),
+          entry: enqueueActions(({ context, enqueue }) => { if (context.started.strategy) enqueue.sendTo('strategy', { type: 'strategy.stop' }); }),
           on: { 'strategy.stopped': 'disconnectingTrading' },
           after: { step: 'disconnectingTrading' },
         },
         disconnectingTrading: {
           always: { guard: ({ context }) => !context.started.trading, target: 'closingWriter' },
-          entry: sendTo('trading', { type: 'trading.disconnect' }),
+          entry: enqueueActions(({ context, enqueue }) => { if (context.started.trading) enqueue.sendTo('trading', { type: 'trading.disconnect' }); }),
           on: { 'trading.disconnected': 'closingWriter' },
           after: { step: 'closingWriter' },
         },
         closingWriter: {
           always: { guard: ({ context }) => !context.started.writer, target: 'done' },
-          entry: sendTo('writer', { type: 'writer.close' }),
+          entry: enqueueActions(({ context, enqueue }) => { if (context.started.writer) enqueue.sendTo('writer', { type: 'writer.close' }); }),
           on: { 'writer.closed': 'done' },
           // The writer retries a failing flush on its own; give it several steps before declaring the stop done.
           after: { step: { target: 'done', actions: assign(({ context }) => (context.failure ? {} : { failure: timeoutFailure('writer', 'closing the writer') })) } },

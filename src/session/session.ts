@@ -192,6 +192,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     }
   };
 
+  // Starts in flight, so that a stop arriving meanwhile waits for them and undoes them.
+  const inFlight: { writer?: Promise<void>; strategy?: Promise<void>; trading?: Promise<void> } = {};
+  const settled = (p: Promise<void> | undefined) => p?.catch(() => undefined);
+
   const ops = {
     marketData: {
       listen: (onBar: (bar: Bar) => void, onFatal: (e: RealtimeError) => void) => {
@@ -232,7 +236,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       },
     },
     writer: {
-      open: openWriter,
+      open: () => (inFlight.writer = openWriter()),
       write: (bar: Bar) => {
         if (!writer) throw notReady('the writer');
         if (overflow.length > 0) {
@@ -251,10 +255,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
           else throw err;
         }
       },
-      close: closeWriter,
+      close: async () => { await settled(inFlight.writer); await closeWriter(); },
     },
     strategy: {
-      load: async () => {
+      load: () => (inFlight.strategy = (async () => {
         const s = config.strategy!;
         if (!writer) throw notReady('the writer');
         data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name });
@@ -267,9 +271,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
           },
         });
         feed = new StrategyFeed(runner, config.strategyQueueSize, (bar, skipped) => emit('strategy.skipped', { bar, skipped }));
-      },
+      })()),
       bar: (bar: Bar) => feed?.push(bar),
       stop: async () => {
+        await settled(inFlight.strategy);
         await feed?.stop();
         await runner?.stop();
         await data?.close();
@@ -278,7 +283,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       onHalt: (fn: (f: SessionFailure) => void) => { halts.push(fn); },
     },
     trading: {
-      connect: async () => {
+      connect: () => (inFlight.trading = (async () => {
         trading = createTradingProvider(config.tradingProvider, config.tradingProviderConfig, resumedBroker ? { paperSnapshot: resumedBroker } : {});
         trading.onEvent?.((ev) => record(`broker:${ev.type}`, ev as Record<string, unknown>));
         trading.onOrderUpdate(({ order, fill }) => {
@@ -290,9 +295,9 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
           emit('order', order);
         });
         await trading.connect();
-      },
+      })()),
       bar: (bar: Bar) => trading?.onMarketData?.(bar),
-      disconnect: async () => { await trading?.disconnect(); },
+      disconnect: async () => { await settled(inFlight.trading); await trading?.disconnect(); },
     },
   };
 
