@@ -48,6 +48,7 @@ export const writeProblem = (bar: Bar): string | undefined => {
   if (typeof bar !== 'object' || bar === null) return 'not a bar';
   if (!isInterval(bar.interval)) return `interval ${JSON.stringify(bar.interval)} is unknown`;
   if (typeof bar.provider !== 'string' || bar.provider === '') return 'provider is empty';
+  if (typeof bar.symbol !== 'string') return 'symbol is not a string';
   const problem = barProblem(bar);
   if (problem !== undefined) return problem;
   // Storage limits: a row the table cannot take would fail every retry of its batch and stall the writer.
