@@ -20,3 +20,5 @@ export type { TradingProvider } from './trading/trading-provider.ts';
 export { createTradingProvider, listTradingProviders } from './trading/registry.ts';
 export type { AccountInfo, Fill, Order, OrderRequest, Position } from './trading/types.ts';
 export { startBinanceSimulator, type BinanceSimulator } from './sim/binance/index.ts';
+export * from './observability/index.ts';
+export * from './replay/index.ts';

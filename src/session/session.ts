@@ -32,6 +32,10 @@ export interface RealtimeSessionOptions {
   readonly inspect?: (event: InspectionEvent) => void;
   /** Passed to the market data provider (e.g. `{ seed }`). */
   readonly providerDeps?: RealtimeProviderDeps;
+  /** A ready market data provider, used instead of the registry's (replay). */
+  readonly provider?: RealtimeProvider;
+  /** Clock of the trading provider's order times (replay: the recording's time); `Date.now` otherwise. */
+  readonly tradingNow?: () => number;
   /** Longest wait for one start or stop step (default 30 s). */
   readonly stepTimeoutMs?: number;
 }
@@ -60,7 +64,9 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const id = config.id ?? `session-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
   const listeners = new Map<string, Listeners<[unknown]>>();
   const emit = <K extends keyof SessionEvents>(type: K, event: SessionEvents[K]) => listeners.get(type)?.emit(event);
-  const provider: RealtimeProvider = createRealtimeProvider(config.realtimeProvider, config.realtimeProviderConfig, options.providerDeps);
+  const providerInspect = options.providerDeps?.inspect ?? options.inspect;
+  const provider: RealtimeProvider = options.provider
+    ?? createRealtimeProvider(config.realtimeProvider, config.realtimeProviderConfig, { ...options.providerDeps, ...(providerInspect ? { inspect: providerInspect } : {}) });
   const hasStrategy = config.strategy !== undefined;
 
   let writer: DuckDBRealtimeWriter | undefined;
@@ -147,7 +153,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   };
 
   const openWriter = async () => {
-    writer = await DuckDBRealtimeWriter.open(config.storage);
+    writer = await DuckDBRealtimeWriter.open(config.storage, options.inspect ? { inspect: options.inspect } : {});
     writer.onError(reportError);
     const conn = await writer.connect();
     log = await SessionEventLog.open(conn, id);
@@ -284,7 +290,9 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     },
     trading: {
       connect: () => (inFlight.trading = (async () => {
-        trading = createTradingProvider(config.tradingProvider, config.tradingProviderConfig, resumedBroker ? { paperSnapshot: resumedBroker } : {});
+        trading = createTradingProvider(config.tradingProvider, config.tradingProviderConfig, {
+          ...(options.tradingNow ? { now: options.tradingNow } : {}), ...(resumedBroker ? { paperSnapshot: resumedBroker } : {}),
+        });
         trading.onEvent?.((ev) => record(`broker:${ev.type}`, ev as Record<string, unknown>));
         trading.onOrderUpdate(({ order, fill }) => {
           if (fill) { fills++; emit('fill', fill); void snapshotTrading(); }

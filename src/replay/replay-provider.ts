@@ -1,0 +1,174 @@
+/**
+ * The replay market data provider: a {@link RealtimeProvider} over recorded bars, so that a recording runs
+ * through the same session (machine, writer, paper broker, strategy) as live data. `connect` and `subscribe`
+ * succeed at once; bars flow only when `play()` is called, in the order given, for subscribed streams only, each
+ * closed bar once. Pacing follows the recorded receive times divided by `speed` (`'max'`: no waiting), and
+ * `afterBar` runs before the next bar goes out, which is how a replay makes the strategy finish each bar before
+ * the broker sees the next one (see `replay.ts`). `disconnect()` ends a play in progress.
+ */
+import type { Bar } from '../domain/bar.ts';
+import { isInterval, type Interval } from '../domain/interval.ts';
+import { realtimeError, type RealtimeError } from '../errors.ts';
+import { Listeners } from '../providers/shared/listeners.ts';
+import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../providers/realtime-provider.ts';
+
+/** Replay pace: a factor over recorded time (`10` = ten times faster), or `'max'` for no waiting at all. */
+export type ReplaySpeed = number | 'max';
+
+/** Options of {@link ReplayProvider.play}. */
+export interface PlayOptions {
+  /** Default `'max'`. */
+  readonly speed?: ReplaySpeed;
+  /** Runs after each bar was delivered and before the next one goes out; `index` counts delivered bars from 1. */
+  readonly afterBar?: (bar: Bar, index: number) => Promise<void> | void;
+}
+
+/** How a play ended. */
+export interface PlayResult {
+  /** Bars delivered to listeners. */
+  readonly bars: number;
+  /** Bars of streams nobody subscribed to. */
+  readonly skipped: number;
+  /** True when `disconnect()` ended it early. */
+  readonly aborted: boolean;
+}
+
+/** Checks a speed: a finite number > 0, or `'max'`; throws CONFIG_INVALID otherwise. */
+export const checkReplaySpeed = (speed: unknown): ReplaySpeed => {
+  if (speed === 'max' || (typeof speed === 'number' && Number.isFinite(speed) && speed > 0)) return speed;
+  throw realtimeError('CONFIG_INVALID', `replay: speed must be a number > 0 or 'max', got ${JSON.stringify(speed)}`, { field: 'speed' });
+};
+
+/** Parses the CLI's `--speed` (`10x`, `10`, `0.5x`, `max`); throws CONFIG_INVALID for anything else. */
+export const parseReplaySpeed = (text: string): ReplaySpeed => {
+  const t = text.trim().toLowerCase();
+  if (t === 'max') return 'max';
+  const m = /^(\d+(?:\.\d+)?)x?$/.exec(t);
+  return checkReplaySpeed(m ? Number(m[1]) : Number.NaN);
+};
+
+/** A market data provider that plays recorded bars. */
+export class ReplayProvider implements RealtimeProvider {
+  readonly name = 'replay';
+  readonly #bars: AsyncIterable<Bar> | Iterable<Bar>;
+  readonly #data = new Listeners<[Bar]>();
+  readonly #errors = new Listeners<[RealtimeError]>();
+  readonly #states = new Listeners<[ConnectionState, ConnectionStateDetail]>();
+  /** Subscribed intervals per symbol. */
+  readonly #streams = new Map<string, Set<Interval>>();
+  #state: ConnectionState = 'disconnected';
+  #closed = false;
+  #playing = false;
+  #wake: (() => void) | undefined;
+  #emitted = 0;
+  #clock: number;
+
+  /** `bars` in the order they are to be played; `startTime` is the clock before the first bar (ms). */
+  constructor(bars: AsyncIterable<Bar> | Iterable<Bar>, startTime = 0) {
+    this.#bars = bars;
+    this.#clock = startTime;
+  }
+
+  /** Recorded time: the close time of the last bar delivered (order times in a replay follow it, not the wall clock). */
+  get clock(): number {
+    return this.#clock;
+  }
+
+  async connect(): Promise<void> {
+    if (this.#closed) throw realtimeError('CONNECTION_FAILED', 'replay provider was disconnected; create a new one', undefined, false);
+    if (this.#state === 'connected') return;
+    this.#setState('connecting');
+    this.#setState('connected');
+  }
+
+  async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
+    if (!isInterval(interval)) throw realtimeError('SUBSCRIPTION_FAILED', `unknown interval ${JSON.stringify(interval)}`, { interval }, false);
+    for (const s of symbols) {
+      const set = this.#streams.get(s.toUpperCase()) ?? new Set<Interval>();
+      set.add(interval);
+      this.#streams.set(s.toUpperCase(), set);
+    }
+  }
+
+  async unsubscribe(symbols: readonly string[]): Promise<void> {
+    for (const s of symbols) this.#streams.delete(s.toUpperCase());
+  }
+
+  onData(callback: (bar: Bar) => void): Unlisten {
+    return this.#data.add(callback);
+  }
+
+  onError(callback: (error: RealtimeError) => void): Unlisten {
+    return this.#errors.add(callback);
+  }
+
+  onConnectionStateChange(callback: (state: ConnectionState, detail: ConnectionStateDetail) => void): Unlisten {
+    return this.#states.add(callback);
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake?.();
+    this.#setState('disconnected', 'disconnect');
+    this.#data.clear();
+    this.#errors.clear();
+    this.#states.clear();
+  }
+
+  getConnectionState(): ConnectionState {
+    return this.#state;
+  }
+
+  getSubscribedSymbols(): string[] {
+    return [...this.#streams.keys()].sort();
+  }
+
+  stats(): ProviderStats {
+    return {
+      connections: this.#state === 'connected' ? 1 : 0, framesReceived: this.#emitted, barsEmitted: this.#emitted, barsBackfilled: 0,
+      malformedFrames: 0, duplicatesDropped: 0, reconnects: 0, reconnectReasons: {}, controlMessagesSent: 0,
+    };
+  }
+
+  /** Delivers the bars (once per provider); resolves when all went out or `disconnect()` ended the play. */
+  async play(options: PlayOptions = {}): Promise<PlayResult> {
+    const speed = checkReplaySpeed(options.speed ?? 'max');
+    if (this.#playing) throw realtimeError('CONFIG_INVALID', 'replay: play() was already called on this provider', undefined, false);
+    if (this.#state !== 'connected') throw realtimeError('CONNECTION_FAILED', 'replay: connect() before play()', undefined, false);
+    this.#playing = true;
+    let skipped = 0;
+    let origin: { wall: number; recorded: number } | undefined;
+    for await (const bar of this.#bars) {
+      if (this.#closed) break;
+      if (!this.#streams.get(bar.symbol.toUpperCase())?.has(bar.interval)) {
+        skipped++;
+        continue;
+      }
+      if (speed !== 'max') {
+        origin ??= { wall: performance.now(), recorded: bar.receivedAt };
+        await this.#sleep(origin.wall + (bar.receivedAt - origin.recorded) / speed - performance.now());
+        if (this.#closed) break;
+      }
+      this.#clock = bar.closeTime;
+      this.#emitted++;
+      this.#data.emit(bar);
+      await options.afterBar?.(bar, this.#emitted);
+    }
+    return { bars: this.#emitted, skipped, aborted: this.#closed };
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.#wake = undefined; resolve(); }, ms);
+      this.#wake = () => { clearTimeout(timer); this.#wake = undefined; resolve(); };
+    });
+  }
+
+  #setState(state: ConnectionState, reason?: string): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#states.emit(state, { connection: 0, ...(reason ? { reason } : {}) });
+  }
+}
