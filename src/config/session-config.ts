@@ -7,6 +7,7 @@ import { Schema } from 'effect';
 import { INTERVALS, type Interval } from '../domain/interval.ts';
 import { isRealtimeError, realtimeError, type RealtimeError } from '../errors.ts';
 import { decodeBinanceRealtimeConfig } from '../providers/binance/config.ts';
+import { decodePolygonRealtimeConfig } from '../providers/polygon/config.ts';
 import { decodeWriterConfig, type WriterConfig } from '../storage/config.ts';
 import { decodeTradingProviderConfig } from '../trading/registry.ts';
 import { decodeConfig, optional, PositiveInt, withDefault } from './schema-tools.ts';
@@ -74,7 +75,8 @@ export const decodeSessionConfig = (input: unknown, where = 'config'): SessionCo
   const file = decodeConfig(ConfigFileSchema, input, where);
   const s = file.session;
   if (s.realtime_provider === 'binance-realtime') nested('session.realtime_provider_config', () => decodeBinanceRealtimeConfig(s.realtime_provider_config));
-  else if (s.realtime_provider !== 'polygon-realtime') {
+  else if (s.realtime_provider === 'polygon-realtime') nested('session.realtime_provider_config', () => decodePolygonRealtimeConfig(s.realtime_provider_config));
+  else {
     throw realtimeError('CONFIG_INVALID', `${where}: session.realtime_provider: unknown provider ${JSON.stringify(s.realtime_provider)}; expected binance-realtime or polygon-realtime`, { fields: ['session.realtime_provider'] });
   }
   nested('session.trading_provider_config', () => decodeTradingProviderConfig(s.trading_provider, s.trading_provider_config));

@@ -30,6 +30,12 @@ export interface Bar {
   readonly receivedAt: number;
   /** True when the bar came from REST gap backfill rather than the live stream. */
   readonly backfilled?: boolean;
+  /**
+   * True when the bar replaces values already delivered under the same key (Polygon re-sends corrected minute
+   * bars for about 15 minutes, and aggregates containing them are recomputed). Storage upserts it; a strategy
+   * sees it again with this flag and should not treat it as a new bar.
+   */
+  readonly correction?: boolean;
 }
 
 /** Identity of a bar in storage: one row per key; a later bar with the same key is a correction. */

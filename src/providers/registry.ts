@@ -6,6 +6,8 @@ import { jsonSchemaOf } from '../config/schema-tools.ts';
 import { realtimeError } from '../errors.ts';
 import { BinanceRealtimeProvider, type BinanceProviderDeps } from './binance/index.ts';
 import { BinanceRealtimeConfigSchema } from './binance/config.ts';
+import { PolygonRealtimeProvider, type PolygonProviderDeps } from './polygon/index.ts';
+import { PolygonRealtimeConfigSchema } from './polygon/config.ts';
 import type { RealtimeProvider } from './realtime-provider.ts';
 
 /** Names of realtime providers. */
@@ -25,7 +27,7 @@ export interface RealtimeProviderInfo {
 }
 
 /** Collaborators any provider may take. */
-export type RealtimeProviderDeps = BinanceProviderDeps;
+export type RealtimeProviderDeps = BinanceProviderDeps & PolygonProviderDeps;
 
 interface Entry {
   readonly info: RealtimeProviderInfo;
@@ -49,12 +51,13 @@ const registry: Record<RealtimeProviderName, Entry> = {
     info: {
       name: 'polygon-realtime',
       displayName: 'Polygon.io Realtime',
-      description: 'Realtime US stock market data via Polygon WebSocket (not available yet: planned)',
+      description: 'Realtime stocks, options, forex, crypto and indices aggregates via Polygon WebSocket',
       requiresAuth: true,
       supportedFeeds: ['stocks', 'options', 'forex', 'crypto', 'indices'],
-      available: false,
-      configSchema: null,
+      available: true,
+      configSchema: jsonSchemaOf(PolygonRealtimeConfigSchema),
     },
+    create: (config, deps) => new PolygonRealtimeProvider(config, deps),
   },
 };
 

@@ -1,0 +1,137 @@
+/**
+ * Polygon.io (also branded Massive) WebSocket and REST aggregate frames, as documented; shared by the provider
+ * (which decodes them) and the simulator (which produces them). Every server frame is a JSON array of events,
+ * status and data mixed.
+ * Source: https://polygon.io/docs/websocket/quickstart, https://polygon.io/docs/rest/stocks/aggregates/custom-bars
+ * (summarised in shared/reference/protocols.md).
+ */
+
+/** The markets (clusters) Polygon serves, one WebSocket path each. */
+export const POLYGON_FEEDS = ['stocks', 'options', 'forex', 'crypto', 'indices'] as const;
+
+/** One of {@link POLYGON_FEEDS}. */
+export type PolygonFeed = (typeof POLYGON_FEEDS)[number];
+
+/** Aggregate events: `AM` minute and `A` second bars (stocks, options, indices), `XA` crypto and `CA` forex minute bars. */
+export type PolygonAggregateEventType = 'AM' | 'A' | 'XA' | 'CA';
+
+/** Client → server message: `auth`, `subscribe` or `unsubscribe`; params are comma separated. */
+export interface PolygonAction {
+  readonly action: 'auth' | 'subscribe' | 'unsubscribe';
+  readonly params: string;
+}
+
+/** Server status event, e.g. `{"ev":"status","status":"auth_success","message":"authenticated"}`. */
+export interface PolygonStatusEvent {
+  readonly ev: 'status';
+  readonly status: string;
+  readonly message: string;
+}
+
+/**
+ * `AM` / `A` event. v window volume, av day volume, op day open, vw window VWAP, a day VWAP, z average trade
+ * size, s/e window start/end (Unix ms). Indices carry no volume fields.
+ */
+export interface PolygonStockAggregate {
+  readonly ev: 'AM' | 'A';
+  readonly sym: string;
+  readonly v?: number;
+  readonly av?: number;
+  readonly op?: number;
+  readonly vw?: number;
+  readonly o: number;
+  readonly c: number;
+  readonly h: number;
+  readonly l: number;
+  readonly a?: number;
+  readonly z?: number;
+  readonly s: number;
+  readonly e: number;
+}
+
+/** `XA` crypto minute bar. */
+export interface PolygonCryptoAggregate {
+  readonly ev: 'XA';
+  readonly pair: string;
+  readonly v: number;
+  readonly vw?: number;
+  readonly z?: number;
+  readonly o: number;
+  readonly c: number;
+  readonly h: number;
+  readonly l: number;
+  readonly s: number;
+  readonly e: number;
+}
+
+/** `CA` forex minute bar (no end time, no VWAP). */
+export interface PolygonForexAggregate {
+  readonly ev: 'CA';
+  readonly pair: string;
+  readonly o: number;
+  readonly c: number;
+  readonly h: number;
+  readonly l: number;
+  readonly v: number;
+  readonly s: number;
+}
+
+/** Any aggregate event. */
+export type PolygonAggregateEvent = PolygonStockAggregate | PolygonCryptoAggregate | PolygonForexAggregate;
+
+/** One row of REST `results`: o h l c v, vw VWAP, n trade count, t window start (Unix ms). */
+export interface PolygonAggRow {
+  readonly o: number;
+  readonly h: number;
+  readonly l: number;
+  readonly c: number;
+  readonly v?: number;
+  readonly vw?: number;
+  readonly n?: number;
+  readonly t: number;
+}
+
+/** REST `/v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{from}/{to}` answer; follow `next_url` to page. */
+export interface PolygonAggsResponse {
+  readonly ticker?: string;
+  readonly status: string;
+  readonly adjusted?: boolean;
+  readonly queryCount?: number;
+  readonly resultsCount?: number;
+  readonly request_id?: string;
+  readonly results?: readonly PolygonAggRow[];
+  /** Absolute URL of the next page, without the API key (the client adds it again). */
+  readonly next_url?: string;
+  readonly error?: string;
+}
+
+/** Status values the provider acts on. */
+export const POLYGON_STATUS = {
+  connected: 'connected',
+  authSuccess: 'auth_success',
+  authFailed: 'auth_failed',
+  authTimeout: 'auth_timeout',
+  success: 'success',
+  error: 'error',
+  maxConnections: 'max_connections',
+  forceDisconnect: 'force_disconnect',
+  slowConsumer: 'slow_consumer',
+} as const;
+
+/** Statuses after which the server ends the connection, and what each means. */
+export const POLYGON_DISCONNECT_STATUSES: Readonly<Record<string, string>> = {
+  max_connections: 'another connection with the same API key and market took the slot',
+  force_disconnect: 'the server ended the connection',
+  slow_consumer: 'the client read too slowly and the server dropped it',
+  auth_timeout: 'no authentication was received in time',
+};
+
+/** Documented limits and defaults. */
+export const POLYGON_LIMITS = {
+  /** Maximum rows per REST aggregates page. */
+  aggsPerRequest: 50_000,
+  /** Minute bars may be re-sent with corrections for about this long. */
+  correctionWindowMs: 15 * 60_000,
+  /** Connections per market per key on the default plan (a second one evicts the oldest). */
+  connectionsPerMarket: 1,
+} as const;

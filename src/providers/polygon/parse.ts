@@ -1,0 +1,98 @@
+/**
+ * Pure decoding of Polygon frames. A frame is a JSON array of events, status and data mixed; each element is
+ * decoded on its own, so one bad element never hides the good ones beside it. Aggregate events (`AM`, `A`,
+ * `XA`, `CA`) become closed bars; REST aggregate rows become closed, backfilled bars.
+ */
+import type { Bar } from '../../domain/bar.ts';
+import { barProblem } from '../../domain/bar.ts';
+import { bucketStart, intervalMs } from '../../domain/interval.ts';
+import type { PolygonAggregateEventType } from './messages.ts';
+import type { PushedInterval } from './symbols.ts';
+
+/** What one element of a frame turned out to be. */
+export type PolygonMessage =
+  | { readonly kind: 'status'; readonly status: string; readonly message: string }
+  | { readonly kind: 'bar'; readonly event: PolygonAggregateEventType; readonly stream: string; readonly bar: Bar }
+  /** A well-formed event of a type the provider does not turn into bars (trades, quotes...). */
+  | { readonly kind: 'other'; readonly event: string }
+  | { readonly kind: 'malformed'; readonly reason: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);
+const optNum = (v: unknown): number | null | string =>
+  v === undefined || v === null ? null : typeof v === 'number' && Number.isFinite(v) ? v : 'not a number';
+
+const INTERVAL_OF: Record<PolygonAggregateEventType, PushedInterval> = { AM: '1m', A: '1s', XA: '1m', CA: '1m' };
+
+/** Builds a bar from an aggregate event object, or returns why it cannot. */
+export const aggregateToBar = (ev: Record<string, unknown>, receivedAt: number): { event: PolygonAggregateEventType; bar: Bar } | string => {
+  const type = ev.ev as PolygonAggregateEventType;
+  const interval = INTERVAL_OF[type];
+  if (!interval) return `not an aggregate event: ${JSON.stringify(ev.ev)}`;
+  const symbol = type === 'XA' || type === 'CA' ? ev.pair : ev.sym;
+  if (typeof symbol !== 'string' || symbol.length === 0) return `${type} without ${type === 'XA' || type === 'CA' ? 'pair' : 'sym'}`;
+  const s = ev.s;
+  if (typeof s !== 'number' || !Number.isInteger(s)) return `${type} ${symbol}: window start is not an integer`;
+  const size = intervalMs(interval);
+  if (bucketStart(interval, s) !== s) return `${type} ${symbol}: window start ${s} is not aligned to ${interval}`;
+  if (ev.e !== undefined && ev.e !== s + size) return `${type} ${symbol}: window end ${JSON.stringify(ev.e)} does not match its start`;
+  const volume = optNum(ev.v);
+  const vwap = optNum(ev.vw);
+  if (typeof volume === 'string' || typeof vwap === 'string') return `${type} ${symbol}: volume or vwap is not a number`;
+  const bar: Bar = {
+    provider: 'polygon', symbol, interval, openTime: s, closeTime: s + size - 1,
+    open: num(ev.o), high: num(ev.h), low: num(ev.l), close: num(ev.c), volume: volume ?? 0,
+    // A window VWAP of 0 with no volume says nothing; the wire carries no trade count (z is the average size).
+    vwap: vwap !== null && (volume ?? 0) > 0 ? vwap : null,
+    tradeCount: null, final: true, receivedAt,
+  };
+  const problem = barProblem(bar);
+  return problem ? `${type} ${symbol}: ${problem}` : { event: type, bar };
+};
+
+/** Decodes one element of a frame. */
+export const parsePolygonEvent = (el: unknown, receivedAt: number): PolygonMessage => {
+  if (!isObject(el)) return { kind: 'malformed', reason: 'frame element is not an object' };
+  const ev = el.ev;
+  if (ev === 'status') {
+    if (typeof el.status !== 'string') return { kind: 'malformed', reason: 'status event without status' };
+    return { kind: 'status', status: el.status, message: typeof el.message === 'string' ? el.message : '' };
+  }
+  if (ev === 'AM' || ev === 'A' || ev === 'XA' || ev === 'CA') {
+    const decoded = aggregateToBar(el, receivedAt);
+    if (typeof decoded === 'string') return { kind: 'malformed', reason: decoded };
+    return { kind: 'bar', event: decoded.event, stream: `${decoded.event}.${decoded.bar.symbol}`, bar: decoded.bar };
+  }
+  if (typeof ev === 'string' && /^[A-Z]{1,4}$/.test(ev)) return { kind: 'other', event: ev };
+  return { kind: 'malformed', reason: `unknown event type ${JSON.stringify(ev)}` };
+};
+
+/** Decodes one text frame into its events, in order. Never throws. */
+export const parsePolygonFrame = (text: string, receivedAt: number): PolygonMessage[] => {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return [{ kind: 'malformed', reason: 'not JSON' }];
+  }
+  if (!Array.isArray(msg)) return [{ kind: 'malformed', reason: 'frame is not a JSON array' }];
+  return msg.map((el) => parsePolygonEvent(el, receivedAt));
+};
+
+/** Converts a REST aggregate row into a closed, backfilled bar of `symbol`, or returns why it cannot. */
+export const aggRowToBar = (row: unknown, symbol: string, interval: PushedInterval, receivedAt: number): Bar | string => {
+  if (!isObject(row)) return 'result row is not an object';
+  const t = row.t;
+  if (typeof t !== 'number' || !Number.isInteger(t) || bucketStart(interval, t) !== t) return `result time ${JSON.stringify(t)} is not a ${interval} window start`;
+  const volume = optNum(row.v);
+  const vwap = optNum(row.vw);
+  const n = optNum(row.n);
+  if (typeof volume === 'string' || typeof vwap === 'string' || typeof n === 'string') return 'volume, vwap or count is not a number';
+  const bar: Bar = {
+    provider: 'polygon', symbol, interval, openTime: t, closeTime: t + intervalMs(interval) - 1,
+    open: num(row.o), high: num(row.h), low: num(row.l), close: num(row.c), volume: volume ?? 0,
+    vwap: vwap !== null && (volume ?? 0) > 0 ? vwap : null, tradeCount: n,
+    final: true, receivedAt, backfilled: true,
+  };
+  return barProblem(bar) ?? bar;
+};

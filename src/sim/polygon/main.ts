@@ -1,0 +1,83 @@
+/**
+ * Command line for the Polygon simulator: starts it, prints `{"wsUrl":...,"restUrl":...,"apiKeys":[...]}` as one
+ * JSON line on stdout, and stops on SIGINT or SIGTERM. Connect to `${wsUrl}/stocks` (or another market).
+ *
+ *   node src/sim/polygon/main.ts --port 0 --tick-ms 1000 --stocks AAPL,MSFT --correction-rate 0.05
+ */
+import { parseArgs } from 'node:util';
+import { POLYGON_FEEDS, type PolygonFeed } from '../../providers/polygon/messages.ts';
+import type { PolygonSimulatorOptions } from './options.ts';
+import { startPolygonSimulator } from './simulator.ts';
+
+const NUMERIC = {
+  port: 'port', seed: 'seed', 'tick-ms': 'tickMs', 'market-step-ms': 'marketStepMs', 'quiet-minute-rate': 'quietMinuteRate',
+  'correction-rate': 'correctionRate', 'correction-delay-ms': 'correctionDelayMs', 'auth-timeout-ms': 'authTimeoutMs',
+  'max-connections-per-key': 'maxConnectionsPerKey', 'malformed-rate': 'malformedRate', 'rest-page-size': 'restPageSize',
+} as const satisfies Record<string, keyof PolygonSimulatorOptions>;
+
+const USAGE = `Usage: node src/sim/polygon/main.ts [--host 127.0.0.1] [--api-keys K1,K2] [--start-time ISO|ms] [--paused]
+  ${POLYGON_FEEDS.map((f) => `[--${f} A,B]`).join(' ')} ${Object.keys(NUMERIC).map((k) => `[--${k} n]`).join(' ')}`;
+
+/** Parses command-line arguments into simulator options; throws on a bad value. */
+export const parsePolygonSimulatorArgs = (args: readonly string[]): Partial<PolygonSimulatorOptions> => {
+  const { values } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      ...Object.fromEntries([...Object.keys(NUMERIC), ...POLYGON_FEEDS].map((k) => [k, { type: 'string' as const }])),
+      host: { type: 'string' },
+      'api-keys': { type: 'string' },
+      'start-time': { type: 'string' },
+      paused: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) throw new Error(USAGE);
+  const given: Readonly<Record<string, unknown>> = values;
+  const options: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(NUMERIC)) {
+    const raw = given[flag];
+    if (typeof raw !== 'string') continue;
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value)) throw new Error(`--${flag} expects a number, got ${raw}`);
+    options[key] = value;
+  }
+  const list = (raw: unknown): string[] | undefined => (typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+  const symbols: Partial<Record<PolygonFeed, string[]>> = {};
+  for (const feed of POLYGON_FEEDS) {
+    const l = list(given[feed]);
+    if (l) symbols[feed] = l;
+  }
+  if (Object.keys(symbols).length > 0) options['symbols'] = symbols;
+  const keys = list(values['api-keys']);
+  if (keys) options['apiKeys'] = keys;
+  if (typeof values.host === 'string') options['host'] = values.host;
+  if (values.paused === true) options['paused'] = true;
+  const start = values['start-time'];
+  if (typeof start === 'string') {
+    const time = /^\d+$/.test(start) ? Number(start) : Date.parse(start);
+    if (!Number.isFinite(time)) throw new Error(`--start-time expects ms or an ISO date, got ${start}`);
+    options['startTime'] = time;
+  }
+  return options as Partial<PolygonSimulatorOptions>;
+};
+
+const main = async (): Promise<void> => {
+  let options: Partial<PolygonSimulatorOptions>;
+  try {
+    options = parsePolygonSimulatorArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const sim = await startPolygonSimulator(options);
+  process.stdout.write(`${JSON.stringify({ wsUrl: sim.wsUrl, restUrl: sim.restUrl, apiKeys: sim.options.apiKeys })}\n`);
+  const stop = (): void => {
+    void sim.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+};
+
+if (import.meta.main) await main();

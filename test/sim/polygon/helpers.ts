@@ -1,0 +1,62 @@
+/** Test helpers for the Polygon simulator: simulator lifecycle, authenticated clients, and frames flattened into events. */
+import { afterEach } from 'vitest';
+import type { PolygonFeed } from '../../../src/providers/polygon/messages.ts';
+import { startPolygonSimulator, type PolygonSimulator, type PolygonSimulatorOptions } from '../../../src/sim/polygon/index.ts';
+import { eventually, TestClient } from '../binance/helpers.ts';
+
+export { eventually, sleep, TestClient } from '../binance/helpers.ts';
+
+export const KEY = 'sim-polygon-key';
+
+/** A Polygon event as the tests read it. */
+export type Ev = Record<string, any>;
+
+/** Every event received so far, frames flattened in order (non-JSON and non-array frames skipped). */
+export const eventsOf = (client: TestClient): Ev[] =>
+  client.frames.flatMap((f) => {
+    try {
+      const x: unknown = JSON.parse(f);
+      return Array.isArray(x) ? (x as Ev[]) : [];
+    } catch {
+      return [];
+    }
+  });
+
+/** Waits until an event matching `pred` has arrived, and returns it. */
+export const waitEvent = async (client: TestClient, pred: (e: Ev) => boolean, timeoutMs = 2_000): Promise<Ev> => {
+  await eventually(() => eventsOf(client).some(pred), timeoutMs);
+  return eventsOf(client).find(pred)!;
+};
+
+/** Status events received so far, as `status: message`. */
+export const statuses = (client: TestClient): string[] => eventsOf(client).filter((e) => e.ev === 'status').map((e) => `${e.status}: ${e.message}`);
+
+/** Starts simulators (paused by default) and closes them and their clients after each test. */
+export const usePolygonSims = () => {
+  const sims: PolygonSimulator[] = [];
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await Promise.all(sims.splice(0).map((s) => s.close()));
+  });
+  const connect = async (sim: PolygonSimulator, feed: PolygonFeed | string = 'stocks'): Promise<TestClient> => {
+    const client = await TestClient.connect(`${sim.wsUrl}/${feed}`);
+    clients.push(client);
+    return client;
+  };
+  return {
+    start: async (options: Partial<PolygonSimulatorOptions> = {}): Promise<PolygonSimulator> => {
+      const sim = await startPolygonSimulator({ paused: true, ...options });
+      sims.push(sim);
+      return sim;
+    },
+    connect,
+    /** Connects and authenticates; resolves once `auth_success` arrived. */
+    authed: async (sim: PolygonSimulator, feed: PolygonFeed = 'stocks', key = KEY): Promise<TestClient> => {
+      const client = await connect(sim, feed);
+      client.send({ action: 'auth', params: key });
+      await waitEvent(client, (e) => e.status === 'auth_success');
+      return client;
+    },
+  };
+};
