@@ -1,13 +1,16 @@
 /**
  * The trading provider registry: every venue the session can trade through, with metadata and a config schema
- * in the seed's snake_case YAML shape. `paper` is available; the Binance and IBKR venues are listed with their
- * schemas but are not available yet (a later issue), and creating one fails instead of pretending.
+ * in the seed's snake_case YAML shape. `paper`, `binance-paper` and `binance-live` are available; a venue listed
+ * ahead of its implementation fails on creation instead of pretending.
  */
 import { Schema } from 'effect';
 import type { PaperBrokerSnapshot } from '../../machines/paper-broker.machine.ts';
-import { decodeConfig, HttpUrl, jsonSchemaOf, NonNegativeInt, optional, PositiveInt, withDefault } from '../config/schema-tools.ts';
+import { decodeConfig, jsonSchemaOf, NonNegativeInt, optional, PositiveInt, withDefault } from '../config/schema-tools.ts';
 import { realtimeError } from '../errors.ts';
+import { createBinanceTradingProvider } from './binance/binance-provider.ts';
+import { BinanceLiveConfigSchema, BinancePaperConfigSchema, type BinanceVenue } from './binance/config.ts';
 import { DEFAULT_PAPER_CONFIG } from './paper/account.ts';
+import { IBKR_CONFIG_SCHEMAS, IBKR_FACTORIES } from './ibkr/index.ts';
 import { createPaperTradingProvider } from './paper/paper-provider.ts';
 import type { TradingProvider } from './trading-provider.ts';
 
@@ -35,6 +38,8 @@ export interface TradingProviderDeps {
   readonly now?: () => number;
   /** For `paper`: the broker state to resume from (a persisted snapshot or one folded from the event log). */
   readonly paperSnapshot?: PaperBrokerSnapshot;
+  /** The caller's explicit confirmation of live trading (the CLI's `--live`); `binance-live` refuses to start without it. */
+  readonly liveConfirmed?: boolean;
 }
 
 const Finite = (...checks: Parameters<typeof Schema.Finite.check>) => Schema.Finite.check(...checks);
@@ -55,20 +60,6 @@ export const PaperTradingConfigSchema = Schema.Struct({
 /** Decoded `paper` config. */
 export type PaperTradingConfig = typeof PaperTradingConfigSchema.Type;
 
-const BinanceTradingConfigSchema = (name: string, restUrl: string) => Schema.Struct({
-  api_key: Schema.NonEmptyString.annotate({ description: 'API key (from the environment: ${BINANCE_API_KEY})' }),
-  secret_key: Schema.NonEmptyString.annotate({ description: 'Secret key (from the environment)' }),
-  rest_url: withDefault(HttpUrl, restUrl, 'REST base URL'),
-  recv_window_ms: withDefault(PositiveInt, 5_000, 'Validity window of signed requests'),
-}).annotate({ title: name });
-
-const IbkrTradingConfigSchema = (name: string, port: number) => Schema.Struct({
-  host: withDefault(Schema.NonEmptyString, '127.0.0.1', 'Host of TWS or IB Gateway'),
-  port: withDefault(PositiveInt, port, 'API port of TWS or IB Gateway'),
-  client_id: withDefault(NonNegativeInt, 1, 'API client id, unique per connection'),
-  account: optional(Schema.NonEmptyString, 'Account id, when the login has several'),
-}).annotate({ title: name });
-
 const createPaper = (config: unknown, deps: TradingProviderDeps): TradingProvider => {
   const decoded = decodeConfig(PaperTradingConfigSchema, config, 'paper trading provider config');
   return createPaperTradingProvider({
@@ -88,9 +79,21 @@ const createPaper = (config: unknown, deps: TradingProviderDeps): TradingProvide
   });
 };
 
+const createBinance = (venue: BinanceVenue) => (config: unknown, deps: TradingProviderDeps): TradingProvider => {
+  const schema = venue === 'binance-live' ? BinanceLiveConfigSchema : BinancePaperConfigSchema;
+  const decoded = decodeConfig(schema, config, `${venue} trading provider config`);
+  return createBinanceTradingProvider({
+    venue, config: decoded, ...(deps.liveConfirmed !== undefined ? { liveConfirmed: deps.liveConfirmed } : {}), ...(deps.now ? { now: deps.now } : {}),
+  });
+};
+
 // Only these have an implementation; every other listed provider is `available: false`.
 const FACTORIES: Partial<Record<TradingProviderName, (config: unknown, deps: TradingProviderDeps) => TradingProvider>> = {
   paper: createPaper,
+  'binance-paper': createBinance('binance-paper'),
+  'binance-live': createBinance('binance-live'),
+  'ibkr-paper': IBKR_FACTORIES['ibkr-paper'],
+  'ibkr-live': IBKR_FACTORIES['ibkr-live'],
 };
 
 const PROVIDERS: readonly TradingProviderInfo[] = [
@@ -99,24 +102,24 @@ const PROVIDERS: readonly TradingProviderInfo[] = [
     description: 'Local simulated broker: fills against incoming bars with fees, slippage, shorts and P&L; state rebuilt from the event log.',
   },
   {
-    name: 'binance-paper', displayName: 'Binance Spot testnet', requiresAuth: true, available: false,
-    configSchema: BinanceTradingConfigSchema('binance-paper', 'https://testnet.binance.vision'),
+    name: 'binance-paper', displayName: 'Binance Spot testnet', requiresAuth: true, available: true,
+    configSchema: BinancePaperConfigSchema,
     description: 'Orders on the Binance Spot testnet (testnet API keys).',
   },
   {
-    name: 'binance-live', displayName: 'Binance Spot', requiresAuth: true, available: false,
-    configSchema: BinanceTradingConfigSchema('binance-live', 'https://api.binance.com'),
-    description: 'Real orders on Binance Spot.',
+    name: 'binance-live', displayName: 'Binance Spot', requiresAuth: true, available: true,
+    configSchema: BinanceLiveConfigSchema,
+    description: 'Real orders on Binance Spot; needs `live: true` in its config and the CLI\'s --live.',
   },
   {
-    name: 'ibkr-paper', displayName: 'Interactive Brokers (paper account)', requiresAuth: true, available: false,
-    configSchema: IbkrTradingConfigSchema('ibkr-paper', 7497),
+    name: 'ibkr-paper', displayName: 'Interactive Brokers (paper account)', requiresAuth: true, available: true,
+    configSchema: IBKR_CONFIG_SCHEMAS['ibkr-paper'],
     description: 'Orders on an IBKR paper account through a logged-in TWS or IB Gateway.',
   },
   {
-    name: 'ibkr-live', displayName: 'Interactive Brokers', requiresAuth: true, available: false,
-    configSchema: IbkrTradingConfigSchema('ibkr-live', 7496),
-    description: 'Real orders on an IBKR account through a logged-in TWS or IB Gateway.',
+    name: 'ibkr-live', displayName: 'Interactive Brokers', requiresAuth: true, available: true,
+    configSchema: IBKR_CONFIG_SCHEMAS['ibkr-live'],
+    description: 'Real orders on an IBKR account through a logged-in TWS or IB Gateway; needs `live: true` in its config and the CLI\'s --live.',
   },
 ];
 

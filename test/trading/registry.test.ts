@@ -17,11 +17,11 @@ const thrown = (fn: () => unknown) => {
 };
 
 describe('trading provider registry', () => {
-  it('lists the five providers with metadata, of which only paper is available', () => {
+  it('lists the five providers with metadata, all available', () => {
     expect(listTradingProviders().map((p) => p.name)).toEqual([...TRADING_PROVIDER_NAMES]);
-    expect(listTradingProviders().filter((p) => p.available).map((p) => p.name)).toEqual(['paper']);
+    expect(listTradingProviders().filter((p) => p.available).map((p) => p.name)).toEqual([...TRADING_PROVIDER_NAMES]);
     expect(getTradingProviderInfo('paper')).toMatchObject({ displayName: 'Paper broker', requiresAuth: false });
-    expect(getTradingProviderInfo('binance-live')).toMatchObject({ requiresAuth: true, available: false });
+    expect(getTradingProviderInfo('binance-live')).toMatchObject({ requiresAuth: true, available: true });
     expect(getTradingProviderInfo('nope')).toBeUndefined();
   });
 
@@ -29,7 +29,7 @@ describe('trading provider registry', () => {
     const paper = tradingProviderConfigJsonSchema('paper') as { properties: Record<string, { default?: unknown }> };
     expect(paper.properties['fee_rate']?.default).toBe(0.001);
     expect(paper.properties['fill_on']).toMatchObject({ enum: ['next_open', 'close'] });
-    expect(Object.keys((tradingProviderConfigJsonSchema('ibkr-paper') as { properties: object }).properties)).toEqual(['host', 'port', 'client_id', 'account']);
+    expect(Object.keys((tradingProviderConfigJsonSchema('ibkr-paper') as { properties: object }).properties).slice(0, 4)).toEqual(['host', 'port', 'client_id', 'account_id']);
     expect(tradingProviderConfigJsonSchema('nope')).toBeUndefined();
   });
 
@@ -38,7 +38,7 @@ describe('trading provider registry', () => {
       initial_cash: 100_000, currency: 'USD', fee_rate: 0.001, slippage_bps: 0, fill_on: 'next_open',
       allow_short: true, short_margin_rate: 0.5, order_id_prefix: 'paper-',
     });
-    expect(decodeTradingProviderConfig('ibkr-live', { client_id: 3 })).toEqual({ host: '127.0.0.1', port: 7496, client_id: 3 });
+    expect(decodeTradingProviderConfig('ibkr-live', { client_id: 3 })).toMatchObject({ host: '127.0.0.1', port: 7496, client_id: 3, live: false });
   });
 
   it('refuses an unknown provider, naming the known ones', () => {
@@ -56,13 +56,10 @@ describe('trading provider registry', () => {
     expect(thrown(() => decodeTradingProviderConfig('binance-paper', { api_key: 'k' })).data?.fields).toEqual(['secret_key']);
   });
 
-  it('refuses the providers that are not available yet, even with a valid config', () => {
-    for (const name of ['binance-paper', 'binance-live', 'ibkr-paper', 'ibkr-live']) {
-      const config = name.startsWith('binance') ? { api_key: 'k', secret_key: 's' } : {};
-      expect(decodeTradingProviderConfig(name, config)).toBeDefined();
-      const error = thrown(() => createTradingProvider(name, config));
-      expect(error.code).toBe('CONFIG_INVALID');
-      expect(error.message).toBe(`trading provider "${name}" is not available yet; available: paper`);
+  it('refuses the live providers unless both the config and the caller confirm live trading', () => {
+    for (const [name, config] of [['binance-live', { api_key: 'k', secret_key: 's', live: true }], ['ibkr-live', { live: true }]] as const) {
+      expect(thrown(() => createTradingProvider(name, config)).code).toBe('CONFIG_INVALID');
+      expect(thrown(() => createTradingProvider(name, { ...config, live: false }, { liveConfirmed: true })).code).toBe('CONFIG_INVALID');
     }
   });
 

@@ -1,6 +1,8 @@
 /**
  * Public surface of the Binance market-stream simulator: a loopback server that speaks the Binance Spot
- * kline streams and REST backfill over a deterministic market with its own clock, with fault switches.
+ * kline streams and REST backfill over a deterministic market with its own clock, with fault switches, and
+ * the signed trading endpoints over a matching engine (credentials `apiKey` / `secretKey`; use
+ * `serverClock: 'wall'` when the market runs faster than real time, so that request timestamps stay valid).
  *
  *   const sim = await startBinanceSimulator({ paused: true, symbols: ['BTCUSDT'] });
  *   // connect to `${sim.wsUrl}/ws`, SUBSCRIBE btcusdt@kline_1m, then:
@@ -16,4 +18,6 @@ export { DEFAULT_SYMBOLS, syntheticSymbols } from './instruments.ts';
 export type { ConnectionInfo } from './connection.ts';
 export type { FaultRates } from './faults.ts';
 export type { RestRequestRecord } from './rest.ts';
+export type { SimBalance, SimOrder, SimTrade } from './matching.ts';
+export { hmacHex } from './signing.ts';
 export type { SimulatorStats } from './stats.ts';

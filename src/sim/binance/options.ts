@@ -47,6 +47,21 @@ export interface BinanceSimulatorOptions {
   readonly reorderRate: number;
   /** REST request weight allowed per wall minute before HTTP 429. */
   readonly restWeightPerMinute: number;
+  /** API key of the simulated trading account (`X-MBX-APIKEY`). */
+  readonly apiKey: string;
+  /** Secret that the signatures of `apiKey` are checked with. */
+  readonly secretKey: string;
+  /** Starting balances of the trading account, by asset. */
+  readonly balances: Readonly<Record<string, number>>;
+  /** Commission per fill, as a fraction of what is received. */
+  readonly tradingFeeRate: number;
+  /**
+   * Clock of `/api/v3/time` and of the `recvWindow` check: the market clock, or the wall clock (needed for
+   * signed requests while the market runs faster than real time).
+   */
+  readonly serverClock: 'market' | 'wall';
+  /** Added to the server clock (ms), to simulate a client whose clock is off. */
+  readonly clockSkewMs: number;
 }
 
 /** The defaults, matching the real service where it has a documented value. */
@@ -72,6 +87,12 @@ export const DEFAULT_OPTIONS: BinanceSimulatorOptions = {
   duplicateRate: 0,
   reorderRate: 0,
   restWeightPerMinute: 6_000,
+  apiKey: 'sim-api-key',
+  secretKey: 'sim-secret-key',
+  balances: { USDT: 10_000 },
+  tradingFeeRate: 0.001,
+  serverClock: 'market',
+  clockSkewMs: 0,
 };
 
 // setTimeout fires at once for delays above 2^31 − 1 ms, which would cut every connection immediately.
@@ -99,6 +120,12 @@ export const resolveOptions = (partial: Partial<BinanceSimulatorOptions> = {}): 
   }
   if (!(options.shutdownGraceMs >= 0) || !(options.historyMs >= 0)) {
     throw new RangeError('shutdownGraceMs and historyMs must be ≥ 0');
+  }
+  if (!(options.tradingFeeRate >= 0 && options.tradingFeeRate < 1)) throw new RangeError('tradingFeeRate must be in [0, 1)');
+  if (!Object.values(options.balances).every((b) => Number.isFinite(b) && b >= 0)) throw new RangeError('balances must be finite and ≥ 0');
+  if (options.serverClock !== 'market' && options.serverClock !== 'wall') throw new RangeError("serverClock must be 'market' or 'wall'");
+  if (!options.apiKey || !options.secretKey || !Number.isFinite(options.clockSkewMs)) {
+    throw new RangeError('apiKey and secretKey must be non-empty and clockSkewMs finite');
   }
   if (symbols.length === 0) throw new RangeError('no symbols configured');
   if (!symbols.every((s) => BINANCE_SYMBOL.test(s))) throw new RangeError('a symbol is not a Binance symbol');

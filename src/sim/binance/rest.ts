@@ -1,6 +1,7 @@
 /**
  * The REST side of the simulator: `/api/v3/klines` (backfill), `/api/v3/exchangeInfo`, `/api/v3/time` and
- * `/api/v3/ping`, with request weights, the `x-mbx-used-weight-1m` header, and 429 → 418 rate limiting.
+ * `/api/v3/ping`, with request weights, the `x-mbx-used-weight-1m` header, and 429 → 418 rate limiting. The
+ * trading endpoints (`trading.ts`) are mounted here, under the same weights and limits.
  * Source: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,14 +10,18 @@ import type { BinanceKlineRow, BinanceRestError } from '../../providers/binance/
 import { BINANCE_CODES, BINANCE_LIMITS } from '../../providers/binance/messages.ts';
 import type { Instrument } from './instruments.ts';
 import { firstBucket, formatUnits, klineAsOf, klineRow } from './klines.ts';
+import { SYMBOL_LIMITS } from './matching.ts';
 import type { MarketData } from './prices.ts';
 import type { SimulatorStats } from './stats.ts';
+import type { RestReply, TradingEndpoints } from './trading.ts';
 
 /** One REST request as the simulator saw it. */
 export interface RestRequestRecord {
   readonly method: string;
   readonly path: string;
+  /** Query parameters, and the form parameters of a body. */
   readonly query: Readonly<Record<string, string>>;
+  /** HTTP status; 0 when the answer was dropped on purpose. */
   readonly status: number;
   /** Wall time (ms). */
   readonly at: number;
@@ -29,6 +34,10 @@ export interface RestContext {
   readonly now: () => number;
   readonly stats: SimulatorStats;
   readonly weightPerMinute: number;
+  /** Server time of `/api/v3/time` and exchangeInfo. */
+  readonly serverTime: () => number;
+  /** The signed trading endpoints, when mounted. */
+  readonly trading?: TradingEndpoints;
 }
 
 /** The REST API: a request handler plus its fault switch and log. */
@@ -40,7 +49,7 @@ export interface RestApi {
   readonly log: readonly RestRequestRecord[];
 }
 
-type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+type Reply = RestReply;
 
 const WEIGHTS: Readonly<Record<string, number>> = {
   '/api/v3/klines': 2, '/api/v3/exchangeInfo': 20, '/api/v3/time': 1, '/api/v3/ping': 1,
@@ -120,11 +129,11 @@ export const createRestApi = (context: RestContext): RestApi => {
       orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT'],
       icebergAllowed: true, ocoAllowed: true, isSpotTradingAllowed: true, isMarginTradingAllowed: false,
       filters: [
-        { filterType: 'PRICE_FILTER', minPrice: tick, maxPrice: '1000000.00000000', tickSize: tick },
-        { filterType: 'LOT_SIZE', minQty: lot, maxQty: '9000000.00000000', stepSize: lot },
+        { filterType: 'PRICE_FILTER', minPrice: tick, maxPrice: SYMBOL_LIMITS.maxPrice.toFixed(8), tickSize: tick },
+        { filterType: 'LOT_SIZE', minQty: lot, maxQty: SYMBOL_LIMITS.maxQty.toFixed(8), stepSize: lot },
         {
-          filterType: 'NOTIONAL', minNotional: '5.00000000', applyMinToMarket: true, maxNotional: '9000000.00000000',
-          applyMaxToMarket: false, avgPriceMins: 5,
+          filterType: 'NOTIONAL', minNotional: SYMBOL_LIMITS.minNotional.toFixed(8), applyMinToMarket: true,
+          maxNotional: SYMBOL_LIMITS.maxNotional.toFixed(8), applyMaxToMarket: false, avgPriceMins: 5,
         },
       ],
       permissions: [], permissionSets: [['SPOT']],
@@ -150,7 +159,7 @@ export const createRestApi = (context: RestContext): RestApi => {
       status: 200,
       body: {
         timezone: 'UTC',
-        serverTime: now(),
+        serverTime: context.serverTime(),
         rateLimits: [
           { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: context.weightPerMinute },
           { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
@@ -166,7 +175,7 @@ export const createRestApi = (context: RestContext): RestApi => {
     switch (path) {
       case '/api/v3/klines': return klines(query);
       case '/api/v3/exchangeInfo': return exchangeInfo(query);
-      case '/api/v3/time': return { status: 200, body: { serverTime: now() } };
+      case '/api/v3/time': return { status: 200, body: { serverTime: context.serverTime() } };
       case '/api/v3/ping': return { status: 200, body: {} };
       default: return fail(-1000, 'Not found.', 404);
     }
@@ -207,21 +216,42 @@ export const createRestApi = (context: RestContext): RestApi => {
       const url = new URL(request.url ?? '/', 'http://sim');
       const wall = Date.now();
       const method = request.method ?? 'GET';
-      const reply: Reply = method !== 'GET'
-        ? fail(-1000, 'Method not allowed.', 405)
-        : (limited(wall, WEIGHTS[url.pathname] ?? 1) ?? route(url.pathname, url.searchParams));
-      const query = Object.fromEntries(url.searchParams);
-      log.push({ method, path: url.pathname, query, status: reply.status, at: wall });
-      if (log.length > LOG_SIZE) log.shift();
-      const body = JSON.stringify(reply.body);
-      response.writeHead(reply.status, {
-        'content-type': 'application/json;charset=UTF-8',
-        'content-length': Buffer.byteLength(body),
-        'x-mbx-used-weight': String(usedWeight),
-        'x-mbx-used-weight-1m': String(usedWeight),
-        ...reply.headers,
-      });
-      response.end(body);
+      const tradingWeight = context.trading?.weight(method, url.pathname, url.searchParams);
+      const answer = (body: string): void => {
+        const header = request.headers['x-mbx-apikey'];
+        const reply: Reply | 'drop' = method !== 'GET' && tradingWeight === undefined
+          ? fail(-1000, 'Method not allowed.', 405)
+          : (limited(wall, tradingWeight ?? WEIGHTS[url.pathname] ?? 1) ?? (tradingWeight === undefined
+            ? route(url.pathname, url.searchParams)
+            : context.trading!.handle({
+              method, path: url.pathname, query: url.search.slice(1), body, apiKey: typeof header === 'string' ? header : undefined,
+            })));
+        // Form parameters of a POST or DELETE are logged with the query ones.
+        const query = { ...Object.fromEntries(url.searchParams), ...Object.fromEntries(new URLSearchParams(body)) };
+        log.push({ method, path: url.pathname, query, status: reply === 'drop' ? 0 : reply.status, at: wall });
+        if (log.length > LOG_SIZE) log.shift();
+        // The fault switch of `trading.ts`: the connection closes without an answer.
+        if (reply === 'drop') request.socket.destroy();
+        else send(reply);
+      };
+      const send = (reply: Reply): void => {
+        const body = JSON.stringify(reply.body);
+        response.writeHead(reply.status, {
+          'content-type': 'application/json;charset=UTF-8',
+          'content-length': Buffer.byteLength(body),
+          'x-mbx-used-weight': String(usedWeight),
+          'x-mbx-used-weight-1m': String(usedWeight),
+          ...reply.headers,
+        });
+        response.end(body);
+      };
+      if (method === 'GET') {
+        answer('');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => answer(Buffer.concat(chunks).toString('utf8')));
     },
     rateLimitNext(count, retryAfterSeconds) {
       forced = { count, retryAfterSeconds };

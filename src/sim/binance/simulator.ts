@@ -1,7 +1,7 @@
 /**
  * The Binance market-stream simulator: one loopback HTTP server serving the REST API and the WebSocket
- * streams over a deterministic market with its own clock, plus the fault switches and introspection tests
- * use. `startBinanceSimulator()` is the entry point.
+ * streams over a deterministic market with its own clock, the signed trading endpoints over a matching engine,
+ * plus the fault switches and introspection tests use. `startBinanceSimulator()` is the entry point.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -13,10 +13,12 @@ import type { ConnectionInfo, SimConnection } from './connection.ts';
 import type { FaultRates } from './faults.ts';
 import { createInstruments, type Instrument } from './instruments.ts';
 import { finalKline, firstBucket } from './klines.ts';
+import { MatchingEngine, type SimBalance, type SimOrder, type SimTrade } from './matching.ts';
 import { resolveOptions, type BinanceSimulatorOptions } from './options.ts';
 import { createMarketData, type MarketData } from './prices.ts';
 import { createRestApi, type RestApi, type RestRequestRecord } from './rest.ts';
 import { createStats, type SimulatorStats } from './stats.ts';
+import { createTradingEndpoints, type TradingEndpoints } from './trading.ts';
 import { createStreamServer, type StreamServer } from './ws-server.ts';
 
 /** Events the simulator emits, with their payloads. */
@@ -49,6 +51,9 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   readonly #clock: MarketClock;
   readonly #streams: StreamServer;
   readonly #rest: RestApi;
+  readonly #engine: MatchingEngine;
+  readonly #trading: TradingEndpoints;
+  #clockSkewMs: number;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #closing: Promise<void> | undefined;
 
@@ -89,9 +94,18 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
         },
       },
     });
+    this.#clockSkewMs = options.clockSkewMs;
+    this.#engine = new MatchingEngine({
+      instruments: this.#instruments, market: this.#market, now: () => this.now(), feeRate: options.tradingFeeRate,
+    });
+    this.#engine.openAccount(options.apiKey, options.balances);
+    this.#trading = createTradingEndpoints({
+      engine: this.#engine, instruments: this.#instruments, serverTime: () => this.serverTime(),
+      secretOf: (apiKey) => (apiKey === options.apiKey ? options.secretKey : undefined),
+    });
     this.#rest = createRestApi({
       market: this.#market, instruments: this.#instruments, now: () => this.now(), stats: this.#stats,
-      weightPerMinute: options.restWeightPerMinute,
+      weightPerMinute: options.restWeightPerMinute, serverTime: () => this.serverTime(), trading: this.#trading,
     });
     http.on('request', (req, res) => this.#rest.handle(req, res));
     http.on('upgrade', (req, socket, head) => this.#streams.handleUpgrade(req, socket, head));
@@ -101,6 +115,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
       stepMs: options.marketStepMs,
       paused: options.paused,
       onStep: (from, to) => {
+        this.#engine.step(from, to);
         this.#streams.broadcast(from, to);
         this.emit('step', { from, to });
       },
@@ -115,6 +130,39 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   /** Current market time (ms). */
   now(): number {
     return this.#clock.now();
+  }
+
+  /** Server time (ms) of `/api/v3/time` and signed requests: the market or the wall clock, plus the skew. */
+  serverTime(): number {
+    return (this.options.serverClock === 'wall' ? Date.now() : this.now()) + this.#clockSkewMs;
+  }
+
+  /** Shifts the server clock by `ms` from now on (signed requests stamped by the old clock get -1021). */
+  setClockSkew(ms: number): void {
+    this.#clockSkewMs = ms;
+  }
+
+  /** Every order placed at the simulated exchange, oldest first (copies). */
+  orders(): SimOrder[] {
+    return this.#engine.orders().map((o) => ({ ...o }));
+  }
+
+  /** Every execution of the trading account, oldest first. */
+  trades(): SimTrade[] {
+    return this.#engine.trades(this.options.apiKey);
+  }
+
+  /** The trading account's balances, by asset (copies). */
+  balances(): Record<string, SimBalance> {
+    return Object.fromEntries([...this.#engine.balances(this.options.apiKey)].map(([asset, b]) => [asset, { ...b }]));
+  }
+
+  /**
+   * The connection of the next `count` order placements closes without an answer: after the order was carried
+   * out (`placed`, the default: a lost answer), or before (a lost request).
+   */
+  dropNextOrderResponses(count = 1, placed = true): void {
+    this.#trading.dropNextOrderResponses(count, placed);
   }
 
   /** True while the market clock's timer is stopped. */

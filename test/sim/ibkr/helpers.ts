@@ -1,0 +1,58 @@
+/**
+ * A raw `@stoqey/ib` client for simulator tests: records every event with its arguments, and every decoding
+ * error the library reports (a field too many or too few in a simulator message shows up as one of those).
+ */
+import { ErrorCode, EventName, IBApi } from '@stoqey/ib';
+
+/** One event the client emitted. */
+export interface Seen {
+  readonly name: string;
+  readonly args: readonly unknown[];
+}
+
+/** A connected client and what it saw. */
+export class RawClient {
+  readonly api: IBApi;
+  readonly seen: Seen[] = [];
+
+  constructor(port: number) {
+    this.api = new IBApi({ host: '127.0.0.1', port });
+    // `all` carries every event, errors and notices included; errors are kept as [message, code, reqId].
+    this.api.on(EventName.all, (name: string, args: unknown[]) => {
+      this.seen.push({ name, args: name === 'error' ? [(args[0] as Error).message, args[1], args[2]] : args });
+    });
+  }
+
+  /** Connects with a client id and resolves once `nextValidId` arrived. */
+  static async connect(port: number, clientId: number): Promise<RawClient> {
+    const client = new RawClient(port);
+    client.api.connect(clientId);
+    await client.waitFor('nextValidId');
+    return client;
+  }
+
+  /** Events of one name. */
+  events(name: string): Seen[] {
+    return this.seen.filter((s) => s.name === name);
+  }
+
+  /** Errors the library raised while decoding (UNKNOWN_ID 505: underrun, unprocessed fields, unknown message). */
+  decodingErrors(): Seen[] {
+    return this.seen.filter((s) => s.name === 'error' && s.args[1] === ErrorCode.UNKNOWN_ID);
+  }
+
+  /** Waits until `count` events of `name` were seen (2 s at most). */
+  async waitFor(name: string, count = 1, timeoutMs = 2_000): Promise<Seen[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.events(name).length < count) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} × ${name}; saw ${this.seen.map((s) => s.name).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return this.events(name);
+  }
+
+  /** Disconnects. */
+  close(): void {
+    this.api.disconnect();
+  }
+}
