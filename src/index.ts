@@ -22,3 +22,4 @@ export type { AccountInfo, Fill, Order, OrderRequest, Position } from './trading
 export { startBinanceSimulator, type BinanceSimulator } from './sim/binance/index.ts';
 export * from './observability/index.ts';
 export * from './replay/index.ts';
+export { loadConfigFile } from './config/load.ts';

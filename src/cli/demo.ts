@@ -1,88 +1,147 @@
 /**
- * `argo-realtime demo`: starts the Binance simulator on loopback (prices on an accelerated market clock, with
- * malformed frames, duplicates, reordering, dropped connections and a planned server shutdown), streams closed
- * bars for a few symbols through the real provider, prints bars and connection-state changes, and ends with a
- * check that every closed bar the simulator produced arrived exactly once.
+ * `argo-realtime demo`: the whole system offline. Starts the Binance simulator on loopback (prices on an
+ * accelerated market clock, with malformed frames, duplicates, reordering, dropped connections and a planned
+ * server shutdown), runs a session through the real provider with the example MA-cross strategy and the paper
+ * broker, writes `./data/demo.duckdb`, and ends with a summary and a check that every closed bar the simulator
+ * produced is in the file exactly once.
  */
-import type { Writable } from 'node:stream';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
 import pc from 'picocolors';
-import type { Bar } from '../domain/bar.ts';
-import { BinanceRealtimeProvider } from '../providers/binance/index.ts';
-import { startBinanceSimulator } from '../sim/binance/index.ts';
-import { EXIT } from './exit-codes.ts';
+import { decodeSessionConfig, type SessionConfig } from '../config/session-config.ts';
+import { describe } from '../errors.ts';
+import { startBinanceSimulator, type BinanceSimulator } from '../sim/binance/index.ts';
+import { EXIT, type ExitCode } from './exit-codes.ts';
+import type { Output } from './output.ts';
+import { runSession, type ObservabilityFlags } from './session-run.ts';
+import { printSummary } from './summary.ts';
 
 /** Demo options. */
 export interface DemoOptions {
   readonly durationS: number;
   readonly seed: number;
-  readonly out: Writable;
+  /** Database file, overwritten (default `data/demo.duckdb`). */
+  readonly db: string;
+  readonly observe?: ObservabilityFlags;
 }
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
+const STRATEGY = fileURLToPath(new URL('../../examples/ma-cross.strategy.ts', import.meta.url));
 
-/** Runs the demo; resolves to the process exit code. */
-export const runDemo = async ({ durationS, seed, out }: DemoOptions): Promise<number> => {
-  const say = (line: string) => out.write(`${line}\n`);
-  // One market minute every 600 ms of wall time: a 1m bar closes about twice a second across the symbols.
-  const sim = await startBinanceSimulator({ seed, tickMs: 200, marketStepMs: 20_000, malformedRate: 0.01, duplicateRate: 0.02, reorderRate: 0.02 });
-  const provider = new BinanceRealtimeProvider({ ws_url: sim.wsUrl, rest_url: sim.restUrl, reconnect_delay_ms: 100, reconnect_max_delay_ms: 1_000 }, { seed });
-  const bars: Bar[] = [];
-  const t0 = Date.now();
-  const at = () => pc.dim(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`);
-  say(`${pc.bold('argo-realtime demo')}: Binance simulator at ${sim.wsUrl}, ${SYMBOLS.join(', ')} 1m, ${durationS}s`);
-  provider.onConnectionStateChange((state, d) => say(`${at()} ${pc.cyan('connection')} ${state}${d.reason ? ` (${d.reason})` : ''}`));
-  provider.onError((e) => {
-    if (e.code !== 'INVALID_MESSAGE') say(`${at()} ${pc.yellow(e.code)} ${e.message}`);
-  });
-  provider.onData((bar) => {
-    bars.push(bar);
-    const t = new Date(bar.openTime).toISOString().slice(0, 16).replace('T', ' ');
-    say(`${at()} ${bar.symbol.padEnd(8)} ${t} O ${bar.open.toFixed(2)} H ${bar.high.toFixed(2)} L ${bar.low.toFixed(2)} C ${bar.close.toFixed(2)} V ${bar.volume.toFixed(3)}${bar.backfilled ? pc.magenta(' (backfilled)') : ''}`);
-  });
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+/** The demo's session configuration, against a simulator at `wsUrl` / `restUrl`. */
+export const demoConfig = (wsUrl: string, restUrl: string, db: string): SessionConfig =>
+  decodeSessionConfig({
+    session: {
+      realtime_provider: 'binance-realtime',
+      realtime_provider_config: {
+        ws_url: wsUrl, rest_url: restUrl, reconnect_delay_ms: 100, reconnect_max_delay_ms: 1_000,
+        // History for the strategy's moving averages, so it can trade within seconds.
+        backfill_on_start_bars: 10,
+      },
+      trading_provider: 'paper',
+      trading_provider_config: { initial_cash: 100_000, currency: 'USDT', fee_rate: 0.001 },
+      storage_config: { output_path: db, flush_interval_ms: 500 },
+      symbols: SYMBOLS,
+      interval: '1m',
+    },
+    strategy: { path: STRATEGY, config: { fast: 2, slow: 5, quantity: 0.5 } },
+  }, 'demo config');
+
+/** Compares the stored bars with the simulator's closed bars, per symbol, from the first stored one. */
+const exactness = async (sim: BinanceSimulator, db: string, table: string): Promise<{ exact: boolean; detail: string }> => {
+  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+  const connection = await instance.connect();
   try {
-    await provider.connect();
-    await provider.subscribe(SYMBOLS, '1m');
-    // A few faults on a schedule, so the reconnect and repair paths show up in a short run.
-    const faults: [number, () => void, string][] = [
-      [0.3, () => sim.dropConnections(), 'simulator drops the connection'],
-      [0.55, () => sim.serverShutdown(500), 'simulator announces serverShutdown'],
-      [0.8, () => sim.dropConnections(), 'simulator drops the connection'],
-    ];
-    for (const [share, fault, label] of faults) {
-      await sleepUntil(t0 + share * durationS * 1000, stop.signal);
-      if (stop.signal.aborted) break;
-      say(`${at()} ${pc.red('fault')} ${label}`);
-      fault();
+    const problems: string[] = [];
+    let compared = 0;
+    for (const symbol of SYMBOLS) {
+      const reader = await connection.runAndReadAll(
+        `SELECT epoch_ms("timestamp")::DOUBLE AS t, open, high, low, close, volume FROM "${table}" WHERE symbol = $s AND "interval" = '1m' ORDER BY "timestamp"`,
+        { s: symbol },
+      );
+      const rows = reader.getRowObjectsJS().map((r) => ({ t: Number(r.t), o: Number(r.open), h: Number(r.high), l: Number(r.low), c: Number(r.close), v: Number(r.volume) }));
+      const truth = rows.length ? sim.closedBars(symbol, '1m', rows[0]!.t) : [];
+      compared += truth.length;
+      const same = rows.length === truth.length && rows.every((r, i) => {
+        const k = truth[i]!;
+        return r.t === k.t && r.o === Number(k.o) && r.h === Number(k.h) && r.l === Number(k.l) && r.c === Number(k.c) && r.v === Number(k.v);
+      });
+      if (!same) problems.push(`${symbol}: ${rows.length} stored, ${truth.length} closed by the simulator`);
     }
-    await sleepUntil(t0 + durationS * 1000, stop.signal);
-    sim.pause();
-    await sleepUntil(Date.now() + 500, stop.signal);
+    return problems.length
+      ? { exact: false, detail: problems.join('; ') }
+      : { exact: true, detail: `${compared} bars` };
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    connection.closeSync();
+    instance.closeSync();
   }
-  const stats = provider.stats();
-  let exact = true;
-  for (const s of SYMBOLS) {
-    const got = bars.filter((b) => b.symbol === s);
-    const truth = got.length ? sim.closedBars(s, '1m', got[0]!.openTime) : [];
-    exact &&= got.length === truth.length && got.every((b, i) => b.openTime === truth[i]!.t && b.close === Number(truth[i]!.c));
-  }
-  await provider.disconnect();
-  await sim.close();
-  say('');
-  say(`${pc.bold('summary')}: ${bars.length} closed bars (${stats.barsBackfilled} backfilled), ${stats.reconnects} reconnects ${JSON.stringify(stats.reconnectReasons)}, ${stats.malformedFrames} malformed frames skipped, ${stats.duplicatesDropped} duplicates dropped`);
-  say(exact ? pc.green('every closed bar of the simulator arrived exactly once, in order') : pc.red('MISMATCH: the bars received differ from the simulator\'s'));
-  return exact ? EXIT.ok : EXIT.failure;
 };
 
-const sleepUntil = (t: number, signal: AbortSignal): Promise<void> =>
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const ms = Math.max(0, t - Date.now());
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
   });
+
+/** Runs the demo; resolves to the process exit code. */
+export const runDemo = async (out: Output, { durationS, seed, db, observe }: DemoOptions): Promise<ExitCode> => {
+  // An old demo file would make the session resume it; the demo always starts fresh.
+  for (const f of [db, `${db}.wal`]) rmSync(f, { force: true });
+  // One market minute every 300 ms of wall time: each symbol closes about three 1m bars a second.
+  const sim = await startBinanceSimulator({ seed, tickMs: 100, marketStepMs: 20_000, malformedRate: 0.01, duplicateRate: 0.02, reorderRate: 0.02 });
+  const injected: string[] = [];
+  try {
+    const config = demoConfig(sim.wsUrl, sim.restUrl, db);
+    out.line(`${pc.bold('argo-realtime demo')}: Binance simulator at ${sim.wsUrl} (offline, accelerated: 1 market minute = 0.3 s)`);
+    out.line(`  ${SYMBOLS.join(', ')} 1m → ${db}; strategy ma-cross (examples/ma-cross.strategy.ts) trading through the paper broker; ${durationS} s, Ctrl-C stops early`);
+    const result = await runSession({
+      out,
+      config,
+      durationS,
+      providerDeps: { seed },
+      ...(observe ? { observe } : {}),
+      onRunning: (session, { stopping, log }) => {
+        // A few faults on a schedule, so the reconnect and repair paths show up in a short run.
+        const faults: [number, () => void, string, string][] = [
+          [0.3, () => sim.dropConnections(), 'the simulator drops every connection', 'dropped connection'],
+          [0.55, () => sim.serverShutdown(500), 'the simulator announces serverShutdown (planned restart)', 'serverShutdown'],
+          [0.8, () => sim.dropConnections(), 'the simulator drops every connection', 'dropped connection'],
+        ];
+        void (async () => {
+          const t0 = Date.now();
+          for (const [share, fault, label, short] of faults) {
+            await sleep(Math.max(0, t0 + share * durationS * 1000 - Date.now()), stopping);
+            if (stopping.aborted || session.stats().state !== 'running') return;
+            log(`${pc.red('fault')} ${label}`);
+            fault();
+            injected.push(short);
+          }
+        })();
+      },
+      // Stop the market first and let the last closed bars arrive, so the file can be compared with the simulator.
+      beforeStop: async () => {
+        sim.pause();
+        await sleep(700);
+      },
+    });
+    if (!result.summary) return result.code;
+    const providerStats = pc.dim(`simulator faults survived: malformed frames, duplicates, reordered updates${injected.length ? `, ${injected.join(', ')}` : ''}`);
+    let check: string;
+    let exact = true;
+    try {
+      const r = await exactness(sim, db, result.summary.table);
+      exact = r.exact;
+      check = r.exact
+        ? pc.green(`every closed bar of the simulator is in the file exactly once, in order (${r.detail})`)
+        : pc.red(`MISMATCH between the file and the simulator: ${r.detail}`);
+    } catch (e) {
+      exact = false;
+      check = pc.red(`could not compare the file with the simulator: ${describe(e)}`);
+    }
+    await printSummary(out, result.summary, [`  ${pc.bold('check'.padEnd(10))} ${check}`, `             ${providerStats}`]);
+    return result.code !== EXIT.ok ? result.code : exact ? EXIT.ok : EXIT.failure;
+  } finally {
+    await sim.close();
+  }
+};

@@ -40,7 +40,8 @@ export const decodeConfig = <S extends Schema.Top>(schema: S, input: unknown, wh
 /** Turns a schema failure into a CONFIG_INVALID error naming the fields. */
 export const configError = (where: string, failure: Schema.SchemaError): RealtimeError => {
   const detail = String(failure).replace(/^SchemaError\(|\)$/g, '');
-  const fields = [...detail.matchAll(/at \[([^\]]*)\]/g)].map((m) => m[1]!.replace(/"/g, '').split(',').join('.'));
+  // A nested path prints as `at ["session"]["interval"]`: keep every segment, dotted.
+  const fields = [...detail.matchAll(/at ((?:\[[^\]]*\])+)/g)].map((m) => [...m[1]!.matchAll(/\[([^\]]*)\]/g)].map((x) => x[1]!.replace(/"/g, '')).join('.'));
   return realtimeError('CONFIG_INVALID', `${where}: ${detail.replace(/\n\s*/g, ' ')}`, { where, fields });
 };
 

@@ -16,7 +16,8 @@ const DEFAULT_CODE: Record<SessionFailure['source'], string> = {
 /** Turns anything thrown into the plain failure the session machine logs. */
 export const failureOf = (source: SessionFailure['source'], e: unknown): SessionFailure => ({
   source,
-  code: isRealtimeError(e) ? e.code : DEFAULT_CODE[source],
+  // A strategy whose config fails its own schema is a configuration error, not a strategy crash.
+  code: isRealtimeError(e) ? e.code : (e as { name?: string; stage?: string }).stage === 'config' ? 'CONFIG_INVALID' : DEFAULT_CODE[source],
   message: redact(e instanceof Error ? e.message : String(e)),
 });
 

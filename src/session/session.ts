@@ -36,6 +36,8 @@ export interface RealtimeSessionOptions {
   readonly provider?: RealtimeProvider;
   /** Clock of the trading provider's order times (replay: the recording's time); `Date.now` otherwise. */
   readonly tradingNow?: () => number;
+  /** Confirms live trading for `binance-live` / `ibkr-live` (the CLI's `--live`); the config must say `live: true` too. */
+  readonly liveConfirmed?: boolean;
   /** Longest wait for one start or stop step (default 30 s). */
   readonly stepTimeoutMs?: number;
 }
@@ -91,7 +93,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const overflow: Bar[] = [];
   let draining = false;
 
+  let logClosed = false;
   const record = (type: string, event: Record<string, unknown>, at = Date.now()) => {
+    // After the writer closed nothing can be persisted any more: those few events (the end of the stop) are not logged.
+    if (logClosed) return;
     if (log) log.append(type, event, at);
     else preLog.push({ type, event, at });
   };
@@ -194,11 +199,13 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     try {
       await flushAll();
     } finally {
+      logClosed = true;
       await writer.close();
     }
   };
 
   // Starts in flight, so that a stop arriving meanwhile waits for them and undoes them.
+  let marketDataStopping = false;
   const inFlight: { writer?: Promise<void>; strategy?: Promise<void>; trading?: Promise<void> } = {};
   const settled = (p: Promise<void> | undefined) => p?.catch(() => undefined);
 
@@ -228,7 +235,13 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         return () => offs.forEach((off) => off());
       },
       start: async () => {
-        await provider.connect();
+        try {
+          await provider.connect();
+        } catch (e) {
+          // A stop requested while connecting disconnects the provider: that is the stop, not a failure.
+          if (marketDataStopping) return;
+          throw e;
+        }
         try {
           await provider.subscribe(config.symbols, config.interval);
         } catch (e) {
@@ -238,6 +251,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         }
       },
       stop: async () => {
+        marketDataStopping = true;
         await provider.disconnect();
       },
     },
@@ -292,6 +306,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       connect: () => (inFlight.trading = (async () => {
         trading = createTradingProvider(config.tradingProvider, config.tradingProviderConfig, {
           ...(options.tradingNow ? { now: options.tradingNow } : {}), ...(resumedBroker ? { paperSnapshot: resumedBroker } : {}),
+          ...(options.liveConfirmed !== undefined ? { liveConfirmed: options.liveConfirmed } : {}),
         });
         trading.onEvent?.((ev) => record(`broker:${ev.type}`, ev as Record<string, unknown>));
         trading.onOrderUpdate(({ order, fill }) => {

@@ -1,0 +1,162 @@
+/**
+ * Live status while a session runs. On a terminal a few lines are redrawn in place (ANSI cursor movement) a few
+ * times a second, and event lines (connection changes, orders, errors) scroll above them; elsewhere (a pipe, a
+ * log file, CI) the same events are plain lines and the status is one line every few seconds.
+ */
+import pc from 'picocolors';
+import type { SessionStats } from '../session/index.ts';
+import type { Output } from './output.ts';
+
+// Move to the start of the line n rows up, then clear to the end of the screen.
+const up = (n: number): string => (n > 0 ? `\x1b[${n}F\x1b[0J` : '');
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** Visible width of a line without its colour codes. */
+export const visibleLength = (text: string): number => text.replace(ANSI, '').length;
+
+const fit = (line: string, columns: number): string => {
+  if (visibleLength(line) <= columns) return line;
+  const plain = line.replace(ANSI, '');
+  return `${plain.slice(0, Math.max(0, columns - 1))}…`;
+};
+
+const signed = (n: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(2)}`;
+const pnl = (n: number): string => (n > 0 ? pc.green(signed(n)) : n < 0 ? pc.red(signed(n)) : signed(n));
+const ms = (n: number): string => (n >= 10 ? n.toFixed(0) : n.toFixed(1));
+const price = (n: number): string => (Math.abs(n) >= 1000 ? n.toFixed(2) : n.toPrecision(6));
+const minute = (t: number): string => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+const age = (m: number): string => (m < 1000 ? `${m} ms` : m < 120_000 ? `${(m / 1000).toFixed(1)} s` : `${Math.round(m / 60_000)} min`);
+
+const STATE_COLOUR: Record<string, (s: string) => string> = {
+  running: pc.green, starting: pc.yellow, stopping: pc.yellow, stopped: pc.dim, failed: pc.red, idle: pc.dim,
+};
+const CONNECTION_COLOUR: Record<string, (s: string) => string> = {
+  connected: pc.green, connecting: pc.yellow, reconnecting: pc.yellow, disconnected: pc.red,
+};
+
+/** Persisted rows: accepted by the writer and no longer buffered. */
+export const persistedRows = (s: SessionStats): number => s.writer.totalWrites - s.writer.bufferedWrites;
+
+/** The status block for a terminal: one line per concern, one per symbol. */
+export const renderStatus = (s: SessionStats, elapsedMs: number, live = false): string[] => {
+  // Real money: impossible to miss on every redraw.
+  const state = (live ? `${pc.bgRed(pc.white(pc.bold(' LIVE ')))} ` : '') + (STATE_COLOUR[s.state] ?? pc.white)(`● ${s.state}`);
+  const conn = (CONNECTION_COLOUR[s.connection] ?? pc.white)(s.connection);
+  const lines = [
+    `${state} ${pc.dim(`${(elapsedMs / 1000).toFixed(0)} s`)}  connection ${conn}  bars ${pc.bold(String(s.barsReceived))} ${pc.dim(`(${s.barsPerSecond.toFixed(1)}/s)`)}` +
+      (s.provider ? `  reconnects ${s.provider.reconnects}  backfilled ${s.provider.barsBackfilled}` : ''),
+    `  storage  persisted ${pc.bold(String(persistedRows(s)))}  buffered ${s.writer.bufferedWrites}  flushes ${s.writer.flushCount}` +
+      (s.writer.errorCount ? pc.yellow(`  failed flushes ${s.writer.errorCount}`) : '') +
+      (s.writer.overflowCount ? pc.yellow(`  overflow ${s.writer.overflowCount}`) : '') +
+      (s.eventsPending ? pc.dim(`  events pending ${s.eventsPending}`) : ''),
+  ];
+  const positions = new Map(s.positions.map((p) => [p.symbol, p]));
+  for (const [symbol, bar] of Object.entries(s.lastBars).sort(([a], [b]) => a.localeCompare(b))) {
+    const p = positions.get(symbol);
+    const pos = p && p.quantity !== 0 ? `  position ${p.quantity} @ ${price(p.averagePrice)}  unrealized ${pnl(p.unrealizedPnl)}` : '';
+    lines.push(`  ${pc.cyan(symbol.padEnd(10))} ${minute(bar.openTime)}  close ${price(bar.close)}  ${pc.dim(`${age(bar.ageMs)} ago`)}${pos}`);
+  }
+  if (s.account) {
+    const a = s.account;
+    lines.push(`  account  equity ${a.equity.toFixed(2)} ${a.currency}  cash ${a.cash.toFixed(2)}  P&L realized ${pnl(a.realizedPnl)} unrealized ${pnl(a.unrealizedPnl)}  fees ${a.fees.toFixed(2)}`);
+  }
+  if (s.strategy) {
+    const st = s.strategy;
+    lines.push(`  strategy ${st.state}  bars ${st.barsProcessed}${st.barsFailed ? pc.yellow(` (failed ${st.barsFailed})`) : ''}  queued ${st.queued}` +
+      `  latency p50 ${ms(st.latencyMs.p50)} ms p99 ${ms(st.latencyMs.p99)} ms  orders ${s.orders.placed} placed ${s.orders.filled} filled` +
+      (s.orders.rejected ? pc.yellow(` ${s.orders.rejected} rejected`) : ''));
+  }
+  return lines;
+};
+
+/** The status as one plain line, for logs. */
+export const statusLine = (s: SessionStats, elapsedMs: number, live = false): string => {
+  const parts = [
+    `[${(elapsedMs / 1000).toFixed(1).padStart(5)}s] status`, ...(live ? [pc.red('LIVE')] : []), s.state, `connection=${s.connection}`,
+    `bars=${s.barsReceived}`, `bars_per_s=${s.barsPerSecond.toFixed(1)}`,
+    `persisted=${persistedRows(s)}`, `buffered=${s.writer.bufferedWrites}`,
+  ];
+  if (s.provider) parts.push(`reconnects=${s.provider.reconnects}`, `backfilled=${s.provider.barsBackfilled}`);
+  const last = Object.entries(s.lastBars).map(([sym, b]) => `${sym}@${minute(b.openTime).slice(11)}=${price(b.close)}`);
+  if (last.length) parts.push(`last=${last.join(',')}`);
+  const open = s.positions.filter((p) => p.quantity !== 0).map((p) => `${p.symbol}:${p.quantity}`);
+  if (open.length) parts.push(`positions=${open.join(',')}`);
+  if (s.account) parts.push(`equity=${s.account.equity.toFixed(2)}`, `pnl=${signed(s.account.realizedPnl + s.account.unrealizedPnl)}`);
+  if (s.strategy) parts.push(`orders=${s.orders.placed}`, `fills=${s.orders.filled}`);
+  return parts.join(' ');
+};
+
+/** Options of {@link LiveStatus}. */
+export interface LiveStatusOptions {
+  /** Redraw period on a terminal (default 250 ms). */
+  readonly redrawMs?: number;
+  /** Period of the plain status line elsewhere (default 5 s). */
+  readonly plainEveryMs?: number;
+  /** Trading real money: the status says LIVE, in red. */
+  readonly live?: boolean;
+}
+
+/** Draws the status of a session and prints event lines around it. */
+export class LiveStatus {
+  readonly #out: Output;
+  readonly #stats: () => SessionStats;
+  readonly #t0 = Date.now();
+  readonly #redrawMs: number;
+  readonly #plainEveryMs: number;
+  readonly #live: boolean;
+  #drawn = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(out: Output, stats: () => SessionStats, options: LiveStatusOptions = {}) {
+    this.#out = out;
+    this.#stats = stats;
+    this.#redrawMs = options.redrawMs ?? 250;
+    this.#plainEveryMs = options.plainEveryMs ?? 5_000;
+    this.#live = options.live ?? false;
+  }
+
+  /** Seconds since the status started, for event line prefixes. */
+  elapsed(): string {
+    return `[${((Date.now() - this.#t0) / 1000).toFixed(1).padStart(5)}s]`;
+  }
+
+  /** Starts the periodic redraw (or plain line). */
+  start(): void {
+    if (this.#timer) return;
+    const tick = () => (this.#out.isTTY ? this.#draw() : this.#out.line(statusLine(this.#stats(), Date.now() - this.#t0, this.#live)));
+    this.#timer = setInterval(tick, this.#out.isTTY ? this.#redrawMs : this.#plainEveryMs);
+    this.#timer.unref();
+    if (this.#out.isTTY) this.#draw();
+  }
+
+  /** Prints an event line (above the status block on a terminal). */
+  log(line: string): void {
+    const text = `${pc.dim(this.elapsed())} ${line}`;
+    if (!this.#out.isTTY || !this.#timer) {
+      this.#out.line(text);
+      return;
+    }
+    this.#out.raw(up(this.#drawn));
+    this.#drawn = 0;
+    this.#out.line(fit(text, this.#out.columns()));
+    this.#draw();
+  }
+
+  /** Stops redrawing; on a terminal the last status stays on screen, elsewhere a final status line is printed. */
+  stop(): void {
+    if (!this.#timer) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#out.isTTY) this.#draw();
+    else this.#out.line(statusLine(this.#stats(), Date.now() - this.#t0, this.#live));
+    this.#drawn = 0;
+  }
+
+  #draw(): void {
+    const columns = this.#out.columns();
+    const lines = renderStatus(this.#stats(), Date.now() - this.#t0, this.#live).map((l) => fit(l, columns));
+    this.#out.raw(`${up(this.#drawn)}${lines.join('\n')}\n`);
+    this.#drawn = lines.length;
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { renderStatus, statusLine, visibleLength } from '../../src/cli/status.ts';
+import type { SessionStats } from '../../src/session/index.ts';
+
+const stats: SessionStats = {
+  id: 's1', state: 'running', connection: 'connected', barsReceived: 120, barsPerSecond: 2.5,
+  lastBars: { BTCUSDT: { openTime: Date.UTC(2026, 0, 1, 0, 42), close: 93012.5, ageMs: 1_200 }, ETHUSDT: { openTime: Date.UTC(2026, 0, 1, 0, 42), close: 3301.25, ageMs: 900 } },
+  writer: { totalWrites: 120, bufferedWrites: 4, flushCount: 30, lastFlushTime: 0, averageFlushTime: 2, errorCount: 0, rejectedInvalid: 0, overflowCount: 0 },
+  provider: { connections: 1, framesReceived: 900, barsEmitted: 120, barsBackfilled: 6, malformedFrames: 2, duplicatesDropped: 1, reconnects: 1, reconnectReasons: {}, controlMessagesSent: 3 },
+  positions: [{ symbol: 'BTCUSDT', quantity: 0.5, averagePrice: 92000, realizedPnl: 0, unrealizedPnl: 506.25, lastPrice: 93012.5 }],
+  account: { currency: 'USDT', cash: 54000, equity: 100460.25, realizedPnl: 0, unrealizedPnl: 506.25, fees: 46 },
+  orders: { placed: 1, filled: 1, rejected: 0, cancelled: 0 },
+  strategy: { state: 'running', barsProcessed: 118, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, failures: 0, restarts: 0, latencyMs: { count: 118, p50: 0.4, p99: 3.2, max: 5 }, queued: 2, skipped: 0 },
+  eventsPending: 0,
+};
+
+const plain = (lines: string[]) => lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
+
+describe('live status', () => {
+  it('shows connection, rates, storage, the last bar per symbol, positions and P&L', () => {
+    const lines = plain(renderStatus(stats, 12_000));
+    expect(lines[0]).toBe('● running 12 s  connection connected  bars 120 (2.5/s)  reconnects 1  backfilled 6');
+    expect(lines[1]).toBe('  storage  persisted 116  buffered 4  flushes 30');
+    expect(lines[2]).toBe('  BTCUSDT    2026-01-01 00:42  close 93012.50  1.2 s ago  position 0.5 @ 92000.00  unrealized +506.25');
+    expect(lines[3]).toBe('  ETHUSDT    2026-01-01 00:42  close 3301.25  900 ms ago');
+    expect(lines[4]).toBe('  account  equity 100460.25 USDT  cash 54000.00  P&L realized +0.00 unrealized +506.25  fees 46.00');
+    expect(lines[5]).toContain('strategy running  bars 118  queued 2  latency p50 0.4 ms p99 3.2 ms  orders 1 placed 1 filled');
+  });
+
+  it('fits a plain log line for non-terminal output', () => {
+    expect(statusLine(stats, 5_000)).toBe(
+      '[  5.0s] status running connection=connected bars=120 bars_per_s=2.5 persisted=116 buffered=4 reconnects=1 backfilled=6 ' +
+      'last=BTCUSDT@00:42=93012.50,ETHUSDT@00:42=3301.25 positions=BTCUSDT:0.5 equity=100460.25 pnl=+506.25 orders=1 fills=1');
+  });
+
+  it('measures width without colour codes', () => {
+    expect(visibleLength('\x1b[32mok\x1b[39m')).toBe(2);
+  });
+});
