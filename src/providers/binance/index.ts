@@ -12,7 +12,7 @@ import { isInterval, type Interval } from '../../domain/interval.ts';
 import { BINANCE_SYMBOL, binanceKlineStream, normaliseBinanceSymbol, parseBinanceKlineStream } from '../../domain/symbol.ts';
 import { realtimeError, type RealtimeError } from '../../errors.ts';
 import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../realtime-provider.ts';
-import { Listeners } from '../shared/listeners.ts';
+import { ProviderSignals } from '../shared/provider-signals.ts';
 import { Shard } from '../shared/shard.ts';
 import { StreamTracker } from '../shared/stream-tracker.ts';
 import { BinanceRestClient } from './backfill.ts';
@@ -37,31 +37,28 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   readonly name = 'binance-realtime';
   readonly config: BinanceRealtimeConfig;
   private readonly clock: Clock;
+  private readonly signals: ProviderSignals<Bar>;
   private readonly deps: BinanceProviderDeps;
   private readonly endpoints: { ws: string; rest: string };
   private readonly rest: BinanceRestClient;
   private readonly tracker: StreamTracker;
   private readonly shards: Shard[] = [];
   private readonly shardStates: ConnectionState[] = [];
-  private readonly dataListeners = new Listeners<[Bar]>();
-  private readonly errorListeners = new Listeners<[RealtimeError]>();
-  private readonly stateListeners = new Listeners<[ConnectionState, ConnectionStateDetail]>();
   /** Last frame time per stream name, for silent-stream detection. */
   private readonly lastFrame = new Map<string, number>();
   private readonly confirmedAt = new Map<string, number>();
   private readonly symbolInfo = new Map<string, string>();
   private silentTimer: TimerHandle | undefined;
   private connected = false;
-  private closed = false;
-  private state: ConnectionState = 'disconnected';
   private readonly counters = { frames: 0, malformed: 0, reconnects: 0, reasons: {} as Record<string, number> };
 
   constructor(config: unknown, deps: BinanceProviderDeps = {}) {
     this.config = decodeBinanceRealtimeConfig(config);
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
+    this.signals = new ProviderSignals(this.clock);
     this.endpoints = binanceEndpoints(this.config);
-    this.rest = new BinanceRestClient(this.endpoints.rest, { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms), onError: (e) => this.fail(e) });
+    this.rest = new BinanceRestClient(this.endpoints.rest, { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms), onError: (e) => this.signals.fail(e) });
     this.tracker = new StreamTracker({
       clock: this.clock,
       emitUpdates: this.config.emit_updates,
@@ -69,18 +66,18 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       maxHeld: this.config.buffer_size,
       backfillOnStartBars: this.config.backfill_on_start_bars,
       ...(this.config.backfill ? { backfill: (s: string, i: Interval, from: number, to: number) => this.rest.closedBars(s, i, from, to) } : {}),
-      emit: (bar) => this.dataListeners.emit(bar),
-      onError: (e) => this.fail(e),
+      emit: (bar) => this.signals.data.emit(bar),
+      onError: (e) => this.signals.fail(e),
     });
   }
 
   async connect(signal?: AbortSignal): Promise<void> {
-    if (this.closed) throw realtimeError('CONNECTION_FAILED', 'provider was disconnected; create a new one');
+    if (this.signals.closed) throw realtimeError('CONNECTION_FAILED', 'provider was disconnected; create a new one');
     this.connected = true;
     if (this.shards.length === 0) this.addShard();
     for (const shard of this.shards) if (shard.actor.getSnapshot().status !== 'active') shard.start();
     this.armSilentCheck();
-    await this.waitFor(() => this.shards.every((_, i) => this.shardStates[i] === 'connected'), signal, () => {
+    await this.signals.waitFor(() => this.shards.every((_, i) => this.shardStates[i] === 'connected'), signal, () => {
       const failed = this.shards.find((s) => s.actor.getSnapshot().value === 'failed');
       return failed ? realtimeError('CONNECTION_FAILED', failed.actor.getSnapshot().context.failure?.message ?? 'connection failed') : undefined;
     });
@@ -92,7 +89,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     const valid: string[] = [];
     for (const s of wanted) {
       if (BINANCE_SYMBOL.test(s)) valid.push(s);
-      else this.fail(realtimeError('INVALID_SYMBOL', `${JSON.stringify(s)} is not a Binance symbol`, { symbol: s }));
+      else this.signals.fail(realtimeError('INVALID_SYMBOL', `${JSON.stringify(s)} is not a Binance symbol`, { symbol: s }));
     }
     const known = await this.checkSymbols(valid);
     if (known.length === 0) throw realtimeError('INVALID_SYMBOL', `no valid symbol among ${wanted.join(', ')}`, { symbols: wanted });
@@ -104,7 +101,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       shard.subscriptions({ type: 'subscriptions.add', streams: [stream] });
       this.confirmedAt.set(stream, now);
     }
-    await this.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
   }
 
   async unsubscribe(symbols: readonly string[]): Promise<void> {
@@ -122,7 +119,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       this.lastFrame.delete(st);
       this.confirmedAt.delete(st);
     }
-    if (this.connected) await this.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    if (this.connected) await this.signals.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
   }
 
   resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
@@ -130,31 +127,29 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   }
 
   onData(callback: (bar: Bar) => void): Unlisten {
-    return this.dataListeners.add(callback);
+    return this.signals.data.add(callback);
   }
 
   onError(callback: (error: RealtimeError) => void): Unlisten {
-    return this.errorListeners.add(callback);
+    return this.signals.errors.add(callback);
   }
 
   onConnectionStateChange(callback: (state: ConnectionState, detail: ConnectionStateDetail) => void): Unlisten {
-    return this.stateListeners.add(callback);
+    return this.signals.states.add(callback);
   }
 
   async disconnect(): Promise<void> {
-    this.closed = true;
+    this.signals.closed = true;
     this.connected = false;
     this.silentTimer?.cancel();
     this.tracker.close();
     await Promise.all(this.shards.map((s) => s.stop()));
-    this.setState('disconnected', { connection: -1, reason: 'disconnect' });
-    this.dataListeners.clear();
-    this.errorListeners.clear();
-    this.stateListeners.clear();
+    this.signals.setState('disconnected', { connection: -1, reason: 'disconnect' });
+    this.signals.clear();
   }
 
   getConnectionState(): ConnectionState {
-    return this.state;
+    return this.signals.state;
   }
 
   getSubscribedSymbols(): string[] {
@@ -199,23 +194,23 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       url: () => `${this.endpoints.ws}/ws`,
       encodeControl: (request) => JSON.stringify(binanceControlMessage(request)),
       onFrame: (sh, gen, text, at) => this.onFrame(sh, gen, text, at),
-      onSocketError: (sh, _gen, message) => this.fail(realtimeError('CONNECTION_FAILED', `connection ${sh.index}: ${message}`, { connection: sh.index }), true),
+      onSocketError: (sh, _gen, message) => this.signals.fail(realtimeError('CONNECTION_FAILED', `connection ${sh.index}: ${message}`, { connection: sh.index })),
     }, input, this.clock, this.deps.inspect);
     this.shards.push(shard);
     this.shardStates.push('disconnected');
     shard.actor.on('connection.state', (ev) => {
       this.shardStates[index] = ev.state;
-      this.setState(this.aggregateState(), { connection: index, ...(ev.reason ? { reason: ev.reason } : {}), attempt: ev.attempt });
+      this.signals.setState(this.aggregateState(), { connection: index, ...(ev.reason ? { reason: ev.reason } : {}), attempt: ev.attempt });
     });
     shard.actor.on('connection.reconnecting', (ev) => {
       this.counters.reconnects++;
       this.counters.reasons[ev.reason] = (this.counters.reasons[ev.reason] ?? 0) + 1;
-      this.fail(realtimeError(ev.reason === 'rate_limited' ? 'RATE_LIMITED' : 'CONNECTION_LOST', `connection ${index} lost (${ev.reason}); reconnect attempt ${ev.attempt} in ${ev.delayMs} ms`, { connection: index, ...ev }));
+      this.signals.fail(realtimeError(ev.reason === 'rate_limited' ? 'RATE_LIMITED' : 'CONNECTION_LOST', `connection ${index} lost (${ev.reason}); reconnect attempt ${ev.attempt} in ${ev.delayMs} ms`, { connection: index, ...ev }));
     });
-    shard.actor.on('connection.failed', (ev) => this.fail(realtimeError('CONNECTION_FAILED', `connection ${index}: ${ev.message}`, { connection: index, code: ev.code }, false)));
+    shard.actor.on('connection.failed', (ev) => this.signals.fail(realtimeError('CONNECTION_FAILED', `connection ${index}: ${ev.message}`, { connection: index, code: ev.code }, false)));
     shard.actor.start();
     shard.actor.system.get('subscriptions')?.on('subscription.rejected', (ev: { stream: string; code: number; message: string }) => {
-      this.fail(realtimeError('SUBSCRIPTION_FAILED', `${ev.stream}: ${ev.message} (code ${ev.code})`, { stream: ev.stream, code: ev.code }, false));
+      this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `${ev.stream}: ${ev.message} (code ${ev.code})`, { stream: ev.stream, code: ev.code }, false));
     });
     if (this.connected) shard.actor.send({ type: 'connection.start' });
     return shard;
@@ -240,7 +235,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
         return;
       case 'malformed':
         this.counters.malformed++;
-        this.fail(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: ${frame.reason}`, { connection: shard.index, frame: text.slice(0, 200) }));
+        this.signals.fail(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: ${frame.reason}`, { connection: shard.index, frame: text.slice(0, 200) }));
     }
   }
 
@@ -252,14 +247,14 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
         for (const [s, info] of await this.rest.exchangeInfo([])) this.symbolInfo.set(s, info.status);
       } catch (e) {
         // Exchange info is a convenience: without it, silent-stream detection still catches unknown symbols.
-        this.fail(realtimeError('SUBSCRIPTION_FAILED', `exchangeInfo unavailable, symbols not pre-checked: ${(e as Error).message}`, {}));
+        this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `exchangeInfo unavailable, symbols not pre-checked: ${(e as Error).message}`, {}));
         return symbols;
       }
     }
     return symbols.filter((s) => {
       const status = this.symbolInfo.get(s);
       if (status === 'TRADING') return true;
-      this.fail(realtimeError('INVALID_SYMBOL', status ? `${s} is not trading (status ${status})` : `${s} is not a Binance symbol`, { symbol: s, status: status ?? null }));
+      this.signals.fail(realtimeError('INVALID_SYMBOL', status ? `${s} is not trading (status ${status})` : `${s} is not a Binance symbol`, { symbol: s, status: status ?? null }));
       return false;
     });
   }
@@ -268,7 +263,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   private armSilentCheck(): void {
     const every = Math.max(250, Math.floor(this.config.silent_stream_ms / 3));
     this.silentTimer = this.clock.setTimeout(() => {
-      if (this.closed) return;
+      if (this.signals.closed) return;
       void this.checkSilentStreams().finally(() => this.armSilentCheck());
     }, every);
   }
@@ -286,7 +281,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
         shard.subscriptions({ type: 'subscriptions.remove', streams: [stream] });
         if (stillValid) {
           // Known symbol, silent stream: ask again (a lost subscription); it stays desired.
-          this.fail(realtimeError('SUBSCRIPTION_FAILED', `${stream} silent for ${now - since} ms; resubscribing`, { stream }));
+          this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `${stream} silent for ${now - since} ms; resubscribing`, { stream }));
           shard.subscriptions({ type: 'subscriptions.add', streams: [stream] });
           this.confirmedAt.set(stream, now);
         } else {
@@ -317,26 +312,6 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     return 'disconnected';
   }
 
-  private setState(state: ConnectionState, detail: ConnectionStateDetail): void {
-    if (state === this.state && detail.reason === undefined) return;
-    const changed = state !== this.state;
-    this.state = state;
-    if (changed) this.stateListeners.emit(state, detail);
-  }
 
-  private fail(error: RealtimeError, quiet = false): void {
-    if (this.closed || (quiet && error.code === 'CONNECTION_FAILED' && this.errorListeners.size === 0)) return;
-    this.errorListeners.emit(error);
-  }
 
-  /** Polls a condition on the clock until true, a failure shows, or the signal aborts. */
-  private async waitFor(ok: () => boolean, signal?: AbortSignal, failure?: () => RealtimeError | undefined): Promise<void> {
-    while (!ok()) {
-      const f = failure?.();
-      if (f) throw f;
-      if (this.closed) throw realtimeError('CONNECTION_FAILED', 'provider disconnected');
-      if (signal?.aborted) throw realtimeError('SUBSCRIPTION_FAILED', 'timed out waiting for the server', { reason: String(signal.reason) });
-      await this.clock.sleep(10);
-    }
-  }
 }

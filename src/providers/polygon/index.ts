@@ -9,9 +9,9 @@ import type { InspectionEvent } from 'xstate';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.ts';
 import { isInterval, nextBucketStart, type Interval } from '../../domain/interval.ts';
 import { ERROR_CODES, realtimeError, type ErrorCode, type RealtimeError } from '../../errors.ts';
-import { redact, registerSecret } from '../../secrets.ts';
+import { registerSecret } from '../../secrets.ts';
 import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../realtime-provider.ts';
-import { Listeners } from '../shared/listeners.ts';
+import { ProviderSignals } from '../shared/provider-signals.ts';
 import { Shard } from '../shared/shard.ts';
 import { PolygonRestClient } from './backfill.ts';
 import { every, PolygonBook, type PolygonBar } from './book.ts';
@@ -50,6 +50,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
   readonly name = 'polygon-realtime';
   readonly config: PolygonRealtimeConfig;
   private readonly clock: Clock;
+  private readonly signals: ProviderSignals<PolygonBar>;
   private readonly deps: PolygonProviderDeps;
   private readonly endpoints: { ws: string; rest: string };
   private readonly rest: PolygonRestClient;
@@ -57,9 +58,6 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
   private readonly feed: PolygonFeed;
   private shard: Shard | undefined;
   private shardState: ConnectionState = 'disconnected';
-  private readonly dataListeners = new Listeners<[PolygonBar]>();
-  private readonly errorListeners = new Listeners<[RealtimeError]>();
-  private readonly stateListeners = new Listeners<[ConnectionState, ConnectionStateDetail]>();
   private readonly resumes = new Map<string, number>();
   private readonly counters = { frames: 0, malformed: 0, reconnects: 0, evictions: 0, reasons: {} as Record<string, number> };
   private lastStatus: { status: string; message: string } | undefined;
@@ -67,24 +65,23 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
   private openedAt = Number.NEGATIVE_INFINITY;
   private closeTimer: TimerHandle | undefined;
   private connected = false;
-  private closed = false;
-  private state: ConnectionState = 'disconnected';
 
   constructor(config: unknown, deps: PolygonProviderDeps = {}) {
     this.config = decodePolygonRealtimeConfig(config);
     registerSecret(this.config.api_key);
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
+    this.signals = new ProviderSignals(this.clock);
     const marketTime = deps.marketTime ?? (() => this.clock.now());
     this.endpoints = polygonEndpoints(this.config);
     const feed = this.config.feed;
-    this.rest = new PolygonRestClient(this.endpoints.rest, this.config.api_key, { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms), onError: (e) => this.fail(e) });
+    this.rest = new PolygonRestClient(this.endpoints.rest, this.config.api_key, { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms), onError: (e) => this.signals.fail(e) });
     this.book = new PolygonBook({
       clock: this.clock, marketTime, correctionWindowMs: this.config.correction_window_ms, closeGraceMs: this.config.aggregate_close_grace_ms,
       bufferSize: this.config.buffer_size,
       ...(this.config.backfill ? { backfill: (s: string, i: '1s' | '1m', from: number, to: number) => this.rest.closedBars(feed, s, i, from, to) } : {}),
-      emit: (bar) => this.dataListeners.emit(bar),
-      onError: (e) => this.fail(e),
+      emit: (bar) => this.signals.data.emit(bar),
+      onError: (e) => this.signals.fail(e),
     });
     this.feed = new PolygonFeed(this.endpoints.ws, this.config.api_key, {
       onBar: (shard, gen, stream, bar) => {
@@ -94,15 +91,15 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
       },
       onMalformed: (shard, reason, text) => {
         this.counters.malformed++;
-        this.fail(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: ${reason}`, { connection: shard.index, frame: text }));
+        this.signals.fail(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: ${reason}`, { connection: shard.index, frame: text }));
       },
       onDisconnectStatus: (_shard, _gen, status, message) => this.onDisconnectStatus(status, message),
-      onNotice: (e) => this.fail(e),
+      onNotice: (e) => this.signals.fail(e),
     });
   }
 
   async connect(signal?: AbortSignal): Promise<void> {
-    if (this.closed) throw realtimeError('CONNECTION_FAILED', 'provider was disconnected; create a new one');
+    if (this.signals.closed) throw realtimeError('CONNECTION_FAILED', 'provider was disconnected; create a new one');
     this.connected = true;
     const shard = this.ensureShard();
     const value = shard.actor.getSnapshot().value;
@@ -111,7 +108,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
       this.markReady();
       this.book.tick();
     });
-    await this.waitFor(() => this.shardState === 'connected', signal, () => {
+    await this.signals.waitFor(() => this.shardState === 'connected', signal, () => {
       const snap = shard.actor.getSnapshot();
       if (snap.value !== 'failed') return undefined;
       const code = snap.context.failure?.code ?? 'CONNECTION_FAILED';
@@ -129,7 +126,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     for (const raw of new Set(symbols)) {
       const s = normalisePolygonSymbol(feed, raw);
       if (s) valid.push(s);
-      else this.fail(realtimeError('INVALID_SYMBOL', `${JSON.stringify(raw)} is not a Polygon ${feed} symbol`, { symbol: raw, feed }));
+      else this.signals.fail(realtimeError('INVALID_SYMBOL', `${JSON.stringify(raw)} is not a Polygon ${feed} symbol`, { symbol: raw, feed }));
     }
     if (valid.length === 0) throw realtimeError('INVALID_SYMBOL', `no valid ${feed} symbol among ${symbols.join(', ')}`, { symbols: [...symbols] });
     const streams = [...new Set(valid)].map((s) => streamParam(event, s));
@@ -140,7 +137,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     const shard = this.ensureShard();
     shard.subscriptions({ type: 'subscriptions.add', streams });
     this.markReady();
-    await this.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
   }
 
   async unsubscribe(symbols: readonly string[]): Promise<void> {
@@ -150,7 +147,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     for (const st of streams) this.book.forget(st);
     const shard = this.shard;
     shard.subscriptions({ type: 'subscriptions.remove', streams });
-    if (this.connected) await this.waitFor(() => streams.every((st) => !shard.subscriptionState()?.confirmed.includes(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    if (this.connected) await this.signals.waitFor(() => streams.every((st) => !shard.subscriptionState()?.confirmed.includes(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
   }
 
   resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
@@ -160,31 +157,29 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
 
   /** Registers a bar listener; a bar with `correction: true` replaces the bar of the same key (upsert). */
   onData(callback: (bar: PolygonBar) => void): Unlisten {
-    return this.dataListeners.add(callback);
+    return this.signals.data.add(callback);
   }
 
   onError(callback: (error: RealtimeError) => void): Unlisten {
-    return this.errorListeners.add(callback);
+    return this.signals.errors.add(callback);
   }
 
   onConnectionStateChange(callback: (state: ConnectionState, detail: ConnectionStateDetail) => void): Unlisten {
-    return this.stateListeners.add(callback);
+    return this.signals.states.add(callback);
   }
 
   async disconnect(): Promise<void> {
-    this.closed = true;
+    this.signals.closed = true;
     this.connected = false;
     this.closeTimer?.cancel();
     this.book.close();
     await this.shard?.stop();
-    this.setState('disconnected', { connection: -1, reason: 'disconnect' });
-    this.dataListeners.clear();
-    this.errorListeners.clear();
-    this.stateListeners.clear();
+    this.signals.setState('disconnected', { connection: -1, reason: 'disconnect' });
+    this.signals.clear();
   }
 
   getConnectionState(): ConnectionState {
-    return this.state;
+    return this.signals.state;
   }
 
   getSubscribedSymbols(): string[] {
@@ -210,25 +205,25 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
 
   private ensureShard(): Shard {
     if (this.shard) return this.shard;
-    const hooks = this.feed.hooks((sh, _gen, message) => this.fail(realtimeError('CONNECTION_FAILED', `connection ${sh.index}: ${message}`, { connection: sh.index })));
+    const hooks = this.feed.hooks((sh, _gen, message) => this.signals.fail(realtimeError('CONNECTION_FAILED', `connection ${sh.index}: ${message}`, { connection: sh.index })));
     const shard = new Shard(0, hooks, polygonConnectionInput(this.config, this.deps.seed ?? 1), this.clock, this.deps.inspect);
     this.shard = shard;
     shard.actor.on('connection.state', (ev) => {
       this.shardState = ev.state;
       if (ev.state === 'connected') this.openedAt = this.clock.now();
       else this.book.connectionDown();
-      this.setState(ev.state, { connection: 0, ...(ev.reason ? { reason: polygonReason(ev.reason) } : {}), attempt: ev.attempt });
+      this.signals.setState(ev.state, { connection: 0, ...(ev.reason ? { reason: polygonReason(ev.reason) } : {}), attempt: ev.attempt });
     });
     shard.actor.on('connection.reconnecting', (ev) => this.onReconnecting(ev.reason, ev.attempt, ev.delayMs));
     shard.actor.on('connection.failed', (ev) => {
       const code = ev.code in ERROR_CODES ? (ev.code as ErrorCode) : 'CONNECTION_FAILED';
-      this.fail(realtimeError(code, `connection 0 failed: ${ev.message}`, { connection: 0, code: ev.code }, false));
+      this.signals.fail(realtimeError(code, `connection 0 failed: ${ev.message}`, { connection: 0, code: ev.code }, false));
     });
     shard.actor.start();
     const subs = shard.actor.system.get('subscriptions');
     subs?.on('subscription.rejected', (ev: { stream: string; code: number; message: string }) => {
       this.book.forget(ev.stream);
-      this.fail(realtimeError('SUBSCRIPTION_FAILED', `${ev.stream}: ${ev.message}`, { stream: ev.stream, code: ev.code }, false));
+      this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `${ev.stream}: ${ev.message}`, { stream: ev.stream, code: ev.code }, false));
     });
     subs?.on('subscriptions.changed', () => this.markReady());
     return shard;
@@ -241,7 +236,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     const status = this.lastStatus?.status === reason ? this.lastStatus : undefined;
     this.lastStatus = undefined;
     const why = POLYGON_DISCONNECT_STATUSES[reason];
-    this.fail(realtimeError(reason === 'rate_limited' ? 'RATE_LIMITED' : 'CONNECTION_LOST', `connection 0 lost (${reason}${why ? `: ${why}` : ''}); reconnect attempt ${attempt} in ${delayMs} ms`, {
+    this.signals.fail(realtimeError(reason === 'rate_limited' ? 'RATE_LIMITED' : 'CONNECTION_LOST', `connection 0 lost (${reason}${why ? `: ${why}` : ''}); reconnect attempt ${attempt} in ${delayMs} ms`, {
       connection: 0, reason, attempt, delayMs, ...(status ? { serverMessage: status.message } : {}),
     }));
   }
@@ -278,27 +273,6 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     return !!st && (st.confirmed.includes(stream) || st.rejected.includes(stream));
   }
 
-  private setState(state: ConnectionState, detail: ConnectionStateDetail): void {
-    if (state === this.state) return;
-    this.state = state;
-    this.stateListeners.emit(state, detail);
-  }
 
-  /** Reports an error; every text is redacted once more on its way out (the key must never leave). */
-  private fail(error: RealtimeError): void {
-    if (this.closed) return;
-    const data = error.data ? (JSON.parse(redact(JSON.stringify(error.data))) as Record<string, unknown>) : undefined;
-    this.errorListeners.emit(realtimeError(error.code, redact(error.message), data, error.retryable));
-  }
 
-  /** Polls a condition on the clock until true, a failure shows, or the signal aborts. */
-  private async waitFor(ok: () => boolean, signal?: AbortSignal, failure?: () => RealtimeError | undefined): Promise<void> {
-    while (!ok()) {
-      const f = failure?.();
-      if (f) throw f;
-      if (this.closed) throw realtimeError('CONNECTION_FAILED', 'provider disconnected');
-      if (signal?.aborted) throw realtimeError('SUBSCRIPTION_FAILED', 'timed out waiting for the server', { reason: String(signal.reason) });
-      await this.clock.sleep(10);
-    }
-  }
 }
