@@ -20,9 +20,11 @@ export interface EventRow {
 }
 
 const DDL = [
+  // No primary key: appends go through the appender, whose flush is synchronous and would stall the event loop
+  // on index maintenance. (session_id, seq) is unique by construction: one process owns the file (DuckDB's
+  // lock) and continues the sequence it reads at open.
   `CREATE TABLE IF NOT EXISTS session_events (
-     session_id VARCHAR NOT NULL, seq BIGINT NOT NULL, "at" TIMESTAMP NOT NULL, type VARCHAR NOT NULL, payload JSON NOT NULL,
-     PRIMARY KEY (session_id, seq))`,
+     session_id VARCHAR NOT NULL, seq BIGINT NOT NULL, "at" TIMESTAMP NOT NULL, type VARCHAR NOT NULL, payload JSON NOT NULL)`,
 ];
 
 /** Replaces a bar in an event by its key; returns the event unchanged when it carries none. */
