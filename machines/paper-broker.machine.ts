@@ -22,7 +22,7 @@
 import { enqueueActions, setup, type SnapshotFrom } from 'xstate';
 import { barProblem, type Bar } from '../src/domain/bar.ts';
 import {
-  applyFill, feeFor, fundsProblem, lookup, openAccount, slip, withOrder,
+  applyFill, feeFor, fundsProblem, lookup, markLookup, openAccount, slip, withMark, withOrder,
   type PaperAccount, type PaperBrokerInput,
 } from '../src/trading/paper/account.ts';
 import type { Fill, Order, OrderRequest } from '../src/trading/types.ts';
@@ -61,7 +61,7 @@ const requestProblem = (request: OrderRequest): string | undefined => {
 
 const referencePrice = (account: PaperAccount, request: OrderRequest): number | undefined => {
   if (request.type === 'limit') return request.price;
-  const base = request.type === 'stop' ? request.stopPrice : lookup(account.marks, request.symbol)?.close;
+  const base = request.type === 'stop' ? request.stopPrice : markLookup(account.marks, request.symbol)?.close;
   return base === undefined ? undefined : slip(account.config, request.side, base);
 };
 
@@ -122,7 +122,7 @@ const place = (account: PaperAccount, { id, request, at }: Extract<PaperBrokerEv
     return settle(initial, submitted, { type: 'order.rejected', reason: problem, at }, (o) => ({ type: 'order.rejected', order: toOrder(o), reason: problem }));
   }
   const accepted = settle(initial, submitted, { type: 'order.accepted', at }, (o) => ({ type: 'order.accepted', order: toOrder(o) }));
-  const mark = lookup(account.marks, request.symbol);
+  const mark = markLookup(account.marks, request.symbol);
   return request.type === 'market' && account.config.fillOn === 'close' && mark
     ? fill(accepted, id, mark.close, mark.volume, at)
     : accepted;
@@ -149,7 +149,7 @@ const matchBar = (account: PaperAccount, bar: Bar): Step => {
 
 const remark = (step: Step, bar: Bar): Step => ({
   ...step,
-  account: { ...step.account, marks: { ...step.account.marks, [bar.symbol]: { openTime: bar.openTime, close: bar.close, volume: bar.volume } } },
+  account: { ...step.account, marks: withMark(step.account.marks, bar.symbol, { openTime: bar.openTime, close: bar.close, volume: bar.volume }) },
 });
 
 const isUsableBar = (bar: Bar): boolean =>
@@ -160,7 +160,7 @@ const reduce = (account: PaperAccount, event: PaperBrokerEvent): Step => {
     case 'broker.order.place': return place(account, event);
     case 'broker.order.cancel': return cancel(account, event);
     case 'market.bar':
-      return (lookup(account.marks, event.bar.symbol)?.openTime ?? -Infinity) < event.bar.openTime
+      return (markLookup(account.marks, event.bar.symbol)?.openTime ?? -Infinity) < event.bar.openTime
         ? matchBar(account, event.bar)
         : remark({ account, facts: [] }, event.bar);
   }
@@ -181,7 +181,7 @@ export const paperBrokerMachine = setup({
     isWorkingOrder: ({ context, event }) => event.type === 'broker.order.cancel' && context.openOrderIds.includes(event.id),
     isCurrentBar: ({ context, event }) => {
       if (event.type !== 'market.bar' || !isUsableBar(event.bar)) return false;
-      const last = lookup(context.marks, event.bar.symbol);
+      const last = markLookup(context.marks, event.bar.symbol);
       return last === undefined || event.bar.openTime >= last.openTime;
     },
   },

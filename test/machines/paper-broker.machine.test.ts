@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountInfoOf, equityOf, openOrdersOf, positionsOf } from '../../src/trading/paper/account.ts';
+import { accountInfoOf, equityOf, markLookup, openOrdersOf, positionsOf } from '../../src/trading/paper/account.ts';
 import { bar, flat, MINUTE, startBroker } from '../trading/paper-helpers.ts';
 
 const buy = (quantity: number, extra: { type?: 'market' | 'limit' | 'stop'; price?: number; stopPrice?: number } = {}) =>
@@ -234,10 +234,10 @@ describe('paper broker: partial fills and bars', () => {
     b.feed({ ...bar('AAA', 6, { open: 85, high: 86, low: 80, close: 85 }), final: false });
     b.feed(bar('AAA', 4, { open: 85, high: 86, low: 80, close: 85 }));
     expect(b.order('o').status).toBe('accepted');
-    expect(b.account().marks['AAA']).toEqual({ openTime: 5 * MINUTE, close: 100, volume: 1_000 });
+    expect(markLookup(b.account().marks, 'AAA')).toEqual({ openTime: 5 * MINUTE, close: 100, volume: 1_000 });
     b.feed(bar('AAA', 5, { open: 85, high: 101, low: 80, close: 99 }));
     expect(b.order('o').status).toBe('accepted');
-    expect(b.account().marks['AAA']?.close).toBe(99);
+    expect(markLookup(b.account().marks, 'AAA')?.close).toBe(99);
   });
 
   it('keeps the whole account JSON-serialisable', () => {

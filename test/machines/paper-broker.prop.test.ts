@@ -4,7 +4,7 @@ import { createActor } from 'xstate';
 import { isFinalStatus, type OrderState } from '../../machines/order.machine.ts';
 import { paperBrokerMachine } from '../../machines/paper-broker.machine.ts';
 import { foldEvents, recordRootEvents, type LoggedEvent } from '../../src/events/fold.ts';
-import { accountInfoOf, equityOf, positionsOf, type PaperAccount, type PaperBrokerInput } from '../../src/trading/paper/account.ts';
+import { accountInfoOf, equityOf, markLookup, positionsOf, type PaperAccount, type PaperBrokerInput } from '../../src/trading/paper/account.ts';
 import { bar } from '../trading/paper-helpers.ts';
 
 const SYMBOLS = ['AAA', 'BBB'] as const;
@@ -87,7 +87,7 @@ describe('paper broker event sourcing', () => {
           const candle = bar(op.symbol, index, { open: a, high: Math.max(a, b, c, d), low: Math.min(a, b, c, d), close: d }, op.volume);
           actor.send({ type: 'market.bar', bar: op.variant === 3 ? { ...candle, final: false } : candle });
         } else if (op.kind === 'place') {
-          const reference = (account.marks[op.symbol]?.close ?? 100) + op.offset;
+          const reference = (markLookup(account.marks, op.symbol)?.close ?? 100) + op.offset;
           const level = op.type === 'limit' ? { price: reference } : op.type === 'stop' ? { stopPrice: reference } : {};
           actor.send({
             type: 'broker.order.place', id: `o-${++placed}`, at: ++at,

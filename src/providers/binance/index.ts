@@ -199,6 +199,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     this.shards.push(shard);
     this.shardStates.push('disconnected');
     shard.actor.on('connection.state', (ev) => {
+      if (ev.state === 'connected' && this.shardStates[index] === 'reconnecting') this.tracker.expedite();
       this.shardStates[index] = ev.state;
       this.signals.setState(this.aggregateState(), { connection: index, ...(ev.reason ? { reason: ev.reason } : {}), attempt: ev.attempt });
     });

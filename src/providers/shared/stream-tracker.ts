@@ -39,6 +39,8 @@ interface StreamState {
   held: { bar: Bar; seq: number }[];
   gapTimer: TimerHandle | undefined;
   backfilling: boolean;
+  /** A new socket replaced a dropped one: the next gap is repaired without the grace period. */
+  expedite: boolean;
 }
 
 /** Counters. */
@@ -69,7 +71,7 @@ export class StreamTracker {
     const key = keyOf(bar);
     let st = this.streams.get(key);
     if (!st) {
-      st = { expectedNext: undefined, lastUpdateOpen: -1, lastUpdateSeq: -1, held: [], gapTimer: undefined, backfilling: false };
+      st = { expectedNext: undefined, lastUpdateOpen: -1, lastUpdateSeq: -1, held: [], gapTimer: undefined, backfilling: false, expedite: false };
       this.streams.set(key, st);
       if (this.opts.backfillOnStartBars > 0 && this.opts.backfill) {
         st.expectedNext = bucketStart(bar.interval, bar.openTime - this.opts.backfillOnStartBars * intervalMs(bar.interval));
@@ -95,7 +97,15 @@ export class StreamTracker {
   resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
     const key = `${symbol}|${interval}`;
     if (this.streams.has(key)) return;
-    this.streams.set(key, { expectedNext: nextBucketStart(interval, lastOpenTime), lastUpdateOpen: -1, lastUpdateSeq: -1, held: [], gapTimer: undefined, backfilling: false });
+    this.streams.set(key, { expectedNext: nextBucketStart(interval, lastOpenTime), lastUpdateOpen: -1, lastUpdateSeq: -1, held: [], gapTimer: undefined, backfilling: false, expedite: false });
+  }
+
+  /**
+   * Tells the tracker a dropped socket was replaced. No late frame of the old socket can arrive any more, so the
+   * next gap each stream shows is backfilled at once instead of after the grace meant for reordered frames.
+   */
+  expedite(): void {
+    for (const st of this.streams.values()) st.expedite = true;
   }
 
   /** Forgets a stream (after unsubscribe); a later subscription starts afresh. */
@@ -138,8 +148,10 @@ export class StreamTracker {
     if (bar.openTime > st.expectedNext) {
       this.hold(st, bar, seq);
       this.armGap(st, bar);
+      st.expedite = false;
       return false;
     }
+    st.expedite = false;
     if (bar.final) {
       st.expectedNext = nextBucketStart(bar.interval, bar.openTime);
       this.deliver(bar);
@@ -175,7 +187,7 @@ export class StreamTracker {
     st.gapTimer = this.opts.clock.setTimeout(() => {
       st.gapTimer = undefined;
       void this.repair(st, bar.symbol, bar.interval);
-    }, this.opts.gapGraceMs);
+    }, st.expedite ? 0 : this.opts.gapGraceMs);
   }
 
   private async repair(st: StreamState, symbol: string, interval: Interval): Promise<void> {

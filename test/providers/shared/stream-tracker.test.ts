@@ -136,3 +136,22 @@ describe('StreamTracker hold limit', () => {
     expect(out.map((b) => b.openTime / M)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 });
+
+describe('StreamTracker after a socket change', () => {
+  it('backfills the first gap after a reconnect at once, without the grace for reordered frames', async () => {
+    const calls: [number, number][] = [];
+    const { clock, out, tracker } = setup({ backfill: restFrom(calls) });
+    tracker.accept(bar(1));
+    tracker.expedite();
+    tracker.accept(bar(4));
+    await clock.advance(1);
+    expect(calls).toEqual([[2, 4]]);
+    expect(out.map((b) => b.openTime / M)).toEqual([1, 2, 3, 4]);
+    // Later gaps on the live socket get the grace again.
+    tracker.accept(bar(6));
+    await clock.advance(1);
+    expect(calls).toHaveLength(1);
+    await clock.advance(200);
+    expect(calls).toEqual([[2, 4], [5, 6]]);
+  });
+});
