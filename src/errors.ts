@@ -2,7 +2,7 @@
  * Errors: one tagged error type for the realtime boundary, carrying the seed's stable `code`, whether a retry
  * can help, and JSON-serialisable data (so errors can be logged to the event log and traces as they are).
  */
-import { Data } from 'effect';
+import * as Data from 'effect/Data';
 
 /** The seed's error codes, plus the few the TypeScript surfaces add, each marked retryable or fatal. */
 export const ERROR_CODES = {

@@ -4,16 +4,11 @@
  * library, so that everything the CLI does is also available programmatically. Exit codes: `exit-codes.ts`.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { configFileJsonSchema } from '../config/json-schema.ts';
 import { INTERVALS } from '../domain/interval.ts';
-import { runDemo } from './demo.ts';
 import { EXIT, EXIT_CODE_DOCS } from './exit-codes.ts';
+// Each command loads its own modules when it runs: start-up (and `--help`) pays only for the parser.
 import { redact } from '../secrets.ts';
 import { createOutput, printError } from './output.ts';
-import { runProviders } from './providers.ts';
-import { runQuery } from './query.ts';
-import { runRecord, runRun } from './run.ts';
-import { runReplay, runTraceSummarize } from './replay.ts';
 import type { ObservabilityFlags } from './session-run.ts';
 
 const seconds = (value: string): number => {
@@ -71,7 +66,7 @@ observable(program
   .option('--duration <s>', 'stop gracefully after this many seconds (default: run until Ctrl-C / SIGTERM)', seconds)
   .option('--live', 'allow a live trading provider (binance-live, ibkr-live); its config must also say live: true'))
   .action(async (o: { config: string; duration?: number; inspect?: boolean | number; trace?: string; metrics?: number; live?: boolean }) => {
-    process.exitCode = await runRun(out, { config: o.config, observe: observeOf(o), ...(o.duration !== undefined ? { durationS: o.duration } : {}) });
+    process.exitCode = await (await import('./run.ts')).runRun(out, { config: o.config, observe: observeOf(o), ...(o.duration !== undefined ? { durationS: o.duration } : {}) });
   });
 
 observable(program
@@ -88,7 +83,7 @@ observable(program
   .option('--duration <s>', 'stop gracefully after this many seconds', seconds))
   .action(async (o: { config?: string; provider?: string; symbols?: string[]; interval?: string; out?: string; table?: string; wsUrl?: string; restUrl?: string; duration?: number; inspect?: boolean | number; trace?: string; metrics?: number }) => {
     const { duration, inspect, trace, metrics, ...rest } = o;
-    process.exitCode = await runRecord(out, { ...rest, observe: observeOf({ inspect, trace, metrics }), ...(duration !== undefined ? { durationS: duration } : {}) });
+    process.exitCode = await (await import('./run.ts')).runRecord(out, { ...rest, observe: observeOf({ inspect, trace, metrics }), ...(duration !== undefined ? { durationS: duration } : {}) });
   });
 
 observable(program
@@ -98,7 +93,7 @@ observable(program
   .option('--seed <n>', 'simulator seed', (v) => Number.parseInt(v, 10), 42)
   .option('--db <file>', 'DuckDB file to (over)write', 'data/demo.duckdb'))
   .action(async (o: { duration: number; seed: number; db: string; inspect?: boolean | number; trace?: string; metrics?: number }) => {
-    process.exitCode = await runDemo(out, { durationS: o.duration, seed: o.seed, db: o.db, observe: observeOf(o) });
+    process.exitCode = await (await import('./demo.ts')).runDemo(out, { durationS: o.duration, seed: o.seed, db: o.db, observe: observeOf(o) });
   });
 
 program
@@ -113,7 +108,7 @@ program
   .option('--flush-every <n>', 'bars between flushes of the output (default 1)', count)
   .option('--trace <file>', 'write inspection events as JSON lines')
   .action(async (o: { db: string; session?: string; strategy: string; strategyConfig?: string; speed?: string; out?: string; flushEvery?: number; trace?: string }) => {
-    process.exitCode = await runReplay(out, o);
+    process.exitCode = await (await import('./replay.ts')).runReplay(out, o);
   });
 
 program
@@ -123,22 +118,22 @@ program
   .description('print the state transitions per actor over time: reconnects, flushes, orders')
   .argument('<file>', 'trace file (JSON lines)')
   .action(async (file: string) => {
-    process.exitCode = await runTraceSummarize(out, file);
+    process.exitCode = await (await import('./replay.ts')).runTraceSummarize(out, file);
   });
 
 program
   .command('providers')
   .description('list realtime and trading providers with metadata, availability and config keys')
   .option('--json', 'machine-readable output, with each config as JSON Schema')
-  .action((o: { json?: boolean }) => {
-    process.exitCode = runProviders(out, { json: o.json === true });
+  .action(async (o: { json?: boolean }) => {
+    process.exitCode = (await import('./providers.ts')).runProviders(out, { json: o.json === true });
   });
 
 program
   .command('schema')
   .description('print the JSON Schema of the config file (for editors: yaml-language-server, VS Code)')
-  .action(() => {
-    out.line(JSON.stringify(configFileJsonSchema(), null, 2));
+  .action(async () => {
+    out.line(JSON.stringify((await import('../config/json-schema.ts')).configFileJsonSchema(), null, 2));
     process.exitCode = EXIT.ok;
   });
 
@@ -150,7 +145,7 @@ program
   .option('--json', 'print rows as a JSON array')
   .option('--max-rows <n>', 'most rows to print', count, 10_000)
   .action(async (sql: string, o: { db: string; json?: boolean; maxRows: number }) => {
-    process.exitCode = await runQuery(out, { db: o.db, sql, json: o.json === true, maxRows: o.maxRows });
+    process.exitCode = await (await import('./query.ts')).runQuery(out, { db: o.db, sql, json: o.json === true, maxRows: o.maxRows });
   });
 
 try {

@@ -2,7 +2,9 @@
  * Helpers around effect's Schema for configuration: optional keys with defaults, decoding that names the field
  * on failure (as a CONFIG_INVALID {@link RealtimeError}), and JSON Schema export for editors and `providers --json`.
  */
-import { Effect, Result, Schema } from 'effect';
+import * as Effect from 'effect/Effect';
+import * as Result from 'effect/Result';
+import * as Schema from 'effect/Schema';
 import { realtimeError, type RealtimeError } from '../errors.ts';
 
 /** An optional key that decodes to `value` when absent. */

@@ -3,7 +3,7 @@
  * `strategy:` (path and config). Nested provider and storage configs are decoded by their own schemas, and
  * every error names the full field path (`session.realtime_provider_config.reconnect_attempts`).
  */
-import { Schema } from 'effect';
+import * as Schema from 'effect/Schema';
 import { INTERVALS, type Interval } from '../domain/interval.ts';
 import { isRealtimeError, realtimeError, type RealtimeError } from '../errors.ts';
 import { decodeBinanceRealtimeConfig } from '../providers/binance/config.ts';

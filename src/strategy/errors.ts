@@ -3,7 +3,7 @@
  * {@link StrategyLoadError} when a strategy cannot be started, {@link ReadOnlyQueryError} when `executeSQL`
  * refuses or aborts a query.
  */
-import { Data } from 'effect';
+import * as Data from 'effect/Data';
 
 /** The step at which loading a strategy failed. */
 export type StrategyLoadStage = 'not_found' | 'import' | 'export' | 'config' | 'initialize' | 'timeout' | 'worker';

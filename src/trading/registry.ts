@@ -3,7 +3,7 @@
  * in the seed's snake_case YAML shape. `paper`, `binance-paper` and `binance-live` are available; a venue listed
  * ahead of its implementation fails on creation instead of pretending.
  */
-import { Schema } from 'effect';
+import * as Schema from 'effect/Schema';
 import type { PaperBrokerSnapshot } from '../../machines/paper-broker.machine.ts';
 import { decodeConfig, jsonSchemaOf, NonNegativeInt, optional, PositiveInt, withDefault } from '../config/schema-tools.ts';
 import { realtimeError } from '../errors.ts';

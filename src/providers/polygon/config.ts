@@ -3,7 +3,7 @@
  * comes from the environment (`api_key: ${POLYGON_API_KEY}`); it is registered as a secret before anything else
  * so that no error, log or trace can show it.
  */
-import { Schema } from 'effect';
+import * as Schema from 'effect/Schema';
 import type { ConnectionInput } from '../../../machines/connection.machine.ts';
 import { decodeConfig, HttpUrl, NonNegativeInt, optional, PositiveInt, withDefault, WsUrl } from '../../config/schema-tools.ts';
 import { isRealtimeError, realtimeError } from '../../errors.ts';

@@ -2,7 +2,7 @@
  * Configuration of the Binance trading providers (`binance-paper` = Spot testnet, `binance-live` = production) in
  * the seed's snake_case YAML shape, with defaults, and the rule that keeps `binance-live` from starting by accident.
  */
-import { Schema } from 'effect';
+import * as Schema from 'effect/Schema';
 import { PositiveInt, withDefault } from '../../config/schema-tools.ts';
 import { realtimeError } from '../../errors.ts';
 

@@ -3,7 +3,7 @@
  * The seed's keys (`host`, `port`, `client_id`, `account_id`) keep their meaning and
  * defaults; the rest are optional. `ibkr-live` alone has `live`, which must be true (with the CLI's `--live`).
  */
-import { Schema } from 'effect';
+import * as Schema from 'effect/Schema';
 import { decodeConfig, NonNegativeInt, optional, PositiveInt, withDefault } from '../../config/schema-tools.ts';
 import { realtimeError } from '../../errors.ts';
 
