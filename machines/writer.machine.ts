@@ -68,14 +68,27 @@ export interface WriterSettings {
   readonly retryMaxMs: number;
   /** Failed attempts `close` tolerates before it gives up (the writer then stays open with its rows). */
   readonly closeRetries: number;
+  /**
+   * Under a backlog (at least two full batches waiting), one flush may carry several full batches of `bufferSize`
+   * rows, as many as fit in this many rows, for the storage to make durable in one transaction (fewer, larger
+   * commits when the writer falls behind). 0 (the default), or less than two batches' worth: one batch per flush.
+   * No batch ever exceeds `bufferSize`.
+   */
+  readonly maxFlushRows: number;
 }
 
 /** What triggered a flush. */
 export type FlushReason = 'size' | 'timer' | 'manual' | 'close' | 'retry';
 
-/** Input of the `flushBatch` actor: at most `bufferSize` rows, oldest first. */
+/**
+ * Input of the `flushBatch` actor: the oldest rows, as consecutive batches of at most `bufferSize` rows each. Usually
+ * one batch; under a backlog several full ones (up to `maxFlushRows` rows), which the storage makes durable together.
+ */
 export interface FlushInput {
+  /** Every row of the flush, oldest first (the batches, concatenated). */
   readonly rows: readonly Bar[];
+  /** The same rows split into the machine's batches, each at most `bufferSize` rows. */
+  readonly batches: readonly (readonly Bar[])[];
   readonly reason: FlushReason;
   /** 0 for a first attempt, n for the n-th retry of the same front rows. */
   readonly attempt: number;
@@ -148,6 +161,7 @@ export type WriterEmitted =
 /** Defaults of the seed (`buffer_size` 100, `flush_interval_ms` 1000) plus the cap and retry policy. */
 export const DEFAULT_WRITER_SETTINGS: WriterSettings = {
   bufferSize: 100, flushIntervalMs: 1000, maxBufferedRows: 100_000, retryBaseMs: 100, retryMaxMs: 5_000, closeRetries: 3,
+  maxFlushRows: 0,
 };
 
 /** Backoff before retry `attempt` (1-based): `min(retryMaxMs, retryBaseMs · 2^(attempt−1))`. */
@@ -155,6 +169,24 @@ export const retryDelay = (c: Pick<WriterSettings, 'retryBaseMs' | 'retryMaxMs'>
   Math.min(c.retryMaxMs, c.retryBaseMs * 2 ** Math.max(0, attempt - 1));
 
 const pending = (c: WriterContext): number => queueLength(c.queue);
+
+/**
+ * Rows the next flush takes: one batch (at most `bufferSize` rows), or, when at least two full batches wait and
+ * `maxFlushRows` holds at least two, as many full batches as wait and fit in `maxFlushRows`.
+ */
+export const flushRows = (c: Pick<WriterContext, 'queue' | 'bufferSize' | 'maxFlushRows'>): number => {
+  const waiting = queueLength(c.queue);
+  const full = Math.min(Math.floor(waiting / c.bufferSize), Math.floor(c.maxFlushRows / c.bufferSize));
+  return full >= 2 ? full * c.bufferSize : Math.min(c.bufferSize, waiting);
+};
+
+/** Splits a flush's rows into consecutive batches of at most `size` rows. */
+export const splitBatches = (rows: readonly Bar[], size: number): (readonly Bar[])[] => {
+  if (rows.length <= size) return [rows];
+  const batches: Bar[][] = [];
+  for (let i = 0; i < rows.length; i += size) batches.push(rows.slice(i, i + size));
+  return batches;
+};
 const toWriteFailed = (e: unknown, rows: number): RealtimeError =>
   isRealtimeError(e) && e.code === 'WRITE_FAILED' ? e
     : realtimeError('WRITE_FAILED', `flush of ${rows} rows failed (kept for retry): ${describe(e)}`, { rows });
@@ -197,8 +229,10 @@ export const initialWriterContext = (s: Partial<WriterSettings> = {}): WriterCon
 const notProvided = (name: string) => async (): Promise<never> => {
   throw new Error(`${name} is not provided: use writerMachine.provide({ actors: { ${name} } })`);
 };
-const flushInput = ({ context }: { context: WriterContext }): FlushInput =>
-  ({ rows: queueTake(context.queue, context.inFlight), reason: context.reason, attempt: context.attempt });
+const flushInput = ({ context }: { context: WriterContext }): FlushInput => {
+  const rows = queueTake(context.queue, context.inFlight);
+  return { rows, batches: splitBatches(rows, context.bufferSize), reason: context.reason, attempt: context.attempt };
+};
 const because = (reason: FlushReason) => ({ type: 'because', params: { reason } }) as const;
 
 /** The writer machine; provide `flushBatch` and `closeStore` before running it. */
@@ -249,7 +283,7 @@ export const writerMachine = setup({
     requestFlush: assign(({ context }) => ({ flushTarget: context.accepted })),
     requestClose: assign(({ context }) => ({ closeRequested: true, flushTarget: context.accepted })),
     startClose: assign(({ context }) => ({ closeRequested: true, flushTarget: context.accepted, closeFailures: 0 })),
-    startBatch: assign(({ context }) => ({ inFlight: Math.min(context.bufferSize, pending(context)) })),
+    startBatch: assign(({ context }) => ({ inFlight: flushRows(context) })),
     because: assign((_, params: { reason: FlushReason }) => ({ reason: params.reason })),
     succeed: enqueueActions(({ context, enqueue }, out: FlushOutput) => {
       const rows = context.inFlight;

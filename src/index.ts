@@ -1,5 +1,5 @@
 /**
- * argo-realtime: realtime market data (Binance; Polygon planned) persisted to DuckDB, and realtime trading
+ * argo-realtime: realtime market data (Binance, Polygon) persisted to DuckDB, and realtime trading
  * sessions, built as an XState actor system. This is the programmatic surface; the CLI is `argo-realtime`.
  */
 export type { Bar } from './domain/bar.ts';

@@ -2,7 +2,9 @@
  * Configuration of the DuckDB realtime writer, in the seed's YAML shape (snake_case keys), decoded with effect
  * `Schema` so that defaults, JSON Schema (for `providers` and docs) and error messages come from one definition.
  */
-import { Effect, Result, Schema } from 'effect';
+import * as Effect from 'effect/Effect';
+import * as Result from 'effect/Result';
+import * as Schema from 'effect/Schema';
 import { realtimeError } from '../errors.ts';
 
 /** A SQL identifier DuckDB accepts unquoted; the table name is interpolated into DDL, so nothing else is allowed. */

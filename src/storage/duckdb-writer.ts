@@ -9,7 +9,13 @@ import { realtimeError, type RealtimeError } from '../errors.ts';
 import type { FlushInput, FlushOutput, WriterEmitted } from '../../machines/writer.machine.ts';
 import { BufferedWriter, type BufferedWriterActorOptions } from './buffered-writer.ts';
 import { decodeWriterConfig, type WriterConfig } from './config.ts';
-import { DuckDBBarStore, type FlushBreakdown } from './duckdb-store.ts';
+import { DEFAULT_CHECKPOINT_THRESHOLD, DuckDBBarStore, type FlushBreakdown } from './duckdb-store.ts';
+
+/**
+ * Rows one flush may carry under a backlog (see {@link DuckDBWriterOptions.maxFlushRows}): four batches at
+ * `buffer_size` 1,000. Measured on 2 cores: 8,192 gains about 7 % more bars/s but flushes of 60–70 ms at p99.
+ */
+export const DEFAULT_MAX_FLUSH_ROWS = 4_096;
 import type { ParquetExportOptions, ParquetExportResult, RealtimeWriter, RealtimeWriterStats, Unlisten } from './realtime-writer.ts';
 import { quoteLiteral } from './schema.ts';
 
@@ -17,8 +23,18 @@ import { quoteLiteral } from './schema.ts';
 export interface DuckDBWriterOptions extends BufferedWriterActorOptions {
   /** Keys remembered to route new keys to a plain INSERT (default 65,536; 0 upserts every row). */
   readonly knownKeyCapacity?: number;
-  /** DuckDB instance options (`threads`, `memory_limit`, `checkpoint_threshold`, ...); DuckDB's defaults otherwise. */
+  /**
+   * DuckDB instance options (`threads`, `memory_limit`, `checkpoint_threshold`, ...); DuckDB's defaults otherwise,
+   * except `checkpoint_threshold` ({@link DEFAULT_CHECKPOINT_THRESHOLD}).
+   */
   readonly duckdbConfig?: Readonly<Record<string, string>>;
+  /**
+   * Under a backlog, one flush (one transaction, one COMMIT) may carry several full batches of `buffer_size` rows, up
+   * to this many rows in all (default {@link DEFAULT_MAX_FLUSH_ROWS}; 0: one batch per flush, as the seed does).
+   */
+  readonly maxFlushRows?: number;
+  /** CHECKPOINT after this many ms without a flush once the WAL exceeds 16 MB (default 1,000; 0 disables). */
+  readonly idleCheckpointMs?: number;
   /** Wraps every flush (metrics, fault injection in tests): call `next` to run the real one. */
   readonly wrapFlush?: (input: FlushInput, next: (input: FlushInput) => Promise<FlushOutput>) => Promise<FlushOutput>;
 }
@@ -57,14 +73,16 @@ export class DuckDBRealtimeWriter implements RealtimeWriter {
       path: c.output_path, table: c.table_name, enableWal: c.enable_wal,
       ...(this.#options.knownKeyCapacity !== undefined ? { knownKeyCapacity: this.#options.knownKeyCapacity } : {}),
       ...(this.#options.duckdbConfig ? { duckdbConfig: this.#options.duckdbConfig } : {}),
+      ...(this.#options.idleCheckpointMs !== undefined ? { idleCheckpointMs: this.#options.idleCheckpointMs } : {}),
     });
     this.#store = store;
-    const real = (input: FlushInput) => store.flush(input.rows);
+    const real = (input: FlushInput) => store.flush(input.rows, input.batches);
     const wrap = this.#options.wrapFlush;
     this.#writer = new BufferedWriter(
       { flushBatch: wrap ? (input) => wrap(input, real) : real, closeStore: () => store.close() },
       { bufferSize: c.buffer_size, flushIntervalMs: c.flush_interval_ms, maxBufferedRows: c.max_buffered_rows,
-        retryBaseMs: c.retry_base_ms, retryMaxMs: c.retry_max_ms, closeRetries: c.close_retries },
+        retryBaseMs: c.retry_base_ms, retryMaxMs: c.retry_max_ms, closeRetries: c.close_retries,
+        maxFlushRows: this.#options.maxFlushRows ?? DEFAULT_MAX_FLUSH_ROWS },
       actorOptions(this.#options),
     );
     for (const attach of this.#pendingListeners) attach(this.#writer);

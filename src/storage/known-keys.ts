@@ -11,6 +11,11 @@ export class KnownKeys {
   #current = new Map<string, Bar>();
   #previous = new Map<string, Bar>();
   readonly #generation: number;
+  /**
+   * Newest open time ever remembered per stream (provider → symbol → interval). A bar newer than that cannot be
+   * remembered, so {@link find} answers without probing the two large maps: the common case of a live stream.
+   */
+  readonly #newest = new Map<string, Map<string, Map<string, number>>>();
 
   constructor(capacity: number) {
     this.#generation = Math.max(0, Math.floor(capacity / 2));
@@ -22,6 +27,14 @@ export class KnownKeys {
     return this.#current.get(key) ?? this.#previous.get(key);
   }
 
+  /** {@link get} for `bar`, whose key is `key`; no map lookup when `bar` is newer than its stream's newest. */
+  find(key: string, bar: Bar): Bar | undefined {
+    if (this.#generation === 0) return undefined;
+    const newest = this.#newest.get(bar.provider)?.get(bar.symbol)?.get(bar.interval);
+    if (newest === undefined || bar.openTime > newest) return undefined;
+    return this.get(key);
+  }
+
   /** Remembers that `bar` is the stored row of `key`. */
   set(key: string, bar: Bar): void {
     if (this.#generation === 0) return;
@@ -31,6 +44,12 @@ export class KnownKeys {
       this.#previous = this.#current;
       this.#current = new Map();
     }
+    let symbols = this.#newest.get(bar.provider);
+    if (symbols === undefined) this.#newest.set(bar.provider, (symbols = new Map()));
+    let intervals = symbols.get(bar.symbol);
+    if (intervals === undefined) symbols.set(bar.symbol, (intervals = new Map()));
+    const newest = intervals.get(bar.interval);
+    if (newest === undefined || bar.openTime > newest) intervals.set(bar.interval, bar.openTime);
   }
 
   /** Keys remembered now (both generations, a key in both counted twice). */

@@ -7,7 +7,7 @@ import { createActor, fromPromise, initialTransition, SimulatedClock, transition
 import { describe, expect, it } from 'vitest';
 import { barKey, type Bar } from '../../src/domain/bar.ts';
 import {
-  queueTake, retryDelay, writeProblem, writerMachine,
+  flushRows, queueTake, retryDelay, splitBatches, writeProblem, writerMachine,
   type FlushInput, type FlushOutput, type WriterEmitted, type WriterSettings,
 } from '../../machines/writer.machine.ts';
 
@@ -291,6 +291,69 @@ describe('writer machine (pure transitions)', () => {
   });
 });
 
+describe('writer machine (several batches per flush under a backlog)', () => {
+  const openTimes = (rows: readonly Bar[]) => rows.map((b) => b.openTime / 60_000);
+
+  it('hands over every full batch that waits, up to maxFlushRows, as separate batches of bufferSize rows', () => {
+    const [s, actions] = step(start({ bufferSize: 3, maxFlushRows: 9, flushIntervalMs: 0 }), { type: 'writer.write', bars: bars(0, 11) });
+    expect(s.value).toBe('flushing');
+    expect(s.context.inFlight).toBe(9);
+    const input = spawnedInput(actions)!;
+    expect(input.batches.map(openTimes)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
+    expect(input.rows).toEqual(input.batches.flat());
+    expect(input.reason).toBe('size');
+    // Done: 2 rows wait, less than a batch: no flush until more arrive.
+    const [s2] = step(s, done());
+    expect(s2.context.durable).toBe(9);
+    expect(s2.value).toEqual({ buffering: 'untimed' });
+    expect(emitted(step(s, done())[1])).toEqual([expect.objectContaining({ type: 'writer.flushed', rows: 9, durable: 9 })]);
+  });
+
+  it('takes one batch when fewer than two full batches wait, and only whole batches that fit in maxFlushRows', () => {
+    const [one, a1] = step(start({ bufferSize: 3, maxFlushRows: 30 }), { type: 'writer.write', bars: bars(0, 5) });
+    expect(one.context.inFlight).toBe(3);
+    expect(spawnedInput(a1)!.batches).toHaveLength(1);
+    const [two, a2] = step(start({ bufferSize: 3, maxFlushRows: 8 }), { type: 'writer.write', bars: bars(0, 20) });
+    expect(two.context.inFlight).toBe(6);
+    expect(spawnedInput(a2)!.batches.map((b) => b.length)).toEqual([3, 3]);
+    // maxFlushRows below two batches (and the default, 0) never groups.
+    expect(flushRows({ ...start({ bufferSize: 3, maxFlushRows: 5 }).context, queue: { rows: bars(0, 20), start: 0, end: 20 } })).toBe(3);
+    expect(flushRows({ ...start({ bufferSize: 3 }).context, queue: { rows: bars(0, 20), start: 0, end: 20 } })).toBe(3);
+  });
+
+  it('groups only the backlog present when the flush starts; rows written meanwhile wait for the next flush', () => {
+    const [s1] = step(start({ bufferSize: 2, maxFlushRows: 6, flushIntervalMs: 0 }), { type: 'writer.write', bars: bars(0, 2) });
+    expect(s1.context.inFlight).toBe(2);
+    const [s2] = step(s1, { type: 'writer.write', bars: bars(10, 7) });
+    expect(s2.context.inFlight).toBe(2);
+    const [s3, a3] = step(s2, done());
+    expect(spawnedInput(a3)!.batches.map(openTimes)).toEqual([[10, 11], [12, 13], [14, 15]]);
+    const [s4, a4] = step(s3, { type: 'writer.flush' });
+    expect(s4.value).toBe('flushing');
+    expect(spawnedInput(a4)).toBeUndefined(); // already flushing: the request covers the last row too
+    const [s5, a5] = step(s4, done());
+    expect(spawnedInput(a5)).toMatchObject({ reason: 'manual', batches: [[bar(16)]] });
+    expect(step(s5, done())[0].context.durable).toBe(9);
+  });
+
+  it('keeps every row of a failed grouped flush, in order, and retries them from the front', () => {
+    const [s1] = step(start({ bufferSize: 2, maxFlushRows: 4, retryBaseMs: 10 }), { type: 'writer.write', bars: bars(0, 5) });
+    expect(s1.context.inFlight).toBe(4);
+    const [s2, a2] = step(s1, failed());
+    expect(emitted(a2)).toEqual([expect.objectContaining({ type: 'writer.flush.failed', rows: 4, attempt: 1 })]);
+    expect(s2.context.durable).toBe(0);
+    expect(openTimes(queueTake(s2.context.queue, 10))).toEqual([0, 1, 2, 3, 4]);
+    const [, a3] = step(s2, { type: 'xstate.after.retryBackoff.writer.retrying' });
+    expect(spawnedInput(a3)).toMatchObject({ reason: 'retry', attempt: 1 });
+    expect(spawnedInput(a3)!.batches.map(openTimes)).toEqual([[0, 1], [2, 3]]);
+  });
+
+  it('splits rows into consecutive batches of at most the given size', () => {
+    expect(splitBatches(bars(0, 5), 2).map(openTimes)).toEqual([[0, 1], [2, 3], [4]]);
+    expect(splitBatches(bars(0, 2), 5).map(openTimes)).toEqual([[0, 1]]);
+  });
+});
+
 describe('writer machine (simulated clock)', () => {
   const run = (settings: Partial<WriterSettings>) => {
     const clock = new SimulatedClock();
@@ -378,6 +441,16 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const keyed = (key: number, price: number): Bar => bar(key % 6, price, key < 6 ? 'BTCUSDT' : 'ETHUSDT');
 
+/** Checks one flush's input against the batch rules; returns the violations. */
+const batchViolations = (input: FlushInput, bufferSize: number): string[] => {
+  const v: string[] = [];
+  if (input.rows.length === 0) v.push('empty flush');
+  if (input.batches.some((b) => b.length === 0 || b.length > bufferSize)) v.push(`a batch exceeds ${bufferSize}: ${input.batches.map((b) => b.length)}`);
+  if (input.batches.length > 1 && input.batches.some((b) => b.length !== bufferSize)) v.push('a grouped flush holds a partial batch');
+  if (input.batches.flat().length !== input.rows.length || input.batches.flat().some((b, i) => b !== input.rows[i])) v.push('rows are not the batches');
+  return v;
+};
+
 describe('writer machine (property)', () => {
   test.prop([fc.array(opArb, { maxLength: 60 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom(0, 150)], { numRuns: 150 })(
     'leaves exactly one row per key with its latest values, never over-fills a flush, never flushes an empty buffer',
@@ -451,6 +524,81 @@ describe('writer machine (property)', () => {
       expect(violations).toEqual([]);
       expect(store).toEqual(expectedAt(accepted.length));
       expect(actor.getSnapshot().context.durable).toBe(accepted.length);
+    },
+  );
+});
+
+describe('writer machine (property, several batches per flush)', () => {
+  test.prop([fc.array(opArb, { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 14 }), fc.constantFrom(0, 150)], { numRuns: 150 })(
+    'leaves one row per key with its latest values; every batch has at most bufferSize rows; flushes take the oldest rows in order',
+    async (ops, bufferSize, maxFlushRows, flushIntervalMs) => {
+      const clock = new SimulatedClock();
+      const store = new Map<string, Bar>();
+      const violations: string[] = [];
+      const flushed: Bar[] = [];
+      let pending: { input: FlushInput; resolve: (o: FlushOutput) => void; reject: (e: Error) => void } | undefined;
+      const machine = writerMachine.provide({
+        actors: {
+          flushBatch: fromPromise<FlushOutput, FlushInput>(({ input }) => new Promise<FlushOutput>((resolve, reject) => {
+            violations.push(...batchViolations(input, bufferSize));
+            if (input.rows.length > Math.max(bufferSize, maxFlushRows)) violations.push(`flush of ${input.rows.length} > ${Math.max(bufferSize, maxFlushRows)}`);
+            pending = { input, reject, resolve: (o) => {
+              for (const r of input.rows) store.set(barKey(r), r);
+              flushed.push(...input.rows);
+              resolve(o);
+            } };
+          })),
+          closeStore: fromPromise<void, void>(async () => undefined),
+        },
+      });
+      const actor = createActor(machine, {
+        clock,
+        input: { bufferSize, maxFlushRows, flushIntervalMs, maxBufferedRows: 1_000, retryBaseMs: 10, retryMaxMs: 80, closeRetries: 1_000 },
+      });
+      actor.start();
+      const accepted: Bar[] = [];
+      const settle = () => new Promise((resolve) => setImmediate(resolve));
+      const expectedAt = (durable: number) => {
+        const m = new Map<string, Bar>();
+        for (const b of accepted.slice(0, durable)) m.set(barKey(b), b);
+        return m;
+      };
+      const resolvePending = async (ok: boolean) => {
+        const p = pending!;
+        pending = undefined;
+        if (ok) p.resolve({ durationMs: 1, finishedAt: clock.now() });
+        else p.reject(new Error('injected failure'));
+        await settle();
+      };
+      for (const op of ops) {
+        if (op.kind === 'write') {
+          const written = op.bars.map((b) => (b.invalid ? { ...keyed(b.key, b.price), volume: -1 } : keyed(b.key, b.price)));
+          actor.send({ type: 'writer.write', bars: written });
+          accepted.push(...written.filter((b) => b.volume >= 0));
+        } else if (op.kind === 'tick') {
+          clock.increment(op.ms);
+        } else if (op.kind === 'flush') {
+          actor.send({ type: 'writer.flush' });
+        } else if (pending) {
+          await resolvePending(op.ok);
+        }
+        const c = actor.getSnapshot().context;
+        expect(store).toEqual(expectedAt(c.durable));
+        // Successful flushes, concatenated, are exactly the accepted rows in order: no row skipped or repeated.
+        expect(flushed).toEqual(accepted.slice(0, c.durable));
+      }
+      actor.send({ type: 'writer.close' });
+      for (let i = 0; i < 10_000 && actor.getSnapshot().status === 'active'; i++) {
+        if (pending) await resolvePending(true);
+        else {
+          clock.increment(100);
+          await settle();
+        }
+      }
+      expect(actor.getSnapshot().value).toBe('closed');
+      expect(violations).toEqual([]);
+      expect(store).toEqual(expectedAt(accepted.length));
+      expect(flushed).toEqual(accepted);
     },
   );
 });

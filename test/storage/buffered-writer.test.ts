@@ -152,6 +152,28 @@ describe('BufferedWriter', () => {
     inspect.unsubscribe();
   });
 
+  it('hands the backlog that piled up behind a running flush to the next flush as several batches', async () => {
+    const m = manualBackend();
+    const w = new BufferedWriter(m.backend, settings({ bufferSize: 100, maxFlushRows: 300 }));
+    for (let i = 0; i < 100; i++) w.writeRealtime(bar(i));
+    const first = await m.next();
+    expect(first.input.batches.map((b) => b.length)).toEqual([100]);
+    // While it runs, 350 more bars arrive: the next flush takes three full batches, the 50 left wait.
+    for (let i = 100; i < 450; i++) w.writeRealtime(bar(i));
+    first.resolve({ durationMs: 1, finishedAt: 1 });
+    const second = await m.next();
+    expect(second.input.batches.map((b) => b.length)).toEqual([100, 100, 100]);
+    expect(second.input.rows.map((b) => b.openTime / 60_000)).toEqual(Array.from({ length: 300 }, (_, i) => 100 + i));
+    const flushed = w.flush();
+    second.resolve({ durationMs: 1, finishedAt: 2 });
+    const third = await m.next();
+    expect(third.input).toMatchObject({ reason: 'manual' });
+    expect(third.input.batches.map((b) => b.length)).toEqual([50]);
+    third.resolve({ durationMs: 1, finishedAt: 3 });
+    await flushed;
+    expect(w.getStats()).toMatchObject({ totalWrites: 450, bufferedWrites: 0, flushCount: 3 });
+  });
+
   it('closes: flushes everything, runs the final store step once, then refuses writes', async () => {
     const m = manualBackend();
     const w = new BufferedWriter(m.backend, settings({ bufferSize: 2 }));

@@ -322,4 +322,85 @@ describe('DuckDBRealtimeWriter', () => {
     expect((await conn.runAndReadAll('SELECT count(*) FROM realtime_market_data')).getRows()).toEqual([[1n]]);
     conn.closeSync();
   });
+
+  it('makes a backlog durable as one transaction of several batches, none larger than buffer_size, latest values winning', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const inputs: { batches: number[]; rows: number }[] = [];
+    const w = await open({ buffer_size: 2, max_buffered_rows: 20 }, {
+      maxFlushRows: 8,
+      wrapFlush: async (input, next) => {
+        inputs.push({ batches: input.batches.map((b) => b.length), rows: input.rows.length });
+        await gate;
+        return next(input);
+      },
+    });
+    w.writeBatch([bar(0, 100), bar(1, 100)]);
+    // Behind the held flush: new keys, a correction of a key in that flush, and a key corrected twice within the backlog.
+    w.writeBatch([bar(2, 100), bar(3, 100), bar(0, 90), bar(4, 100), bar(3, 80), bar(5, 100), bar(3, 70), bar(6, 100), bar(7, 100)]);
+    const flushed = w.flush();
+    release();
+    await flushed;
+    expect(inputs).toEqual([{ batches: [2], rows: 2 }, { batches: [2, 2, 2, 2], rows: 8 }, { batches: [1], rows: 1 }]);
+    expect(w.getStats()).toMatchObject({ totalWrites: 11, bufferedWrites: 0, flushCount: 3 });
+    expect((await rowsOf(w)).map((r) => r.close)).toEqual([90, 100, 100, 70, 100, 100, 100, 100]);
+  });
+
+  it('reports how a grouped flush split its rows', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const w = await open({ buffer_size: 3 }, { maxFlushRows: 9, wrapFlush: async (input, next) => { await gate; return next(input); } });
+    w.writeBatch([bar(0), bar(1), bar(2)]);
+    w.writeBatch([bar(3), bar(4), bar(0, 90), { ...bar(1), receivedAt: 1 }, bar(5), bar(3, 80)]);
+    release();
+    await w.flush();
+    // 6 rows in 2 batches: bar(3) twice (one distinct key), bar(1) an exact re-delivery, bar(0) a correction.
+    expect(w.lastFlush).toMatchObject({ rows: 6, batches: 2, distinct: 5, skipped: 1, appended: 3, upserted: 1, fallback: false });
+  });
+
+  it('retries a failed grouped flush as a whole and stores every row exactly once', async () => {
+    let failures = 1;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const sizes: number[] = [];
+    const w = await open({ buffer_size: 2, retry_base_ms: 5 }, {
+      maxFlushRows: 6,
+      wrapFlush: async (input, next) => {
+        sizes.push(input.rows.length);
+        await gate;
+        // The failure happens after the store has done its work, as a lost acknowledgement would.
+        const out = await next(input);
+        if (input.rows.length > 2 && failures-- > 0) throw new Error('connection reset after commit');
+        return out;
+      },
+    });
+    w.writeBatch([bar(0), bar(1)]);
+    w.writeBatch([bar(2), bar(3), bar(1, 95), bar(4), bar(5), bar(6)]);
+    release();
+    await expect(w.flush()).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+    while (w.getStats().bufferedWrites > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(sizes).toEqual([2, 6, 6]);
+    expect(w.getStats()).toMatchObject({ errorCount: 1, totalWrites: 8, bufferedWrites: 0 });
+    expect((await rowsOf(w)).map((r) => r.close)).toEqual([100, 95, 100, 100, 100, 100, 100]);
+  });
+
+  it('still stores a correction of a key it remembers when the row was deleted by someone else', async () => {
+    const w = await open();
+    w.writeBatch([bar(0), bar(1)]);
+    await w.flush();
+    const conn = await w.connect();
+    await conn.run(`DELETE FROM realtime_market_data WHERE "timestamp" = make_timestamp(${T0 * 1000})`);
+    conn.closeSync();
+    w.writeBatch([bar(0, 90), bar(1, 91)]);
+    await w.flush();
+    expect(w.lastFlush).toMatchObject({ upserted: 2, fallback: false });
+    expect((await rowsOf(w)).map((r) => r.close)).toEqual([90, 91]);
+  });
+
+  it('opens DuckDB with one thread fewer than the cores and a 256 MB checkpoint threshold unless told otherwise', async () => {
+    const settings = `SELECT current_setting('threads')::INTEGER AS threads, current_setting('checkpoint_threshold') AS threshold`;
+    expect(await query(await open(), settings)).toEqual([{ threads: Math.max(1, os.availableParallelism() - 1), threshold: '244.1 MiB' }]);
+    const tuned = await open({}, { duckdbConfig: { threads: '3', checkpoint_threshold: '16MB' } });
+    expect(await query(tuned, settings)).toEqual([{ threads: 3, threshold: '15.2 MiB' }]);
+  });
 });
