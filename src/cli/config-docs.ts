@@ -35,7 +35,7 @@ export const renderConfigReference = (): string => {
   for (const p of realtimeProviderInfo()) {
     const schema = realtimeConfigJsonSchema(p.name);
     parts.push(`#### \`${p.name}\`${p.available ? '' : ' (not available yet)'}`, '', `${p.displayName}: ${p.description}.`, '');
-    parts.push(schema ? keyTable(schema, '') : 'Listed by the design, not implemented yet: a config naming it loads (its `realtime_provider_config` is not checked), and `run` stops at start with CONFIG_INVALID.', '');
+    parts.push(schema ? keyTable(schema, '') : 'Listed, but cannot be created in this build: a config naming it loads (its `realtime_provider_config` is not checked), and `run` stops at start with CONFIG_INVALID.', '');
   }
   parts.push('### `session.trading_provider_config`', '', 'Depends on `session.trading_provider` (default `paper`). Secrets (`api_key`, `secret_key`) must be `${VAR}` references.', '');
   for (const p of listTradingProviders()) {

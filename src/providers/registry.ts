@@ -20,7 +20,7 @@ export interface RealtimeProviderInfo {
   readonly description: string;
   readonly requiresAuth: boolean;
   readonly supportedFeeds: readonly string[];
-  /** False for providers listed by the design but not implemented yet. */
+  /** False for a provider that is listed but cannot be created in this build (none at present). */
   readonly available: boolean;
   /** JSON Schema of `realtime_provider_config`, or null while unavailable. */
   readonly configSchema: object | null;

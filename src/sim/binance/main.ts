@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import type { BinanceSimulatorOptions } from './options.ts';
 import { startBinanceSimulator } from './simulator.ts';
+import { parseStartTime, serveSimulator } from '../shared/cli.ts';
 
 const NUMERIC = {
   port: 'port', seed: 'seed', 'symbol-count': 'symbolCount', 'tick-ms': 'tickMs', 'market-step-ms': 'marketStepMs',
@@ -51,30 +52,8 @@ export const parseSimulatorArgs = (args: readonly string[]): Partial<BinanceSimu
   if (paused === true) options['paused'] = true;
   if (values['flat-errors'] === true) options['flatErrors'] = true;
   const start = values['start-time'];
-  if (typeof start === 'string') {
-    const time = /^\d+$/.test(start) ? Number(start) : Date.parse(start);
-    if (!Number.isFinite(time)) throw new Error(`--start-time expects ms or an ISO date, got ${start}`);
-    options['startTime'] = time;
-  }
+  if (typeof start === 'string') options['startTime'] = parseStartTime(start);
   return options as Partial<BinanceSimulatorOptions>;
 };
 
-const main = async (): Promise<void> => {
-  let options: Partial<BinanceSimulatorOptions>;
-  try {
-    options = parseSimulatorArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  const sim = await startBinanceSimulator(options);
-  process.stdout.write(`${JSON.stringify({ wsUrl: sim.wsUrl, restUrl: sim.restUrl })}\n`);
-  const stop = (): void => {
-    void sim.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-};
-
-if (import.meta.main) await main();
+if (import.meta.main) await serveSimulator(parseSimulatorArgs, startBinanceSimulator, (s) => ({ wsUrl: s.wsUrl, restUrl: s.restUrl }));

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { POLYGON_FEEDS, type PolygonFeed } from '../../providers/polygon/messages.ts';
 import type { PolygonSimulatorOptions } from './options.ts';
 import { startPolygonSimulator } from './simulator.ts';
+import { parseStartTime, serveSimulator } from '../shared/cli.ts';
 
 const NUMERIC = {
   port: 'port', seed: 'seed', 'tick-ms': 'tickMs', 'market-step-ms': 'marketStepMs', 'quiet-minute-rate': 'quietMinuteRate',
@@ -54,30 +55,8 @@ export const parsePolygonSimulatorArgs = (args: readonly string[]): Partial<Poly
   if (typeof values.host === 'string') options['host'] = values.host;
   if (values.paused === true) options['paused'] = true;
   const start = values['start-time'];
-  if (typeof start === 'string') {
-    const time = /^\d+$/.test(start) ? Number(start) : Date.parse(start);
-    if (!Number.isFinite(time)) throw new Error(`--start-time expects ms or an ISO date, got ${start}`);
-    options['startTime'] = time;
-  }
+  if (typeof start === 'string') options['startTime'] = parseStartTime(start);
   return options as Partial<PolygonSimulatorOptions>;
 };
 
-const main = async (): Promise<void> => {
-  let options: Partial<PolygonSimulatorOptions>;
-  try {
-    options = parsePolygonSimulatorArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  const sim = await startPolygonSimulator(options);
-  process.stdout.write(`${JSON.stringify({ wsUrl: sim.wsUrl, restUrl: sim.restUrl, apiKeys: sim.options.apiKeys })}\n`);
-  const stop = (): void => {
-    void sim.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-};
-
-if (import.meta.main) await main();
+if (import.meta.main) await serveSimulator(parsePolygonSimulatorArgs, startPolygonSimulator, (s) => ({ wsUrl: s.wsUrl, restUrl: s.restUrl, apiKeys: s.options.apiKeys }));
