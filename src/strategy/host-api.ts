@@ -54,33 +54,13 @@ export interface StrategyApi {
   mark(name: string, value?: MarkValue): void;
 }
 
-/** What the host implements to serve {@link StrategyApi}; the session passes one to the strategy runtime. */
-export interface StrategyHostServices {
-  /** Serves {@link StrategyApi.getRange}. */
-  getRange(symbol: string, start: number, end: number, interval: Interval): Promise<Bar[]>;
-  /** Serves {@link StrategyApi.readLastData}. */
-  readLastData(symbol: string, interval?: Interval): Promise<Bar | undefined>;
-  /** Serves {@link StrategyApi.executeSQL}; must refuse anything but a read-only SELECT. */
-  executeSQL(query: string, params?: SqlParams): Promise<SqlRow[]>;
-  /** Serves {@link StrategyApi.subscribeRealtime}. */
-  subscribeRealtime(symbols: readonly string[], interval?: Interval): Promise<void>;
-  /** Serves {@link StrategyApi.placeOrder}. */
-  placeOrder(request: OrderRequest): Promise<Order>;
-  /** Serves {@link StrategyApi.getPositions}. */
-  getPositions(): Promise<Position[]>;
-  /** Serves {@link StrategyApi.cancelOrder}. */
-  cancelOrder(orderId: string): Promise<Order>;
-  /** Serves {@link StrategyApi.getAccountInfo}. */
-  getAccountInfo(): Promise<AccountInfo>;
-  /** Serves {@link StrategyApi.getOpenOrders}. */
-  getOpenOrders(): Promise<Order[]>;
-  /** Serves {@link StrategyApi.getOrderStatus}. */
-  getOrderStatus(orderId: string): Promise<Order | undefined>;
-  /** Serves {@link StrategyApi.log}; its failures are swallowed (and reported on the runtime's `onEvent`). */
-  log(level: LogLevel, message: string, data?: unknown): Promise<void>;
-  /** Serves {@link StrategyApi.mark}; its failures are swallowed (and reported on the runtime's `onEvent`). */
-  mark(name: string, value?: MarkValue): Promise<void>;
-}
+/**
+ * What the host implements to serve {@link StrategyApi}; the session passes one to the strategy runtime. The same
+ * methods, each async (a failing `log` or `mark` is swallowed by the runtime and reported on its `onEvent`).
+ */
+export type StrategyHostServices = {
+  [K in keyof StrategyApi]: (...args: Parameters<StrategyApi[K]>) => Promise<Awaited<ReturnType<StrategyApi[K]>>>;
+};
 
 /** The data half of {@link StrategyHostServices} (served from DuckDB by `openDuckDBData`). */
 export type StrategyDataServices = Pick<StrategyHostServices, 'getRange' | 'readLastData' | 'executeSQL'>;
