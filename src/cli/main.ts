@@ -107,7 +107,8 @@ program
   .option('--out <file>', 'output DuckDB file, must not exist (default: a new temp file)')
   .option('--flush-every <n>', 'bars between flushes of the output (default 1)', count)
   .option('--trace <file>', 'write inspection events as JSON lines')
-  .action(async (o: { db: string; session?: string; strategy: string; strategyConfig?: string; speed?: string; out?: string; flushEvery?: number; trace?: string }) => {
+  .option('--metrics <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', port)
+  .action(async (o: { db: string; session?: string; strategy: string; strategyConfig?: string; speed?: string; out?: string; flushEvery?: number; trace?: string; metrics?: number }) => {
     process.exitCode = await (await import('./replay.ts')).runReplay(out, o);
   });
 
