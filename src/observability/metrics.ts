@@ -13,24 +13,27 @@ import { METRIC_FAMILIES, type MetricFamily, type MetricSample, type SummarySnap
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** A prom-client summary whose values are a snapshot taken from the session, not observations made here. */
-class SnapshotSummary extends Summary<'quantile'> {
+class SnapshotSummary extends Summary<'session' | 'quantile'> {
   readonly #name: string;
+  readonly #session: string;
   readonly #snapshot: SummarySnapshot;
 
-  constructor(name: string, help: string, registry: Registry, snapshot: SummarySnapshot) {
-    super({ name, help, registers: [registry], percentiles: snapshot.quantiles.map(([q]) => q) });
+  constructor(name: string, help: string, registry: Registry, session: string, snapshot: SummarySnapshot) {
+    super({ name, help, labelNames: ['session'], registers: [registry], percentiles: snapshot.quantiles.map(([q]) => q) });
     this.#name = name;
+    this.#session = session;
     this.#snapshot = snapshot;
   }
 
-  override async get(): ReturnType<Summary<'quantile'>['get']> {
+  override async get(): ReturnType<Summary<'session' | 'quantile'>['get']> {
     const { quantiles, sum, count } = this.#snapshot;
+    const session = this.#session;
     return {
       ...(await super.get()),
       values: [
-        ...quantiles.map(([q, value]) => ({ labels: { quantile: q }, value })),
-        { metricName: `${this.#name}_sum`, labels: {}, value: sum },
-        { metricName: `${this.#name}_count`, labels: {}, value: count },
+        ...quantiles.map(([q, value]) => ({ labels: { session, quantile: q }, value })),
+        { metricName: `${this.#name}_sum`, labels: { session }, value: sum },
+        { metricName: `${this.#name}_count`, labels: { session }, value: count },
       ],
     };
   }
@@ -39,13 +42,14 @@ class SnapshotSummary extends Summary<'quantile'> {
 const register = (registry: Registry, family: MetricFamily, stats: SessionStats): void => {
   if (family.kind === 'summary') {
     const snapshot = family.read(stats);
-    if (snapshot) new SnapshotSummary(family.name, family.help, registry, snapshot);
+    if (snapshot) new SnapshotSummary(family.name, family.help, registry, stats.id, snapshot);
     return;
   }
   const read = family.read(stats);
   if (read === null || read === undefined) return;
-  const samples: readonly MetricSample[] = typeof read === 'number' ? [[{}, read]] : read;
-  const labelNames = [...new Set(samples.flatMap(([labels]) => Object.keys(labels)))];
+  // `session` first on every series: label order carries no meaning, but it reads better.
+  const samples: readonly MetricSample[] = (typeof read === 'number' ? [[{}, read] as const] : read).map(([labels, v]) => [{ session: stats.id, ...labels }, v]);
+  const labelNames = ['session', ...new Set(samples.flatMap(([labels]) => Object.keys(labels).filter((k) => k !== 'session')))];
   const config = { name: family.name, help: family.help, labelNames, registers: [registry] };
   if (family.kind === 'gauge') {
     const g = new Gauge(config);
@@ -60,7 +64,6 @@ const register = (registry: Registry, family: MetricFamily, stats: SessionStats)
 /** Renders session statistics in the Prometheus text format; every series carries a `session` label. */
 export const renderMetrics = async (stats: SessionStats): Promise<string> => {
   const registry = new Registry();
-  registry.setDefaultLabels({ session: stats.id });
   for (const family of METRIC_FAMILIES) register(registry, family, stats);
   return registry.metrics();
 };

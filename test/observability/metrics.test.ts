@@ -76,8 +76,8 @@ describe('metrics endpoint', () => {
     const text = await renderMetrics(stats);
     const s = 'session="btc \\"ma\\"\\\\1"';
     for (const line of [
-      `argo_strategy_latency_seconds{quantile="0.5",${s}} 0.002`,
-      `argo_strategy_latency_seconds{quantile="0.99",${s}} 0.012`,
+      `argo_strategy_latency_seconds{${s},quantile="0.5"} 0.002`,
+      `argo_strategy_latency_seconds{${s},quantile="0.99"} 0.012`,
       `argo_strategy_latency_seconds_sum{${s}} 0.16`,
       `argo_strategy_latency_seconds_count{${s}} 42`,
       `argo_writer_flush_duration_seconds_sum{${s}} 0.028`,
