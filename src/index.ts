@@ -12,6 +12,7 @@ export { BinanceRealtimeProvider } from './providers/binance/index.ts';
 export type { RealtimeWriter, RealtimeWriterStats } from './storage/realtime-writer.ts';
 export { DuckDBRealtimeWriter } from './storage/duckdb-writer.ts';
 export { decodeWriterConfig, writerConfigSchema, type WriterConfig } from './storage/config.ts';
+export { exportBars, exportBarsFrom, type BarExportOptions, type BarExportResult, type ExportedPartition } from './storage/parquet-export.ts';
 export { decodeSessionConfig, ConfigFileSchema, type SessionConfig } from './config/session-config.ts';
 export { createRealtimeSession, SessionEventLog, type RealtimeSession, type RealtimeSessionOptions, type SessionEvents, type SessionStats, type SessionSummary } from './session/index.ts';
 export { defineStrategy, type Strategy } from './strategy/strategy.ts';

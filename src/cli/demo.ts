@@ -100,6 +100,7 @@ export const runDemo = async (out: Output, { durationS, seed, db, observe }: Dem
       config,
       durationS,
       providerDeps: { seed },
+      outputKey: '--db',
       ...(observe ? { observe } : {}),
       onRunning: (session, { stopping, log }) => {
         // A few faults on a schedule, so the reconnect and repair paths show up in a short run.

@@ -7,7 +7,7 @@ export const EXIT = {
   ok: 0,
   /** Anything else: a write that kept failing, a strategy that stopped the session, a refused query, a bug. */
   failure: 1,
-  /** Invalid configuration or command line: bad field, missing environment variable, literal secret, unknown or unavailable provider, unknown symbol. */
+  /** Invalid configuration or command line: bad field, missing environment variable, literal secret, unknown or unavailable provider, no known symbol at all, unwritable output. */
   config: 2,
   /** Credentials refused by the provider. */
   auth: 3,
@@ -30,9 +30,9 @@ const BY_ERROR_CODE: Readonly<Record<string, ExitCode>> = {
 
 /** Every exit code with what causes it, for docs/configuration.md (generated) and `--help`. */
 export const EXIT_CODE_DOCS: readonly { readonly code: ExitCode; readonly label: string; readonly meaning: string; readonly errorCodes: readonly string[] }[] = [
-  { code: EXIT.ok, label: 'finished, or stopped gracefully', meaning: 'Finished: `--duration` elapsed, or stopped gracefully by SIGINT / SIGTERM (everything received was flushed); `query`, `schema`, `providers` succeeded.', errorCodes: [] },
+  { code: EXIT.ok, label: 'finished, or stopped gracefully', meaning: 'Finished: `--duration` elapsed, or stopped gracefully by SIGINT / SIGTERM (everything received was flushed); `query`, `schema`, `providers`, `export` succeeded. An unknown symbol among known ones does not change this: it is reported (`INVALID_SYMBOL`) and skipped, and the session streams the others.', errorCodes: [] },
   { code: EXIT.failure, label: 'other failure', meaning: 'Any other failure: a write that kept failing, a strategy that stopped the session (`on_error: stop`) or could not load, a query DuckDB rejected, the demo\'s exactness check failing.', errorCodes: ['WRITE_FAILED', 'STRATEGY_FAILED', '…'] },
-  { code: EXIT.config, label: 'configuration or usage error', meaning: 'Configuration or usage error: an invalid field (named with its path and line), a missing environment variable, a literal secret in the file, an unknown or not yet available provider, an unknown symbol, a bad flag, a refused (non-SELECT) query.', errorCodes: ['CONFIG_INVALID', 'INVALID_SYMBOL'] },
+  { code: EXIT.config, label: 'configuration or usage error', meaning: 'Configuration or usage error: an invalid field (named with its path and line), a missing environment variable, a literal secret in the file, an unknown or not yet available provider, no known symbol at all (every symbol unknown), an output path that cannot be written (read-only directory), a bad flag, a refused (non-SELECT) query.', errorCodes: ['CONFIG_INVALID', 'INVALID_SYMBOL'] },
   { code: EXIT.auth, label: 'authentication failed', meaning: 'The provider refused the credentials.', errorCodes: ['AUTHENTICATION_FAILED'] },
   { code: EXIT.connection, label: 'connection failed', meaning: 'Could not connect, or gave up after `reconnect_attempts` consecutive failed reconnects.', errorCodes: ['CONNECTION_FAILED', 'CONNECTION_LOST'] },
   { code: EXIT.forced, label: 'forced exit (second signal)', meaning: 'A second SIGINT / SIGTERM forced the exit (after waiting up to 3 s for the flush in progress).', errorCodes: [] },

@@ -107,8 +107,25 @@ program
   .option('--out <file>', 'output DuckDB file, must not exist (default: a new temp file)')
   .option('--flush-every <n>', 'bars between flushes of the output (default 1)', count)
   .option('--trace <file>', 'write inspection events as JSON lines')
-  .action(async (o: { db: string; session?: string; strategy: string; strategyConfig?: string; speed?: string; out?: string; flushEvery?: number; trace?: string }) => {
+  .option('--metrics <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', port)
+  .action(async (o: { db: string; session?: string; strategy: string; strategyConfig?: string; speed?: string; out?: string; flushEvery?: number; trace?: string; metrics?: number }) => {
     process.exitCode = await (await import('./replay.ts')).runReplay(out, o);
+  });
+
+program
+  .command('export')
+  .description('write recorded bars as Hive-partitioned Parquet (provider=/interval=/date=, UTC times); re-running never duplicates')
+  .requiredOption('--db <file>', 'recorded DuckDB file (opened read-only)')
+  .requiredOption('--out <dir>', 'output directory (partitions already there are merged, not duplicated)')
+  .option('--table <name>', 'bar table (default realtime_market_data)')
+  .option('--provider <list>', 'only these providers, comma-separated', list)
+  .option('--interval <list>', 'only these intervals, comma-separated', list)
+  .option('--symbols <list>', 'only these symbols, comma-separated', list)
+  .option('--from <time>', 'bars opening at or after: a UTC date (2026-01-31) or an ISO time with Z or an offset')
+  .option('--to <time>', 'bars opening before (same forms as --from)')
+  .option('--json', 'print what was written as JSON')
+  .action(async (o: { db: string; out: string; table?: string; provider?: string[]; interval?: string[]; symbols?: string[]; from?: string; to?: string; json?: boolean }) => {
+    process.exitCode = await (await import('./export.ts')).runExport(out, o);
   });
 
 program

@@ -40,15 +40,29 @@ export const printError = (out: Output, error: unknown): void => {
     const many = rest.length > 0;
     out.error(`${pc.red(pc.bold('error'))} ${pc.dim(error.code)} ${many ? '' : first}`.trimEnd());
     if (many) for (const l of [first, ...rest]) out.error(`  ${l}`);
-    const hint = HINTS[error.code];
+    const hint = hintFor(error.code, error.data?.source);
     if (hint) out.error(pc.dim(`  ${hint}`));
     return;
   }
   out.error(`${pc.red(pc.bold('error'))} ${describe(error)}`);
 };
 
-const HINTS: Readonly<Record<string, string>> = {
-  CONFIG_INVALID: 'See docs/configuration.md, or `argo-realtime schema` for a JSON Schema your editor can check against.',
-  AUTHENTICATION_FAILED: 'Check the API key and secret in the environment variables the config file references.',
-  CONNECTION_FAILED: 'Check the network, or the ws_url / rest_url overrides in realtime_provider_config.',
+// The section to check depends on which component failed: the session reports it as `data.source`.
+const HINTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  CONFIG_INVALID: { any: 'See docs/configuration.md, or `argo-realtime schema` for a JSON Schema your editor can check against.' },
+  AUTHENTICATION_FAILED: {
+    trading: 'Check the API key and secret in trading_provider_config (the environment variables it references).',
+    any: 'Check the API key in realtime_provider_config (the environment variables it references).',
+  },
+  CONNECTION_FAILED: {
+    trading: 'Check that the trading venue is reachable: host / port or rest_url in trading_provider_config.',
+    any: 'Check the network, or the ws_url / rest_url overrides in realtime_provider_config.',
+  },
+  WRITE_FAILED: { any: 'Check storage_config.output_path: its directory must be writable and have free space.' },
+};
+
+/** The hint for an error code, for the component that failed (`marketData`, `trading`, `writer`, ...). */
+export const hintFor = (code: string, source?: unknown): string | undefined => {
+  const hints = HINTS[code];
+  return hints ? ((typeof source === 'string' ? hints[source] : undefined) ?? hints.any) : undefined;
 };

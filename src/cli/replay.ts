@@ -5,8 +5,9 @@
  */
 import { resolve } from 'node:path';
 import pc from 'picocolors';
-import { combineInspect, createTraceWriter, summarizeTrace } from '../observability/index.ts';
+import { combineInspect, createTraceWriter, startMetricsServer, summarizeTrace, type MetricsServer } from '../observability/index.ts';
 import { parseReplaySpeed, replaySession } from '../replay/index.ts';
+import type { RealtimeSession } from '../session/index.ts';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
 
@@ -21,12 +22,20 @@ export interface ReplayCommandOptions {
   readonly flushEvery?: number;
   readonly strategyConfig?: string;
   readonly trace?: string;
+  /** Serve Prometheus metrics of the replay session on this loopback port. */
+  readonly metrics?: number;
 }
 
 /** `replay`: prints the orders, fills and account the strategy produced on the recording. */
 export const runReplay = async (out: Output, o: ReplayCommandOptions): Promise<ExitCode> => {
   const trace = o.trace ? createTraceWriter(o.trace) : undefined;
+  let metrics: MetricsServer | undefined;
   try {
+    let session: RealtimeSession | undefined;
+    if (o.metrics !== undefined) {
+      metrics = await startMetricsServer({ port: o.metrics, stats: () => session?.stats() });
+      out.line(`${pc.bold('metrics')}: ${metrics.url}`);
+    }
     const strategyConfig = o.strategyConfig ? (JSON.parse(o.strategyConfig) as Record<string, unknown>) : undefined;
     const inspect = combineInspect(trace?.inspect);
     const r = await replaySession({
@@ -37,7 +46,7 @@ export const runReplay = async (out: Output, o: ReplayCommandOptions): Promise<E
       ...(o.flushEvery ? { flushEvery: o.flushEvery } : {}),
       ...(strategyConfig ? { strategyConfig } : {}),
       ...(inspect ? { inspect } : {}),
-      ...(trace ? { onSession: (s) => trace.attach(s) } : {}),
+      onSession: (s) => { session = s; trace?.attach(s); },
     });
     out.line(`${pc.bold('replay')} of ${o.db}${r.sourceSessionId ? ` (session ${r.sourceSessionId})` : ''}: ${r.bars} bars in ${(r.wallMs / 1000).toFixed(1)} s → ${r.outputPath}`);
     for (const order of r.orders) {
@@ -51,6 +60,7 @@ export const runReplay = async (out: Output, o: ReplayCommandOptions): Promise<E
     return exitCodeFor(e);
   } finally {
     await trace?.close();
+    await metrics?.close();
   }
 };
 

@@ -24,9 +24,9 @@ const describeConfig = (c: SessionConfig): string =>
   (c.strategy ? `; strategy ${displayPath(c.strategy.path)} trading through ${c.tradingProvider}` : '; recording only (no strategy)');
 
 /** Runs a session to its end and prints the summary. */
-const runAndSummarise = async (out: Output, label: string, config: SessionConfig, durationS: number | undefined, observe: ObservabilityFlags = {}): Promise<ExitCode> => {
+const runAndSummarise = async (out: Output, label: string, config: SessionConfig, durationS: number | undefined, observe: ObservabilityFlags = {}, outputKey?: string): Promise<ExitCode> => {
   out.line(`${pc.bold(`argo-realtime ${label}`)}: ${describeConfig(config)}${durationS ? ` for ${durationS} s` : '; Ctrl-C stops gracefully'}`);
-  const result = await runSession({ out, config, observe, ...(durationS !== undefined ? { durationS } : {}) });
+  const result = await runSession({ out, config, observe, ...(durationS !== undefined ? { durationS } : {}), ...(outputKey ? { outputKey } : {}) });
   if (result.summary) await printSummary(out, result.summary);
   return result.code;
 };
@@ -109,5 +109,5 @@ export const runRecord = async (out: Output, options: RecordOptions): Promise<Ex
     printError(out, e);
     return exitCodeFor(e);
   }
-  return runAndSummarise(out, 'record', config, options.durationS, options.observe);
+  return runAndSummarise(out, 'record', config, options.durationS, options.observe, options.out ? '--out' : undefined);
 };

@@ -13,6 +13,7 @@ import { EXIT, exitCodeFor, exitCodeForCode, type ExitCode } from './exit-codes.
 import { printError, type Output } from './output.ts';
 import { onStopSignals } from './signals.ts';
 import { LiveStatus } from './status.ts';
+import { checkWritable } from './writable.ts';
 import { combineInspect, createTraceWriter, startInspector, startMetricsServer } from '../observability/index.ts';
 
 /** `--inspect[=port]`, `--trace <file>`, `--metrics <port>` and `--live` of run, record and demo. */
@@ -43,6 +44,8 @@ export interface RunSessionOptions {
   /** How long a second signal waits for the flush before exiting (default 3 s). */
   readonly forceGraceMs?: number;
   readonly observe?: ObservabilityFlags;
+  /** The config key or flag that set the output file, named when it cannot be written (default the config key). */
+  readonly outputKey?: string;
 }
 
 /** How a session run ended. */
@@ -98,6 +101,7 @@ export const runSession = async (options: RunSessionOptions): Promise<SessionRun
   const closers: (() => Promise<void>)[] = [];
   const closeObservers = async () => { for (const close of closers.splice(0).reverse()) await close().catch(() => undefined); };
   try {
+    checkWritable(config.storage.output_path, options.outputKey ?? 'session.storage_config.output_path');
     const inspector = observe.inspect !== undefined && observe.inspect !== false
       ? await startInspector(observe.inspect === true ? {} : { port: observe.inspect }) : undefined;
     if (inspector) {

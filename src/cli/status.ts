@@ -6,6 +6,7 @@
 import pc from 'picocolors';
 import type { SessionStats } from '../session/index.ts';
 import type { Output } from './output.ts';
+import { netPnl, pnlText, signed } from './pnl.ts';
 
 // Move to the start of the line n rows up, then clear to the end of the screen.
 const up = (n: number): string => (n > 0 ? `\x1b[${n}F\x1b[0J` : '');
@@ -21,8 +22,22 @@ const fit = (line: string, columns: number): string => {
   return `${plain.slice(0, Math.max(0, columns - 1))}…`;
 };
 
-const signed = (n: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(2)}`;
-const pnl = (n: number): string => (n > 0 ? pc.green(signed(n)) : n < 0 ? pc.red(signed(n)) : signed(n));
+const colourPnl = (n: number, text: string): string => (n > 0 ? pc.green(text) : n < 0 ? pc.red(text) : text);
+const pnl = (n: number): string => colourPnl(n, signed(n));
+
+/** Symbols listed one by one in the status; past this many, a summary of them instead (1,000 symbols stay readable). */
+export const LISTED_SYMBOLS = 8;
+
+/** How many symbols have bars, and the newest and oldest of their last bars. */
+const symbolsSummary = (s: SessionStats): { count: number; newest: number; oldest: number; maxAgeMs: number } => {
+  const bars = Object.values(s.lastBars);
+  return {
+    count: bars.length,
+    newest: Math.max(...bars.map((b) => b.openTime)),
+    oldest: Math.min(...bars.map((b) => b.openTime)),
+    maxAgeMs: Math.max(...bars.map((b) => b.ageMs)),
+  };
+};
 const ms = (n: number): string => (n >= 10 ? n.toFixed(0) : n.toFixed(1));
 const price = (n: number): string => (Math.abs(n) >= 1000 ? n.toFixed(2) : n.toPrecision(6));
 const minute = (t: number): string => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
@@ -52,14 +67,20 @@ export const renderStatus = (s: SessionStats, elapsedMs: number, live = false): 
       (s.eventsPending ? pc.dim(`  events pending ${s.eventsPending}`) : ''),
   ];
   const positions = new Map(s.positions.map((p) => [p.symbol, p]));
-  for (const [symbol, bar] of Object.entries(s.lastBars).sort(([a], [b]) => a.localeCompare(b))) {
+  const symbols = Object.entries(s.lastBars).sort(([a], [b]) => a.localeCompare(b));
+  for (const [symbol, bar] of symbols.slice(0, LISTED_SYMBOLS)) {
     const p = positions.get(symbol);
     const pos = p && p.quantity !== 0 ? `  position ${p.quantity} @ ${price(p.averagePrice)}  unrealized ${pnl(p.unrealizedPnl)}` : '';
     lines.push(`  ${pc.cyan(symbol.padEnd(10))} ${minute(bar.openTime)}  close ${price(bar.close)}  ${pc.dim(`${age(bar.ageMs)} ago`)}${pos}`);
   }
+  if (symbols.length > LISTED_SYMBOLS) {
+    const sum = symbolsSummary(s);
+    const open = s.positions.filter((p) => p.quantity !== 0).length;
+    lines.push(pc.dim(`  … and ${symbols.length - LISTED_SYMBOLS} more symbols: last bars ${minute(sum.oldest)} → ${minute(sum.newest)}, oldest ${age(sum.maxAgeMs)} ago; ${open} open positions in all`));
+  }
   if (s.account) {
     const a = s.account;
-    lines.push(`  account  equity ${a.equity.toFixed(2)} ${a.currency}  cash ${a.cash.toFixed(2)}  P&L realized ${pnl(a.realizedPnl)} unrealized ${pnl(a.unrealizedPnl)}  fees ${a.fees.toFixed(2)}`);
+    lines.push(`  account  equity ${a.equity.toFixed(2)} ${a.currency}  cash ${a.cash.toFixed(2)}  P&L ${pnlText(a, colourPnl)}`);
   }
   if (s.strategy) {
     const st = s.strategy;
@@ -78,11 +99,18 @@ export const statusLine = (s: SessionStats, elapsedMs: number, live = false): st
     `persisted=${persistedRows(s)}`, `buffered=${s.writer.bufferedWrites}`,
   ];
   if (s.provider) parts.push(`reconnects=${s.provider.reconnects}`, `backfilled=${s.provider.barsBackfilled}`);
-  const last = Object.entries(s.lastBars).map(([sym, b]) => `${sym}@${minute(b.openTime).slice(11)}=${price(b.close)}`);
-  if (last.length) parts.push(`last=${last.join(',')}`);
-  const open = s.positions.filter((p) => p.quantity !== 0).map((p) => `${p.symbol}:${p.quantity}`);
-  if (open.length) parts.push(`positions=${open.join(',')}`);
-  if (s.account) parts.push(`equity=${s.account.equity.toFixed(2)}`, `pnl=${signed(s.account.realizedPnl + s.account.unrealizedPnl)}`);
+  const entries = Object.entries(s.lastBars);
+  if (entries.length > LISTED_SYMBOLS) {
+    // A log line per few seconds must stay one readable line at 1,000 symbols: counts and extremes only.
+    const sum = symbolsSummary(s);
+    parts.push(`symbols=${sum.count}`, `last_bars=${minute(sum.oldest).slice(11)}..${minute(sum.newest).slice(11)}`, `oldest_bar_age=${age(sum.maxAgeMs).replace(' ', '')}`);
+  } else if (entries.length) {
+    parts.push(`last=${entries.map(([sym, b]) => `${sym}@${minute(b.openTime).slice(11)}=${price(b.close)}`).join(',')}`);
+  }
+  const open = s.positions.filter((p) => p.quantity !== 0);
+  if (open.length > LISTED_SYMBOLS) parts.push(`positions=${open.length}`);
+  else if (open.length) parts.push(`positions=${open.map((p) => `${p.symbol}:${p.quantity}`).join(',')}`);
+  if (s.account) parts.push(`equity=${s.account.equity.toFixed(2)}`, `pnl_net_of_fees=${signed(netPnl(s.account))}`);
   if (s.strategy) parts.push(`orders=${s.orders.placed}`, `fills=${s.orders.filled}`);
   return parts.join(' ');
 };

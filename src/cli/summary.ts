@@ -9,6 +9,7 @@ import pc from 'picocolors';
 import { describe } from '../errors.ts';
 import type { SessionSummary } from '../session/index.ts';
 import type { Output } from './output.ts';
+import { pnlText } from './pnl.ts';
 
 /** Rows of one stream in the file. */
 export interface StoredStream {
@@ -48,7 +49,6 @@ export const displayPath = (p: string): string => {
 export const sampleQuery = (table: string): string =>
   `SELECT symbol, count(*) AS bars, min("timestamp") AS first, max("timestamp") AS last, round(avg(close), 2) AS avg_close FROM ${table} GROUP BY symbol ORDER BY symbol`;
 
-const signed = (n: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(2)}`;
 const minute = (t: number): string => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
 
 /** Prints the summary of a finished session. */
@@ -72,8 +72,7 @@ export const printSummary = async (out: Output, summary: SessionSummary, extra: 
   if (summary.account) {
     const a = summary.account;
     row('orders', `${summary.orders} placed, ${summary.fills} fills`);
-    const net = a.realizedPnl + a.unrealizedPnl - a.fees;
-    row('P&L', `${signed(net)} ${a.currency} net of fees (realized ${signed(a.realizedPnl)}, unrealized ${signed(a.unrealizedPnl)}, fees ${a.fees.toFixed(2)}); equity ${a.equity.toFixed(2)}, cash ${a.cash.toFixed(2)}`);
+    row('P&L', `${pnlText(a)}; equity ${a.equity.toFixed(2)}, cash ${a.cash.toFixed(2)}`);
     const open = summary.positions.filter((p) => p.quantity !== 0);
     row('positions', open.length ? open.map((p) => `${p.symbol} ${p.quantity} @ ${p.averagePrice.toFixed(2)}`).join(', ') : 'flat');
   }

@@ -56,7 +56,10 @@ const SECTIONS = ['session.realtime_provider_config', 'session.trading_provider_
  * Splits a CONFIG_INVALID error of `decodeSessionConfig(raw, where)` into issues with full paths. `raw` is
  * the decoded input, used to show the value found.
  */
-export const configIssues = (error: RealtimeError, raw: unknown, where: string): ConfigIssue[] => {
+export const configIssues = (error: Pick<RealtimeError, 'message' | 'data'>, raw: unknown, where: string): ConfigIssue[] => {
+  // Several errors in one (top level and nested sections, see decodeSessionConfig): each part on its own.
+  const parts = error.data?.parts as readonly Pick<RealtimeError, 'message' | 'data'>[] | undefined;
+  if (Array.isArray(parts)) return parts.flatMap((part) => configIssues(part, raw, where));
   const fields = (error.data?.fields as string[] | undefined) ?? [];
   let base: Segment[] = [];
   let detail = error.message;

@@ -79,7 +79,9 @@ export const parseConfigText = (text: string, { file, baseDir, env = process.env
     return decodeSessionConfig(raw, file);
   } catch (e) {
     if (!isRealtimeError(e) || e.code !== 'CONFIG_INVALID') throw e;
-    return fail(configIssues(e, raw, file).map(({ key, ...issue }) => ({ ...issue, ...locateField(doc, issue.path, key === true, locate) })));
+    const issues = configIssues(e, raw, file).map(({ key, ...issue }) => ({ ...issue, ...locateField(doc, issue.path, key === true, locate) }));
+    // In file order: the top level and the nested sections are checked separately.
+    return fail(issues.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0)));
   }
 };
 

@@ -9,7 +9,7 @@ import { isRealtimeError, realtimeError, type RealtimeError } from '../errors.ts
 import { decodeBinanceRealtimeConfig } from '../providers/binance/config.ts';
 import { decodePolygonRealtimeConfig } from '../providers/polygon/config.ts';
 import { decodeWriterConfig, type WriterConfig } from '../storage/config.ts';
-import { decodeTradingProviderConfig } from '../trading/registry.ts';
+import { decodeTradingProviderConfig, getTradingProviderInfo, TRADING_PROVIDER_NAMES } from '../trading/registry.ts';
 import { decodeConfig, optional, PositiveInt, withDefault } from './schema-tools.ts';
 
 const AnyObject = Schema.Record(Schema.String, Schema.Unknown);
@@ -70,18 +70,52 @@ const nested = (path: string, decode: () => unknown): void => {
   }
 };
 
-/** Decodes a parsed config file (plain object), checking nested configs; throws CONFIG_INVALID with the field path. */
+const objectOr = (value: unknown): Record<string, unknown> | undefined =>
+  value === undefined ? {} : typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+/** One CONFIG_INVALID error for several: messages one per line, each part kept for `configIssues`. */
+const combined = (errors: readonly RealtimeError[]): RealtimeError =>
+  errors.length === 1 ? errors[0]! : realtimeError('CONFIG_INVALID', errors.map((e) => e.message).join('\n'), {
+    fields: errors.flatMap((e) => (e.data?.fields as string[] | undefined) ?? []),
+    parts: errors.map((e) => ({ message: e.message, ...(e.data ? { data: e.data } : {}) })),
+  });
+
+/**
+ * Decodes a parsed config file (plain object), checking nested configs; throws CONFIG_INVALID with the field
+ * path. The nested sections are checked even when the top level has problems, so one run reports them all.
+ */
 export const decodeSessionConfig = (input: unknown, where = 'config'): SessionConfig => {
-  const file = decodeConfig(ConfigFileSchema, input, where);
-  const s = file.session;
-  if (s.realtime_provider === 'binance-realtime') nested('session.realtime_provider_config', () => decodeBinanceRealtimeConfig(s.realtime_provider_config));
-  else if (s.realtime_provider === 'polygon-realtime') nested('session.realtime_provider_config', () => decodePolygonRealtimeConfig(s.realtime_provider_config));
-  else {
-    throw realtimeError('CONFIG_INVALID', `${where}: session.realtime_provider: unknown provider ${JSON.stringify(s.realtime_provider)}; expected binance-realtime or polygon-realtime`, { fields: ['session.realtime_provider'] });
+  const errors: RealtimeError[] = [];
+  const attempt = <T>(decode: () => T): T | undefined => {
+    try {
+      return decode();
+    } catch (e) {
+      if (!isRealtimeError(e) || e.code !== 'CONFIG_INVALID') throw e;
+      errors.push(e);
+      return undefined;
+    }
+  };
+  const file = attempt(() => decodeConfig(ConfigFileSchema, input, where));
+  const raw: Readonly<Record<string, unknown>> = file?.session ?? objectOr((objectOr(input) ?? {}).session) ?? {};
+  const realtime = raw.realtime_provider;
+  const realtimeConfig = objectOr(raw.realtime_provider_config);
+  if (realtime === 'binance-realtime' && realtimeConfig) attempt(() => nested('session.realtime_provider_config', () => decodeBinanceRealtimeConfig(realtimeConfig)));
+  else if (realtime === 'polygon-realtime' && realtimeConfig) attempt(() => nested('session.realtime_provider_config', () => decodePolygonRealtimeConfig(realtimeConfig)));
+  else if (typeof realtime === 'string') {
+    errors.push(realtimeError('CONFIG_INVALID', `${where}: session.realtime_provider: unknown provider ${JSON.stringify(realtime)}; expected binance-realtime or polygon-realtime`, { fields: ['session.realtime_provider'] }));
   }
-  nested('session.trading_provider_config', () => decodeTradingProviderConfig(s.trading_provider, s.trading_provider_config));
+  const trading = raw.trading_provider ?? 'paper';
+  const tradingConfig = objectOr(raw.trading_provider_config);
+  if (typeof trading === 'string' && !getTradingProviderInfo(trading)) {
+    errors.push(realtimeError('CONFIG_INVALID', `${where}: session.trading_provider: unknown trading provider ${JSON.stringify(trading)}; known: ${TRADING_PROVIDER_NAMES.join(', ')}`, { fields: ['session.trading_provider'] }));
+  } else if (typeof trading === 'string' && tradingConfig) {
+    attempt(() => nested('session.trading_provider_config', () => decodeTradingProviderConfig(trading, tradingConfig)));
+  }
   let storage: WriterConfig | undefined;
-  nested('session.storage_config', () => (storage = decodeWriterConfig(s.storage_config)));
+  const storageConfig = objectOr(raw.storage_config);
+  if (storageConfig) attempt(() => nested('session.storage_config', () => (storage = decodeWriterConfig(storageConfig))));
+  if (errors.length > 0 || !file) throw combined(errors);
+  const s = file.session;
   const st = file.strategy;
   return {
     ...(s.id ? { id: s.id } : {}),

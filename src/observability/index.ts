@@ -5,8 +5,10 @@
 import type { InspectionEvent } from 'xstate';
 
 export { createTraceWriter, type TraceLine, type TraceWriter, type TraceWriterOptions } from './trace-writer.ts';
+export { parseTraceLine, readTrace, TRACE_FORMAT_VERSION, TraceLineSchema, type ReadTraceOptions } from './trace-reader.ts';
 export { summarizeTrace, renderTraceSummary, type ActorTimeline, type TraceSummary, type TraceSummaryOptions, type TraceTransition } from './trace-summary.ts';
-export { renderMetrics, startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics.ts';
+export { METRICS_CONTENT_TYPE, renderMetrics, startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics.ts';
+export { METRIC_FAMILIES, type MetricFamily, type MetricSample, type SummaryFamily, type SummarySnapshot, type ValueFamily } from './metric-families.ts';
 export { startInspector, type Inspector, type InspectorOptions } from './inspector.ts';
 export { ActorNames, stateText } from './actor-names.ts';
 export { toTraceValue, type TraceValue } from './sanitize.ts';

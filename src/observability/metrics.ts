@@ -1,104 +1,75 @@
 /**
- * A Prometheus endpoint for a session (`--metrics <port>`): `GET /metrics` renders `stats()` in the text
- * exposition format 0.0.4 (connection and session state, bars and bars/s, last bar age per symbol, writer,
- * provider reconnects by reason, malformed frames, backfilled bars, strategy latency p50/p99, positions, equity).
- * The server binds loopback only: it is an operator's tap, not a public service.
+ * A Prometheus endpoint for a session (`--metrics <port>`): `GET /metrics` renders `stats()` with prom-client in
+ * the text exposition format 0.0.4; which families exist and how each is read is the table in
+ * `metric-families.ts`. The server binds loopback only: it is an operator's tap, not a public service.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry, Summary } from 'prom-client';
 import { realtimeError } from '../errors.ts';
 import type { SessionStats } from '../session/types.ts';
+import { METRIC_FAMILIES, type MetricFamily, type MetricSample, type SummarySnapshot } from './metric-families.ts';
 
-type Labels = Readonly<Record<string, string>>;
-type Sample = readonly [Labels, number];
-interface Family {
-  readonly name: string;
-  readonly help: string;
-  readonly type: 'gauge' | 'counter';
-  readonly samples: readonly Sample[];
-}
-
-const SESSION_STATES = ['idle', 'starting', 'running', 'stopping', 'stopped', 'failed'] as const;
-const CONNECTION_STATES = ['disconnected', 'connecting', 'connected', 'reconnecting'] as const;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-const formatValue = (v: number): string => (Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v));
+/** A prom-client summary whose values are a snapshot taken from the session, not observations made here. */
+class SnapshotSummary extends Summary<'session' | 'quantile'> {
+  readonly #name: string;
+  readonly #session: string;
+  readonly #snapshot: SummarySnapshot;
 
-const g = (name: string, help: string, samples: readonly Sample[]): Family => ({ name, help, type: 'gauge', samples });
-const c = (name: string, help: string, samples: readonly Sample[]): Family => ({ name, help, type: 'counter', samples });
+  constructor(name: string, help: string, registry: Registry, session: string, snapshot: SummarySnapshot) {
+    super({ name, help, labelNames: ['session'], registers: [registry], percentiles: snapshot.quantiles.map(([q]) => q) });
+    this.#name = name;
+    this.#session = session;
+    this.#snapshot = snapshot;
+  }
+
+  override async get(): ReturnType<Summary<'session' | 'quantile'>['get']> {
+    const { quantiles, sum, count } = this.#snapshot;
+    const session = this.#session;
+    return {
+      ...(await super.get()),
+      values: [
+        ...quantiles.map(([q, value]) => ({ labels: { session, quantile: q }, value })),
+        { metricName: `${this.#name}_sum`, labels: { session }, value: sum },
+        { metricName: `${this.#name}_count`, labels: { session }, value: count },
+      ],
+    };
+  }
+}
+
+const register = (registry: Registry, family: MetricFamily, stats: SessionStats): void => {
+  if (family.kind === 'summary') {
+    const snapshot = family.read(stats);
+    if (snapshot) new SnapshotSummary(family.name, family.help, registry, stats.id, snapshot);
+    return;
+  }
+  const read = family.read(stats);
+  if (read === null || read === undefined) return;
+  // `session` first on every series: label order carries no meaning, but it reads better.
+  const samples: readonly MetricSample[] = (typeof read === 'number' ? [[{}, read] as const] : read).map(([labels, v]) => [{ session: stats.id, ...labels }, v]);
+  const labelNames = ['session', ...new Set(samples.flatMap(([labels]) => Object.keys(labels).filter((k) => k !== 'session')))];
+  const config = { name: family.name, help: family.help, labelNames, registers: [registry] };
+  if (family.kind === 'gauge') {
+    const g = new Gauge(config);
+    for (const [labels, value] of samples) g.set(labels, value);
+  } else {
+    const c = new Counter(config);
+    // A counter read from a snapshot: the session's own count is the value (it never goes down within a run).
+    for (const [labels, value] of samples) c.inc(labels, Math.max(0, value));
+  }
+};
 
 /** Renders session statistics in the Prometheus text format; every series carries a `session` label. */
-export const renderMetrics = (stats: SessionStats): string => {
-  const s = { session: stats.id };
-  const one = (v: number): readonly Sample[] => [[s, v]];
-  const w = stats.writer;
-  const p = stats.provider;
-  const st = stats.strategy;
-  const families: Family[] = [
-    g('argo_session_state', 'Session lifecycle state (1 for the current one).', SESSION_STATES.map((state) => [{ ...s, state }, stats.state === state ? 1 : 0])),
-    g('argo_connection_state', 'Market data connection state (1 for the current one).', CONNECTION_STATES.map((state) => [{ ...s, state }, stats.connection === state ? 1 : 0])),
-    c('argo_bars_received_total', 'Closed bars received from the market data provider.', one(stats.barsReceived)),
-    g('argo_bars_per_second', 'Closed bars per second over the last 10 s.', one(stats.barsPerSecond)),
-    g('argo_last_bar_age_seconds', 'Time since the last closed bar of a symbol arrived.', Object.entries(stats.lastBars).map(([symbol, b]) => [{ ...s, symbol }, b.ageMs / 1000])),
-    c('argo_writer_writes_total', 'Bars accepted by the writer.', one(w.totalWrites)),
-    g('argo_writer_buffered_rows', 'Bars accepted and not yet durable.', one(w.bufferedWrites)),
-    c('argo_writer_flushes_total', 'Successful flushes.', one(w.flushCount)),
-    g('argo_writer_last_flush_timestamp_seconds', 'When the last successful flush became durable (0 before the first).', one(w.lastFlushTime / 1000)),
-    g('argo_writer_flush_duration_seconds_avg', 'Mean duration of successful flushes.', one(w.averageFlushTime / 1000)),
-    c('argo_writer_flush_errors_total', 'Failed flush attempts (rows kept and retried).', one(w.errorCount)),
-    c('argo_writer_rejected_invalid_total', 'Bars refused by validation.', one(w.rejectedInvalid)),
-    c('argo_writer_overflow_total', 'Writes refused at the buffer cap (back-pressure).', one(w.overflowCount)),
-    g('argo_events_pending', 'Event log entries not yet flushed.', one(stats.eventsPending)),
-  ];
-  if (p) {
-    families.push(
-      g('argo_provider_connections', 'Connections in the provider pool.', one(p.connections)),
-      c('argo_provider_frames_total', 'Frames received.', one(p.framesReceived)),
-      c('argo_provider_bars_emitted_total', 'Bars emitted by the provider.', one(p.barsEmitted)),
-      c('argo_provider_bars_backfilled_total', 'Closed bars repaired from REST backfill.', one(p.barsBackfilled)),
-      c('argo_provider_malformed_frames_total', 'Frames that failed decoding or validation.', one(p.malformedFrames)),
-      c('argo_provider_duplicates_dropped_total', 'Duplicate closed bars dropped.', one(p.duplicatesDropped)),
-      c('argo_provider_reconnects_total', 'Reconnects, all reasons.', one(p.reconnects)),
-      c('argo_provider_reconnects_by_reason_total', 'Reconnects by reason.', Object.entries(p.reconnectReasons).map(([reason, n]) => [{ ...s, reason }, n])),
-      c('argo_provider_control_messages_total', 'Control messages sent (subscribe, unsubscribe, pong).', one(p.controlMessagesSent)),
-    );
-  }
-  if (st) {
-    families.push(
-      c('argo_strategy_bars_processed_total', 'Bars handed to the strategy.', one(st.barsProcessed)),
-      c('argo_strategy_bars_failed_total', 'Bars on which the strategy failed.', one(st.barsFailed)),
-      c('argo_strategy_bars_skipped_total', 'Bars dropped from a full strategy queue.', one(st.skipped)),
-      g('argo_strategy_queue', 'Bars waiting for the strategy.', one(st.queued)),
-      c('argo_strategy_restarts_total', 'Strategy worker restarts.', one(st.restarts)),
-      g('argo_strategy_latency_seconds', 'Per-bar strategy latency over the recent window.', [[{ ...s, quantile: '0.5' }, st.latencyMs.p50 / 1000], [{ ...s, quantile: '0.99' }, st.latencyMs.p99 / 1000]]),
-      g('argo_strategy_latency_max_seconds', 'Largest per-bar strategy latency since the start.', one(st.latencyMs.max / 1000)),
-    );
-  }
-  families.push(
-    g('argo_positions', 'Open positions.', one(stats.positions.filter((pos) => pos.quantity !== 0).length)),
-    g('argo_position_quantity', 'Net position per symbol (negative is short).', stats.positions.map((pos) => [{ ...s, symbol: pos.symbol }, pos.quantity])),
-    c('argo_orders_total', 'Orders by outcome.', Object.entries(stats.orders).map(([status, n]) => [{ ...s, status }, n])),
-  );
-  if (stats.account) {
-    const a = stats.account;
-    families.push(
-      g('argo_account_equity', 'Account equity at the last marks.', [[{ ...s, currency: a.currency }, a.equity]]),
-      g('argo_account_cash', 'Account cash.', [[{ ...s, currency: a.currency }, a.cash]]),
-      g('argo_account_realized_pnl', 'Realised profit and loss.', [[{ ...s, currency: a.currency }, a.realizedPnl]]),
-      g('argo_account_unrealized_pnl', 'Unrealised profit and loss at the last marks.', [[{ ...s, currency: a.currency }, a.unrealizedPnl]]),
-    );
-  }
-  const out: string[] = [];
-  for (const f of families) {
-    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
-    for (const [labels, value] of f.samples) {
-      const l = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
-      out.push(`${f.name}{${l}} ${formatValue(value)}`);
-    }
-  }
-  return `${out.join('\n')}\n`;
+export const renderMetrics = async (stats: SessionStats): Promise<string> => {
+  const registry = new Registry();
+  for (const family of METRIC_FAMILIES) register(registry, family, stats);
+  return registry.metrics();
 };
+
+/** The Content-Type of {@link renderMetrics}'s text. */
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 /** Options of {@link startMetricsServer}. */
 export interface MetricsServerOptions {
@@ -106,8 +77,8 @@ export interface MetricsServerOptions {
   readonly port: number;
   /** Loopback address to bind (default `127.0.0.1`); anything else is refused. */
   readonly host?: string;
-  /** Read on every scrape. */
-  readonly stats: () => SessionStats;
+  /** Read on every scrape; `undefined` (no session yet) answers 503. */
+  readonly stats: () => SessionStats | undefined;
 }
 
 /** A running metrics endpoint. */
@@ -122,7 +93,7 @@ export interface MetricsServer {
 export const startMetricsServer = async (options: MetricsServerOptions): Promise<MetricsServer> => {
   const host = options.host ?? '127.0.0.1';
   if (!LOOPBACK.has(host)) throw realtimeError('CONFIG_INVALID', `metrics: host ${JSON.stringify(host)} is not loopback; the endpoint binds 127.0.0.1 or ::1 only`, { field: 'host', value: host });
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -134,12 +105,17 @@ export const startMetricsServer = async (options: MetricsServerOptions): Promise
     }
     let body: string;
     try {
-      body = renderMetrics(options.stats());
+      const stats = options.stats();
+      if (stats === undefined) {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('no session yet\n');
+        return;
+      }
+      body = await renderMetrics(stats);
     } catch (e) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`stats failed: ${e instanceof Error ? e.message : String(e)}\n`);
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : body);
+    res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(req.method === 'HEAD' ? undefined : body);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => reject(realtimeError('CONFIG_INVALID', `metrics: cannot listen on ${host}:${options.port}: ${e.message}`, { field: 'port' })));

@@ -3,11 +3,9 @@
  * changed over time (reconnects show as `open → backoff → connecting → open` of a `connection` actor, flushes as
  * `flushing` entries of the `writer` actor), followed by the session's facts (orders, fills, errors). Times are
  * relative to the first line. Lines that are not valid trace JSON are counted and skipped, so a trace cut short
- * by a crash still summarises.
+ * by a crash still summarises. Lines are read by `readTrace` (trace-reader.ts).
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { TraceLine } from './trace-writer.ts';
+import { readTrace } from './trace-reader.ts';
 import type { TraceValue } from './sanitize.ts';
 
 /** A change of an actor's state. */
@@ -83,18 +81,8 @@ export const summarizeTrace = async (path: string, options: TraceSummaryOptions 
     return a;
   };
 
-  const input = createReadStream(path, { encoding: 'utf8' });
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    if (text.trim() === '') continue;
+  for await (const line of readTrace(path, { onMalformed: () => { lines++; malformed++; } })) {
     lines++;
-    let line: TraceLine;
-    try {
-      line = JSON.parse(text) as TraceLine;
-      if (typeof line !== 'object' || line === null || typeof line.t !== 'number' || typeof line.actor !== 'string') throw new Error('not a trace line');
-    } catch {
-      malformed++;
-      continue;
-    }
     start = Math.min(start ?? line.t, line.t);
     end = Math.max(end ?? line.t, line.t);
     if (line.kind === 'actor') {
@@ -111,10 +99,8 @@ export const summarizeTrace = async (path: string, options: TraceSummaryOptions 
       a.transitions.push({ t: line.t, ...(from !== undefined ? { from } : {}), to: line.state, event: line.event, ...(reason ? { reason } : {}) });
       const top = line.state.split('.')[0]!;
       a.entered[top] = (a.entered[top] ?? 0) + 1;
-    } else if (line.kind === 'fact') {
-      facts.push({ t: line.t, fact: line.fact, data: line.data });
     } else {
-      malformed++;
+      facts.push({ t: line.t, fact: line.fact, data: line.data });
     }
   }
 

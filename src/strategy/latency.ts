@@ -8,6 +8,8 @@
 export interface LatencySummary {
   /** Samples recorded since the start (the percentiles use the most recent `capacity` of them). */
   readonly count: number;
+  /** Sum of every sample since the start (with `count`, a Prometheus summary's `_sum`). */
+  readonly sum: number;
   readonly p50: number;
   readonly p99: number;
   /** Largest sample since the start. */
@@ -18,6 +20,7 @@ export interface LatencySummary {
 export class LatencyRecorder {
   readonly #ring: Float64Array;
   #count = 0;
+  #sum = 0;
   #max = 0;
 
   constructor(capacity = 4096) {
@@ -28,15 +31,16 @@ export class LatencyRecorder {
   record(ms: number): void {
     this.#ring[this.#count % this.#ring.length] = ms;
     this.#count += 1;
+    this.#sum += ms;
     if (ms > this.#max) this.#max = ms;
   }
 
   /** p50, p99 over the recent window, plus count and max over the whole run. */
   summary(): LatencySummary {
     const n = Math.min(this.#count, this.#ring.length);
-    if (n === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
+    if (n === 0) return { count: 0, sum: 0, p50: 0, p99: 0, max: 0 };
     const sorted = this.#ring.slice(0, n).sort();
     const rank = (p: number): number => sorted[Math.max(0, Math.ceil(p * n) - 1)] ?? 0;
-    return { count: this.#count, p50: rank(0.5), p99: rank(0.99), max: this.#max };
+    return { count: this.#count, sum: this.#sum, p50: rank(0.5), p99: rank(0.99), max: this.#max };
   }
 }

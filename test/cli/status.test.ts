@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderStatus, statusLine, visibleLength } from '../../src/cli/status.ts';
+import type { Output } from '../../src/cli/output.ts';
+import { printSummary } from '../../src/cli/summary.ts';
+import { LISTED_SYMBOLS, renderStatus, statusLine, visibleLength } from '../../src/cli/status.ts';
 import type { SessionStats } from '../../src/session/index.ts';
 
 const stats: SessionStats = {
@@ -10,7 +12,7 @@ const stats: SessionStats = {
   positions: [{ symbol: 'BTCUSDT', quantity: 0.5, averagePrice: 92000, realizedPnl: 0, unrealizedPnl: 506.25, lastPrice: 93012.5 }],
   account: { currency: 'USDT', cash: 54000, equity: 100460.25, realizedPnl: 0, unrealizedPnl: 506.25, fees: 46 },
   orders: { placed: 1, filled: 1, rejected: 0, cancelled: 0 },
-  strategy: { state: 'running', barsProcessed: 118, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, failures: 0, restarts: 0, latencyMs: { count: 118, p50: 0.4, p99: 3.2, max: 5 }, queued: 2, skipped: 0 },
+  strategy: { state: 'running', barsProcessed: 118, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, failures: 0, restarts: 0, latencyMs: { count: 118, sum: 80, p50: 0.4, p99: 3.2, max: 5 }, queued: 2, skipped: 0 },
   eventsPending: 0,
 };
 
@@ -23,17 +25,45 @@ describe('live status', () => {
     expect(lines[1]).toBe('  storage  persisted 116  buffered 4  flushes 30');
     expect(lines[2]).toBe('  BTCUSDT    2026-01-01 00:42  close 93012.50  1.2 s ago  position 0.5 @ 92000.00  unrealized +506.25');
     expect(lines[3]).toBe('  ETHUSDT    2026-01-01 00:42  close 3301.25  900 ms ago');
-    expect(lines[4]).toBe('  account  equity 100460.25 USDT  cash 54000.00  P&L realized +0.00 unrealized +506.25  fees 46.00');
+    expect(lines[4]).toBe('  account  equity 100460.25 USDT  cash 54000.00  P&L +460.25 USDT net of fees (realized +0.00, unrealized +506.25, fees 46.00)');
     expect(lines[5]).toContain('strategy running  bars 118  queued 2  latency p50 0.4 ms p99 3.2 ms  orders 1 placed 1 filled');
   });
 
   it('fits a plain log line for non-terminal output', () => {
     expect(statusLine(stats, 5_000)).toBe(
       '[  5.0s] status running connection=connected bars=120 bars_per_s=2.5 persisted=116 buffered=4 reconnects=1 backfilled=6 ' +
-      'last=BTCUSDT@00:42=93012.50,ETHUSDT@00:42=3301.25 positions=BTCUSDT:0.5 equity=100460.25 pnl=+506.25 orders=1 fills=1');
+      'last=BTCUSDT@00:42=93012.50,ETHUSDT@00:42=3301.25 positions=BTCUSDT:0.5 equity=100460.25 pnl_net_of_fees=+460.25 orders=1 fills=1');
   });
 
   it('measures width without colour codes', () => {
     expect(visibleLength('\x1b[32mok\x1b[39m')).toBe(2);
+  });
+
+  it('shows the same P&L, net of fees and labelled so, in the status, the status line and the summary', async () => {
+    const printed: string[] = [];
+    const out: Output = { line: (t = '') => void printed.push(t), error: (t) => void printed.push(t), raw: (t) => void printed.push(t), isTTY: false, columns: () => 200 };
+    await printSummary(out, {
+      id: 's1', state: 'stopped', bars: 120, orders: 1, fills: 1, account: stats.account, positions: stats.positions, dbPath: ':memory:', table: 't', resumed: false,
+    });
+    const summary = printed.find((l) => /P&L/.test(l))!.replace(/\x1b\[[0-9;]*m/g, '');
+    // 0 realised + 506.25 unrealised - 46 fees = 460.25 = equity 100460.25 - starting cash 100000.
+    expect(summary).toContain('P&L        +460.25 USDT net of fees (realized +0.00, unrealized +506.25, fees 46.00)');
+    expect(plain(renderStatus(stats, 1_000)).join('\n')).toContain('P&L +460.25 USDT net of fees (realized +0.00, unrealized +506.25, fees 46.00)');
+    expect(statusLine(stats, 1_000)).toContain('pnl_net_of_fees=+460.25');
+  });
+
+  it('summarises the symbols instead of listing them at 1,000 symbols', () => {
+    const many: SessionStats = {
+      ...stats,
+      lastBars: Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`SYM${String(i).padStart(4, '0')}USDT`, { openTime: Date.UTC(2026, 0, 1, 0, 40 + (i % 3)), close: 1 + i, ageMs: 500 + i }])),
+      positions: Array.from({ length: 20 }, (_, i) => ({ symbol: `SYM${String(i).padStart(4, '0')}USDT`, quantity: 1, averagePrice: 1, realizedPnl: 0, unrealizedPnl: 0, lastPrice: 1 })),
+    };
+    const line = statusLine(many, 5_000);
+    expect(line).toContain(' symbols=1000 last_bars=00:40..00:42 oldest_bar_age=1.5s positions=20 ');
+    expect(line).not.toContain('SYM0000USDT');
+    expect(line.length).toBeLessThan(300);
+    const lines = plain(renderStatus(many, 5_000));
+    expect(lines.filter((l) => l.includes('SYM'))).toHaveLength(LISTED_SYMBOLS);
+    expect(lines).toContain(`  … and ${1_000 - LISTED_SYMBOLS} more symbols: last bars 2026-01-01 00:40 → 2026-01-01 00:42, oldest 1.5 s ago; 20 open positions in all`);
   });
 });

@@ -95,10 +95,41 @@ describe('loadConfigFile', () => {
   it('lists every wrong top-level field at once', () => {
     const path = file(`session:\n  realtime_provider: binance-realtime\n  symbolz: [BTCUSDT]\n  interval: 7m\n`);
     const e = failure(() => loadConfigFile(path, {}));
-    expect(e.data.fields).toEqual(['session.symbolz', 'session.symbols', 'session.interval']);
+    // In file order; a missing key is located at its parent (`session:`, line 1).
+    expect(e.data.fields).toEqual(['session.symbols', 'session.symbolz', 'session.interval']);
     expect(e.message).toContain(`${path}:3:3: session.symbolz: is not a known key`);
     expect(e.message).toContain('session.symbols: is required but missing');
     expect(e.message).toMatch(/session\.interval: expected "1s" \| "1m" .*, got "7m"/);
+  });
+
+  it('reports problems at the top level and in every nested section in one run, in file order', () => {
+    const path = file([
+      'session:',
+      '  realtime_provider: binance-realtime',
+      '  realtime_provider_config: { reconnect_attempts: five }',
+      '  trading_provider_config: { initial_cash: -5 }',
+      '  storage_config: { flush_interval_ms: -1 }',
+      '  symbolz: [BTCUSDT]',
+      '  symbols: [BTCUSDT]',
+      'strategy:',
+      '  path: ' + resolve('examples/ma-cross.strategy.ts'),
+      '  budget_ms: 0',
+    ].join('\n'));
+    const e = failure(() => loadConfigFile(path, {}));
+    expect(e.message.split('\n')).toEqual([
+      `${path}:3:51: session.realtime_provider_config.reconnect_attempts: expected number, got "five"`,
+      `${path}:4:44: session.trading_provider_config.initial_cash: expected a value greater than 0, got -5`,
+      `${path}:5:40: session.storage_config.flush_interval_ms: expected a value greater than or equal to 0, got -1`,
+      `${path}:6:3: session.symbolz: is not a known key (check the spelling; unknown keys are refused)`,
+      `${path}:10:14: strategy.budget_ms: expected a value greater than 0, got 0`,
+    ]);
+  });
+
+  it('locates an unknown trading provider at trading_provider, not at its config', () => {
+    const path = file(minimal('  trading_provider: papr\n  trading_provider_config: { initial_cash: 1000 }\n'));
+    const e = failure(() => loadConfigFile(path, {}));
+    expect(e.message).toBe(`${path}:4:21: session.trading_provider: unknown trading provider "papr"; known: paper, binance-paper, binance-live, ibkr-paper, ibkr-live`);
+    expect(e.data.fields).toEqual(['session.trading_provider']);
   });
 
   it('names an unknown provider', () => {

@@ -89,14 +89,14 @@ describe('LatencyRecorder', () => {
   it('reports nearest-rank percentiles and the maximum', () => {
     const recorder = new LatencyRecorder();
     for (let ms = 1; ms <= 100; ms++) recorder.record(ms);
-    expect(recorder.summary()).toEqual({ count: 100, p50: 50, p99: 99, max: 100 });
-    expect(new LatencyRecorder().summary()).toEqual({ count: 0, p50: 0, p99: 0, max: 0 });
+    expect(recorder.summary()).toEqual({ count: 100, sum: 5050, p50: 50, p99: 99, max: 100 });
+    expect(new LatencyRecorder().summary()).toEqual({ count: 0, sum: 0, p50: 0, p99: 0, max: 0 });
   });
 
   it('keeps the all-time maximum when the window has moved on', () => {
     const recorder = new LatencyRecorder(4);
     [500, 1, 2, 3, 4].forEach((ms) => recorder.record(ms));
-    expect(recorder.summary()).toEqual({ count: 5, p50: 2, p99: 4, max: 500 });
+    expect(recorder.summary()).toEqual({ count: 5, sum: 510, p50: 2, p99: 4, max: 500 });
   });
 
   test.prop([fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 })])(
