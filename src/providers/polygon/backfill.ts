@@ -1,9 +1,12 @@
 /**
- * Polygon REST aggregates for gap backfill: `/v2/aggs/ticker/{ticker}/range/1/{second|minute}/{from}/{to}`,
- * paged by following `next_url` (which comes without the API key: it is added again, and only ever sent to the
- * configured REST origin). Retries 429 (honouring `Retry-After`) and transient failures; a refused key is
+ * Massive (formerly Polygon) REST aggregates for gap backfill:
+ * `/v2/aggs/ticker/{ticker}/range/1/{second|minute}/{from}/{to}`, paged by following `next_url`. A `next_url`
+ * comes without the API key: it is added again, and only ever sent to the configured REST origin. The service
+ * writes `next_url` on its own brand's host (`api.massive.com` today, whatever host was asked), so a `next_url`
+ * on the configured origin or on either brand's API host is followed at the configured origin; any other host
+ * is refused. Retries 429 (honouring `Retry-After`) and transient failures; a refused key is
  * AUTHENTICATION_FAILED. The key never appears in an error: messages name the path, never the URL.
- * Source: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
+ * Source: https://massive.com/docs/rest/stocks/aggregates/custom-bars
  */
 import type { Bar } from '../../domain/bar.ts';
 import { realtimeError, type RealtimeError } from '../../errors.ts';
@@ -11,6 +14,7 @@ import { redact } from '../../secrets.ts';
 import { POLYGON_LIMITS, type PolygonAggsResponse, type PolygonFeed } from './messages.ts';
 import { aggRowToBar } from './parse.ts';
 import { restTicker, type PushedInterval } from './symbols.ts';
+import { POLYGON_REST_ORIGINS } from './urls.ts';
 
 /** Injected effects, so tests can run the client against a simulator. */
 export interface PolygonRestEnvironment {
@@ -66,7 +70,7 @@ export class PolygonRestClient {
     return bars;
   }
 
-  /** The next page's URL, with the key added back; refuses to send the key to another origin. */
+  /** The next page's URL on the configured origin; refuses a host that is neither it nor a Massive/Polygon API host. */
   private nextPage(next: string, symbol: string): string {
     let url: URL;
     try {
@@ -74,8 +78,12 @@ export class PolygonRestClient {
     } catch {
       throw realtimeError('INVALID_MESSAGE', `aggregates for ${symbol}: next_url is not a URL`, { symbol });
     }
-    if (url.origin !== this.origin) throw realtimeError('INVALID_MESSAGE', `aggregates for ${symbol}: next_url points to another host (${url.origin}); not following it with the key`, { symbol });
-    return url.toString();
+    if (url.origin === this.origin) return url.toString();
+    if (!POLYGON_REST_ORIGINS.includes(url.origin)) {
+      throw realtimeError('INVALID_MESSAGE', `aggregates for ${symbol}: next_url points to another host (${url.origin}), not a Massive API host; not following it with the key`, { symbol, host: url.origin });
+    }
+    // Same service under its other brand: stay on the host the user configured (the key never goes elsewhere).
+    return `${this.origin}${url.pathname}${url.search}`;
   }
 
   /** GET with the key, retrying rate limits and transient failures. */

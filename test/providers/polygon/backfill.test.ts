@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 const setup = async (options: Parameters<typeof startPolygonSimulator>[0] = {}, key = KEY) => {
-  const sim = await startPolygonSimulator({ paused: true, ...options });
+  const sim = await startPolygonSimulator({ paused: true, startTime: Date.UTC(2026, 0, 5, 14, 30), ...options });
   sims.push(sim);
   sim.advance(3_600);
   const errors: RealtimeError[] = [];

@@ -11,6 +11,8 @@ import { startPolygonSimulator, type PolygonSimulator, type PolygonSimulatorOpti
 
 export const KEY = 'pk_test_9c41e7b2a05d';
 export const M = 60_000;
+/** A fixed market start (a Monday, 09:30 New York) so that tests do not depend on the day they run. */
+export const T0 = Date.UTC(2026, 0, 5, 14, 30);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `ok()` or the deadline. */
@@ -41,7 +43,7 @@ const inspectionText = (ev: InspectionEvent): string => {
 
 /** A started simulator and a provider on it, recording every output. */
 export const startPair = async (simOptions: Partial<PolygonSimulatorOptions> = {}, config: Record<string, unknown> = {}) => {
-  const sim = await startPolygonSimulator({ tickMs: 10, marketStepMs: 20_000, apiKeys: [KEY], ...simOptions });
+  const sim = await startPolygonSimulator({ tickMs: 10, marketStepMs: 20_000, apiKeys: [KEY], startTime: T0, ...simOptions });
   const trace: string[] = [];
   const provider = new PolygonRealtimeProvider({
     api_key: KEY, ws_url: sim.wsUrl, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200, healthy_after_ms: 100,
