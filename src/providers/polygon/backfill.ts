@@ -25,6 +25,10 @@ export interface PolygonRestEnvironment {
 }
 
 const MAX_RETRIES = 6;
+
+/** What an error body says: `{status:"ERROR", error}` or `{status:"NOT_AUTHORIZED", message}` (both seen live). */
+const bodyText = (body: PolygonAggsResponse | undefined): string =>
+  [body?.status && body.status !== 'OK' ? body.status : '', body?.error ?? body?.message ?? ''].filter(Boolean).join(': ');
 const MAX_PAGES = 1_000;
 
 /** A small client for the aggregates endpoint. */
@@ -103,7 +107,7 @@ export class PolygonRestClient {
       }
       const body = (await res.json().catch(() => undefined)) as PolygonAggsResponse | undefined;
       if (res.status === 401 || res.status === 403) {
-        throw realtimeError('AUTHENTICATION_FAILED', redact(`GET ${path}: HTTP ${res.status} ${body?.error ?? ''}`.trim()), { path, status: res.status });
+        throw realtimeError('AUTHENTICATION_FAILED', redact(`GET ${path}: HTTP ${res.status} ${bodyText(body)}`.trim()), { path, status: res.status });
       }
       if (res.status === 429) {
         const retryAfterS = Number(res.headers.get('retry-after')) || 2 ** attempt;
@@ -117,7 +121,7 @@ export class PolygonRestClient {
         await this.env.sleep(Math.min(8_000, 250 * 2 ** attempt));
         continue;
       }
-      throw realtimeError('CONNECTION_FAILED', redact(`GET ${path}: HTTP ${res.status} ${body?.error ?? body?.status ?? ''}`.trim()), { path, status: res.status, symbol });
+      throw realtimeError('CONNECTION_FAILED', redact(`GET ${path}: HTTP ${res.status} ${bodyText(body)}`.trim()), { path, status: res.status, symbol });
     }
   }
 }

@@ -110,7 +110,10 @@ export interface PolygonAggsResponse {
   readonly results?: readonly PolygonAggRow[];
   /** Absolute URL of the next page, without the API key (the client adds it again). */
   readonly next_url?: string;
+  /** Error text of `status: "ERROR"` answers. */
   readonly error?: string;
+  /** Error text of `status: "NOT_AUTHORIZED"` answers (a plan without the data asked for). */
+  readonly message?: string;
 }
 
 /**

@@ -90,19 +90,39 @@ export const parsePolygonFrame = (text: string, receivedAt: number): PolygonMess
   return msg.map((el) => parsePolygonEvent(el, receivedAt));
 };
 
-/** Converts a REST aggregate row into a closed, backfilled bar of `symbol`, or returns why it cannot. */
-export const aggRowToBar = (row: unknown, symbol: string, interval: PushedInterval, receivedAt: number): Bar | string => {
+/** The values of a REST aggregate row; `v`, `vw` and `n` are null where the row has none (index rows). */
+export interface AggRowValues {
+  readonly t: number;
+  readonly o: number;
+  readonly h: number;
+  readonly l: number;
+  readonly c: number;
+  readonly v: number | null;
+  readonly vw: number | null;
+  readonly n: number | null;
+}
+
+/** Reads the values of a REST aggregate row, or returns why it cannot. */
+export const aggRowValues = (row: unknown): AggRowValues | string => {
   if (!isObject(row)) return 'result row is not an object';
   const t = row.t;
-  if (typeof t !== 'number' || !Number.isInteger(t) || bucketStart(interval, t) !== t) return `result time ${JSON.stringify(t)} is not a ${interval} window start`;
-  const volume = optNum(row.v);
-  const vwap = optNum(row.vw);
+  if (typeof t !== 'number' || !Number.isInteger(t)) return `result time ${JSON.stringify(t)} is not an integer`;
+  const v = optNum(row.v);
+  const vw = optNum(row.vw);
   const n = optNum(row.n);
-  if (typeof volume === 'string' || typeof vwap === 'string' || typeof n === 'string') return 'volume, vwap or count is not a number';
+  if (typeof v === 'string' || typeof vw === 'string' || typeof n === 'string') return 'volume, vwap or count is not a number';
+  return { t, o: num(row.o), h: num(row.h), l: num(row.l), c: num(row.c), v, vw, n };
+};
+
+/** Converts a REST aggregate row into a closed, backfilled bar of `symbol`, or returns why it cannot (a row without `n` has no trade count). */
+export const aggRowToBar = (row: unknown, symbol: string, interval: PushedInterval, receivedAt: number): Bar | string => {
+  const r = aggRowValues(row);
+  if (typeof r === 'string') return r;
+  if (bucketStart(interval, r.t) !== r.t) return `result time ${r.t} is not a ${interval} window start`;
   const bar: Bar = {
-    provider: 'polygon', symbol, interval, openTime: t, closeTime: t + intervalMs(interval) - 1,
-    open: num(row.o), high: num(row.h), low: num(row.l), close: num(row.c), volume: volume ?? 0,
-    vwap: vwap !== null && (volume ?? 0) > 0 ? vwap : null, tradeCount: n,
+    provider: 'polygon', symbol, interval, openTime: r.t, closeTime: r.t + intervalMs(interval) - 1,
+    open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v ?? 0,
+    vwap: r.vw !== null && (r.v ?? 0) > 0 ? r.vw : null, tradeCount: r.n,
     final: true, receivedAt, backfilled: true,
   };
   return barProblem(bar) ?? bar;
