@@ -135,6 +135,13 @@ export class PolygonSimConnection {
     this.#ws.close(1008, status);
   }
 
+  /** Forgets the connection's authentication and tells it with `auth_required`; data stops until it authenticates again. */
+  requireAuth(): void {
+    if (this.closed || this.#ending || !this.authenticated) return;
+    this.keyIndex = -1;
+    this.#push(statusEvent('auth_required', 'authentication required'));
+  }
+
   /** Cuts the TCP connection without a close frame (the client sees 1006). */
   drop(): void {
     if (this.closed) return;

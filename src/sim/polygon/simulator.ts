@@ -173,6 +173,11 @@ export class PolygonSimulator extends EventEmitter<PolygonSimulatorEvents> {
     return this.#each(filter, (c) => c.endWith(status, DISCONNECT_MESSAGES[status]));
   }
 
+  /** Makes matching authenticated connections unauthenticated with an `auth_required` status; returns how many. */
+  requireAuth(filter?: PolygonConnectionFilter): number {
+    return this.#each((c) => c.authenticated && (!filter || filter(c)), (c) => c.requireAuth());
+  }
+
   /** The next `count` auth messages go unanswered (the connection then gets `auth_timeout`). */
   ignoreNextAuth(count: number): void {
     this.#swallowAuth = count;
