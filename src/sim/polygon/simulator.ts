@@ -1,9 +1,10 @@
 /**
- * The Polygon simulator: one loopback HTTP server serving the REST aggregates and the WebSocket clusters
- * (`/stocks`, `/options`, `/forex`, `/crypto`, `/indices`) over a deterministic market with its own clock, the
- * fault switches tests use (bad keys, swallowed auth, eviction by a second connection, drops, disconnect
+ * The Massive (formerly Polygon) simulator: one loopback HTTP server serving the REST aggregates and the
+ * WebSocket clusters (`/stocks`, `/options`, `/forex`, `/crypto`, `/indices`) over a deterministic market with
+ * its own clock (starting at the wall-clock time by default), the fault switches tests use (bad keys, swallowed
+ * auth, `auth_required` on an authenticated connection, eviction by a second connection, drops, disconnect
  * statuses, corrected minute bars, malformed frames, REST failures), and the ground truth (`closedBars`, with
- * corrections made so far). `startPolygonSimulator()` is the entry point.
+ * corrections made so far, on the venue's windows). `startPolygonSimulator()` is the entry point.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
