@@ -50,8 +50,8 @@ const registry: Record<RealtimeProviderName, Entry> = {
   'polygon-realtime': {
     info: {
       name: 'polygon-realtime',
-      displayName: 'Polygon.io Realtime',
-      description: 'Realtime stocks, options, forex, crypto and indices aggregates via Polygon WebSocket',
+      displayName: 'Massive (formerly Polygon.io) Realtime',
+      description: 'Realtime stocks, options, forex, crypto and indices aggregates via Massive (formerly Polygon.io) WebSocket',
       requiresAuth: true,
       supportedFeeds: ['stocks', 'options', 'forex', 'crypto', 'indices'],
       available: true,

@@ -1,9 +1,12 @@
 /**
- * Polygon REST aggregates for gap backfill: `/v2/aggs/ticker/{ticker}/range/1/{second|minute}/{from}/{to}`,
- * paged by following `next_url` (which comes without the API key: it is added again, and only ever sent to the
- * configured REST origin). Retries 429 (honouring `Retry-After`) and transient failures; a refused key is
+ * Massive (formerly Polygon) REST aggregates for gap backfill:
+ * `/v2/aggs/ticker/{ticker}/range/1/{second|minute}/{from}/{to}`, paged by following `next_url`. A `next_url`
+ * comes without the API key: it is added again, and only ever sent to the configured REST origin. The service
+ * writes `next_url` on its own brand's host (`api.massive.com` today, whatever host was asked), so a `next_url`
+ * on the configured origin or on either brand's API host is followed at the configured origin; any other host
+ * is refused. Retries 429 (honouring `Retry-After`) and transient failures; a refused key is
  * AUTHENTICATION_FAILED. The key never appears in an error: messages name the path, never the URL.
- * Source: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
+ * Source: https://massive.com/docs/rest/stocks/aggregates/custom-bars
  */
 import type { Bar } from '../../domain/bar.ts';
 import { realtimeError, type RealtimeError } from '../../errors.ts';
@@ -11,6 +14,7 @@ import { redact } from '../../secrets.ts';
 import { POLYGON_LIMITS, type PolygonAggsResponse, type PolygonFeed } from './messages.ts';
 import { aggRowToBar } from './parse.ts';
 import { restTicker, type PushedInterval } from './symbols.ts';
+import { POLYGON_REST_ORIGINS } from './urls.ts';
 
 /** Injected effects, so tests can run the client against a simulator. */
 export interface PolygonRestEnvironment {
@@ -21,6 +25,10 @@ export interface PolygonRestEnvironment {
 }
 
 const MAX_RETRIES = 6;
+
+/** What an error body says: `{status:"ERROR", error}` or `{status:"NOT_AUTHORIZED", message}` (both seen live). */
+const bodyText = (body: PolygonAggsResponse | undefined): string =>
+  [body?.status && body.status !== 'OK' ? body.status : '', body?.error ?? body?.message ?? ''].filter(Boolean).join(': ');
 const MAX_PAGES = 1_000;
 
 /** A small client for the aggregates endpoint. */
@@ -66,7 +74,7 @@ export class PolygonRestClient {
     return bars;
   }
 
-  /** The next page's URL, with the key added back; refuses to send the key to another origin. */
+  /** The next page's URL on the configured origin; refuses a host that is neither it nor a Massive/Polygon API host. */
   private nextPage(next: string, symbol: string): string {
     let url: URL;
     try {
@@ -74,8 +82,12 @@ export class PolygonRestClient {
     } catch {
       throw realtimeError('INVALID_MESSAGE', `aggregates for ${symbol}: next_url is not a URL`, { symbol });
     }
-    if (url.origin !== this.origin) throw realtimeError('INVALID_MESSAGE', `aggregates for ${symbol}: next_url points to another host (${url.origin}); not following it with the key`, { symbol });
-    return url.toString();
+    if (url.origin === this.origin) return url.toString();
+    if (!POLYGON_REST_ORIGINS.includes(url.origin)) {
+      throw realtimeError('INVALID_MESSAGE', `aggregates for ${symbol}: next_url points to another host (${url.origin}), not a Massive API host; not following it with the key`, { symbol, host: url.origin });
+    }
+    // Same service under its other brand: stay on the host the user configured (the key never goes elsewhere).
+    return `${this.origin}${url.pathname}${url.search}`;
   }
 
   /** GET with the key, retrying rate limits and transient failures. */
@@ -95,7 +107,7 @@ export class PolygonRestClient {
       }
       const body = (await res.json().catch(() => undefined)) as PolygonAggsResponse | undefined;
       if (res.status === 401 || res.status === 403) {
-        throw realtimeError('AUTHENTICATION_FAILED', redact(`GET ${path}: HTTP ${res.status} ${body?.error ?? ''}`.trim()), { path, status: res.status });
+        throw realtimeError('AUTHENTICATION_FAILED', redact(`GET ${path}: HTTP ${res.status} ${bodyText(body)}`.trim()), { path, status: res.status });
       }
       if (res.status === 429) {
         const retryAfterS = Number(res.headers.get('retry-after')) || 2 ** attempt;
@@ -109,7 +121,7 @@ export class PolygonRestClient {
         await this.env.sleep(Math.min(8_000, 250 * 2 ** attempt));
         continue;
       }
-      throw realtimeError('CONNECTION_FAILED', redact(`GET ${path}: HTTP ${res.status} ${body?.error ?? body?.status ?? ''}`.trim()), { path, status: res.status, symbol });
+      throw realtimeError('CONNECTION_FAILED', redact(`GET ${path}: HTTP ${res.status} ${bodyText(body)}`.trim()), { path, status: res.status, symbol });
     }
   }
 }

@@ -78,6 +78,8 @@ interface Source {
   held: Bar[];
   overflowed: boolean;
   prunedAt: number;
+  /** A live bar far older than the subscription was reported (once per stream). */
+  staleReported: boolean;
 }
 
 const SLACK_MS = 5 * 60_000;
@@ -102,7 +104,7 @@ export class PolygonBook {
       const coveredFrom = Math.min(bucketStart(pushed, now), resumeFrom ?? Number.POSITIVE_INFINITY);
       src = {
         stream, symbol, interval: pushed, outputs: new Map(), bars: new Map(), coveredFrom, last: undefined, watermark: coveredFrom,
-        ready: false, catchUp: 'needed', downSince: undefined, outages: 0, held: [], overflowed: false, prunedAt: coveredFrom,
+        ready: false, catchUp: 'needed', downSince: undefined, outages: 0, held: [], overflowed: false, prunedAt: coveredFrom, staleReported: false,
       };
       this.sources.set(stream, src);
     }
@@ -210,7 +212,15 @@ export class PolygonBook {
 
   /** Applies one bar in order: new, duplicate or correction. */
   private apply(src: Source, bar: Bar): void {
-    if (bar.openTime < src.coveredFrom) return;
+    if (bar.openTime < src.coveredFrom) {
+      if (!bar.backfilled && !src.staleReported && bar.openTime < src.coveredFrom - this.opts.correctionWindowMs - SLACK_MS) {
+        // Otherwise a feed whose clock is far behind ours (a simulator started in the past) records nothing, silently.
+        src.staleReported = true;
+        const behindMin = Math.round((src.coveredFrom - bar.openTime) / 60_000);
+        this.opts.onError(realtimeError('INVALID_MESSAGE', `${src.stream}: bars open ${behindMin} min before the subscription (${new Date(bar.openTime).toISOString()} against ${new Date(src.coveredFrom).toISOString()} on this machine's clock): the feed's clock is behind, so its bars are not recorded`, { stream: src.stream, openTime: bar.openTime, subscribedAt: src.coveredFrom }));
+      }
+      return;
+    }
     const prev = src.bars.get(bar.openTime);
     const past = prev !== undefined || (src.last !== undefined && bar.openTime <= src.last);
     if (past && prev && sameBarValues(prev, bar)) {

@@ -12,17 +12,17 @@ import { POLYGON_FEEDS, POLYGON_LIMITS } from './messages.ts';
 
 /** Schema of `realtime_provider_config` for `polygon-realtime`. */
 export const PolygonRealtimeConfigSchema = Schema.Struct({
-  api_key: Schema.String.check(Schema.isMinLength(1)).annotate({ description: 'Polygon API key, as ${POLYGON_API_KEY} (a literal key in a config file is refused)' }),
+  api_key: Schema.String.check(Schema.isMinLength(1)).annotate({ description: 'Massive (formerly Polygon) API key, as ${POLYGON_API_KEY} (a literal key in a config file is refused)' }),
   feed: withDefault(Schema.Literals(POLYGON_FEEDS), 'stocks', 'Market: stocks, options, forex, crypto or indices (one connection per market)'),
-  delayed: withDefault(Schema.Boolean, false, 'Use the 15-minute delayed cluster (wss://delayed.polygon.io)'),
-  ws_url: optional(WsUrl, 'Override the WebSocket base URL, without the market path (e.g. a local simulator)'),
-  rest_url: optional(HttpUrl, 'Override the REST base URL used for backfill'),
+  delayed: withDefault(Schema.Boolean, false, 'Use the 15-minute delayed cluster (wss://delayed.massive.com)'),
+  ws_url: optional(WsUrl, 'Override the WebSocket base URL, without the market path (default wss://socket.massive.com; wss://socket.polygon.io still works; or a local simulator)'),
+  rest_url: optional(HttpUrl, 'Override the REST base URL used for backfill (default https://api.massive.com; https://api.polygon.io still works)'),
   buffer_size: withDefault(PositiveInt, 100, 'Live bars held per stream while its gap is backfilled; past it they are delivered and the backfill arrives as corrections'),
   reconnect_attempts: withDefault(NonNegativeInt, 10, 'Consecutive failed reconnect attempts before giving up; 0 retries for ever'),
   reconnect_delay_ms: withDefault(PositiveInt, 500, 'First reconnect delay; doubles per attempt'),
   reconnect_max_delay_ms: withDefault(PositiveInt, 30_000, 'Cap of the reconnect delay'),
   healthy_after_ms: withDefault(PositiveInt, 30_000, 'An open connection this old resets the attempt counter'),
-  stale_after_ms: withDefault(PositiveInt, 180_000, 'No frame for this long: reconnect (Polygon sends no bar for a minute without trades, so keep it above a few minutes)'),
+  stale_after_ms: withDefault(PositiveInt, 180_000, 'No frame for this long: reconnect (Massive sends no bar for a minute without trades, so keep it above a few minutes)'),
   max_evictions: withDefault(NonNegativeInt, 5, 'Consecutive max_connections evictions (another client took the slot) before giving up; 0 never gives up'),
   control_messages_per_second: withDefault(PositiveInt, 10, 'Outgoing subscribe / unsubscribe messages per second'),
   params_per_message: withDefault(PositiveInt, 200, 'Most subscription parameters in one message'),
@@ -30,7 +30,7 @@ export const PolygonRealtimeConfigSchema = Schema.Struct({
   correction_window_ms: withDefault(NonNegativeInt, POLYGON_LIMITS.correctionWindowMs, 'How long minute bars may be corrected: re-fetched after a reconnect and kept to recompute aggregates'),
   aggregate_close_grace_ms: withDefault(NonNegativeInt, 10_000, 'An aggregated bar closes this long after its window ends when no later bar closed it first'),
   close_check_interval_ms: withDefault(PositiveInt, 1_000, 'How often aggregated windows are checked for closing by the clock'),
-}).annotate({ title: 'polygon-realtime', description: 'Polygon.io aggregate streams (AM, A, XA, CA)' });
+}).annotate({ title: 'polygon-realtime', description: 'Massive (formerly Polygon.io) aggregate streams (AM, A, XA, XAS, CA, CAS)' });
 
 /** Decoded Polygon realtime configuration. */
 export type PolygonRealtimeConfig = typeof PolygonRealtimeConfigSchema.Type;

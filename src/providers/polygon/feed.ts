@@ -1,10 +1,13 @@
 /**
- * The Polygon half of the shared transport: the hooks a `Shard` runs. The handshake is the connection machine's
- * `handshaking` state: the server's `connected` status and the machine's `startHandshake` (in either order) send
- * one `auth` message; `auth_success` succeeds, `auth_failed` fails fatally (AUTHENTICATION_FAILED: a bad key is
- * never retried) and `auth_timeout` fails for a retry. The disconnect statuses (`max_connections`,
- * `force_disconnect`, `slow_consumer`) end the socket at once with the status as the close reason, so the
- * reconnect is reported under its own name. Subscription answers come one status per parameter.
+ * The Massive (formerly Polygon) half of the shared transport: the hooks a `Shard` runs. The handshake is the
+ * connection machine's `handshaking` state: the server's connect event (`connected`, or the spec's `success` /
+ * `Connected Successfully`) and the machine's `startHandshake` (in either order) send one `auth` message;
+ * `auth_success` (older servers: `success` / `authenticated`) succeeds, `auth_failed` (older: `error` /
+ * `authentication failed`) fails fatally (AUTHENTICATION_FAILED: a bad key is never retried) and `auth_timeout`
+ * fails for a retry. The disconnect statuses (`max_connections`, `force_disconnect`, `slow_consumer`) and an
+ * `auth_required` after authentication end the socket at once with the status as the close reason, so the
+ * reconnect (which authenticates again) is reported under its own name. Subscription answers come one status
+ * per parameter. See status.ts for how a status is read.
  */
 import type { Bar } from '../../domain/bar.ts';
 import { realtimeError, type RealtimeError } from '../../errors.ts';
@@ -12,14 +15,15 @@ import { redact } from '../../secrets.ts';
 import type { Shard, ShardHooks } from '../shared/shard.ts';
 import { POLYGON_DISCONNECT_STATUSES, POLYGON_STATUS } from './messages.ts';
 import { parsePolygonFrame } from './parse.ts';
-import { parseSubscriptionAnswer, polygonAuthMessage, polygonControlMessage } from './subscriptions.ts';
+import { classifyPolygonStatus } from './status.ts';
+import { polygonAuthMessage, polygonControlMessage } from './subscriptions.ts';
 
 /** Close code of the synthetic close sent to the machine when a disconnect status arrives. */
 export const STATUS_CLOSE_CODE = 4000;
 
 const STATUS_REASON = new RegExp(`^(?:closed_${STATUS_CLOSE_CODE}:|handshake_failed:)(\\w+)$`);
 
-/** The reason of a reconnect as Polygon names it (`max_connections`, `auth_timeout`...), else the machine's. */
+/** The reason of a reconnect as Massive names it (`max_connections`, `auth_timeout`...), else the machine's. */
 export const polygonReason = (reason: string): string => {
   const status = STATUS_REASON.exec(reason)?.[1];
   return status !== undefined && status in POLYGON_DISCONNECT_STATUSES ? status : reason;
@@ -106,42 +110,56 @@ export class PolygonFeed {
 
   private onStatus(shard: Shard, gen: number, status: string, message: string): void {
     const handshaking = shard.actor.getSnapshot().matches('handshaking');
-    switch (status) {
-      case POLYGON_STATUS.connected: {
+    const meaning = classifyPolygonStatus(status, message);
+    switch (meaning.kind) {
+      case 'connected': {
         const st = this.state(gen);
         st.connected = true;
         if (st.started) this.authenticate(shard, gen, st);
         return;
       }
-      case POLYGON_STATUS.authSuccess:
+      case 'authenticated':
         shard.actor.send({ type: 'handshake.succeeded', gen });
         return;
-      case POLYGON_STATUS.authFailed: {
-        const text = `authentication failed${message ? `: ${message}` : ''}`;
+      case 'authFailed': {
+        const text = `authentication failed (${status})${message ? `: ${message}` : ''}`;
         if (handshaking) shard.actor.send({ type: 'handshake.failed', gen, fatal: true, code: 'AUTHENTICATION_FAILED', message: text });
         else shard.actor.send({ type: 'connection.fatal', code: 'AUTHENTICATION_FAILED', message: text });
         return;
       }
-      case POLYGON_STATUS.success: {
-        const answer = parseSubscriptionAnswer(message);
-        if (answer) shard.subscriptions({ type: 'control.streamAcked', gen, op: answer.op, stream: answer.stream });
-        return;
+      case 'authRequired': {
+        const st = this.state(gen);
+        // Before our `auth` went out this is the server's prompt; after it, the key was not (or no longer) taken.
+        if (handshaking && !st.authSent) {
+          st.connected = true;
+          if (st.started) this.authenticate(shard, gen, st);
+          return;
+        }
+        return this.endWithStatus(shard, gen, status, message, handshaking);
       }
-      case POLYGON_STATUS.error:
+      case 'ack':
+        shard.subscriptions({ type: 'control.streamAcked', gen, op: meaning.op, stream: meaning.stream });
+        return;
+      case 'error':
         return this.onErrorStatus(shard, gen, message);
+      case 'disconnect':
+        return this.endWithStatus(shard, gen, status, message, handshaking);
+      case 'unknown':
+        this.callbacks.onNotice(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: unexpected status ${JSON.stringify(status)}: ${message}`, { connection: shard.index, status, message }));
     }
-    if (status in POLYGON_DISCONNECT_STATUSES) {
-      if (status === POLYGON_STATUS.authTimeout && handshaking) {
-        shard.actor.send({ type: 'handshake.failed', gen, fatal: false, code: status, message });
-        return;
-      }
-      const fatal = this.callbacks.onDisconnectStatus(shard, gen, status, message);
-      // The server closes after these statuses; closing now makes the machine record the status as the reason.
-      if (fatal) shard.actor.send({ type: 'connection.fatal', ...fatal });
-      else shard.actor.send({ type: 'socket.closed', gen, code: STATUS_CLOSE_CODE, reason: status });
+  }
+
+  /** A status after which this connection cannot go on: fail the handshake for a retry, or reconnect (or give up). */
+  private endWithStatus(shard: Shard, gen: number, status: string, message: string, handshaking: boolean): void {
+    if (handshaking && (status === POLYGON_STATUS.authTimeout || status === POLYGON_STATUS.authRequired)) {
+      shard.actor.send({ type: 'handshake.failed', gen, fatal: false, code: status, message });
       return;
     }
-    this.callbacks.onNotice(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: unexpected status ${JSON.stringify(status)}: ${message}`, { connection: shard.index, status, message }));
+    const fatal = this.callbacks.onDisconnectStatus(shard, gen, status, message);
+    // The server closes after these statuses (and after auth_required the provider closes); closing now makes
+    // the machine record the status as the reason.
+    if (fatal) shard.actor.send({ type: 'connection.fatal', ...fatal });
+    else shard.actor.send({ type: 'socket.closed', gen, code: STATUS_CLOSE_CODE, reason: status });
   }
 
   /** An `error` status names no request: match it to the parameters in flight that its message mentions. */

@@ -1,9 +1,10 @@
 /**
- * The Polygon realtime provider: aggregate streams (`AM`, `A`, `XA`, `CA`) of one market over one connection
- * (Polygon allows one per market per key: a second one would evict the first, so there is no sharding and no
- * rotation), driven by the shared connection and subscription-set actors with the authentication handshake as
- * the machine's `handshaking` state. Bars go through the Polygon bar book (outage backfill from REST, duplicates
- * dropped, corrections re-emitted with `correction: true`, local aggregation of intervals Polygon does not push).
+ * The Massive (formerly Polygon.io) realtime provider, registered as `polygon-realtime`: aggregate streams (`AM`,
+ * `A`, `XA`, `XAS`, `CA`, `CAS`) of one market over one connection (Massive allows one per market per key: a
+ * second one would evict the first, so there is no sharding and no rotation), driven by the shared connection
+ * and subscription-set actors with the authentication handshake as the machine's `handshaking` state. Bars go
+ * through the bar book (outage backfill from REST, duplicates dropped, corrections re-emitted with
+ * `correction: true`, local aggregation of intervals Massive does not push).
  */
 import type { InspectionEvent } from 'xstate';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.ts';
@@ -34,7 +35,7 @@ export interface PolygonProviderDeps {
   readonly marketTime?: () => number;
 }
 
-/** The common counters plus Polygon's own. */
+/** The common counters plus the Massive provider's own. */
 export interface PolygonProviderStats extends ProviderStats {
   readonly corrections: number;
   readonly closedByData: number;
@@ -45,7 +46,7 @@ export interface PolygonProviderStats extends ProviderStats {
 
 const SUBSCRIBE_TIMEOUT_MS = 30_000;
 
-/** Polygon.io aggregate streams. */
+/** Massive (formerly Polygon.io) aggregate streams. */
 export class PolygonRealtimeProvider implements RealtimeProvider {
   readonly name = 'polygon-realtime';
   readonly config: PolygonRealtimeConfig;
@@ -120,13 +121,13 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     const feed = this.config.feed;
     if (!isInterval(interval)) throw realtimeError('SUBSCRIPTION_FAILED', `unknown interval ${JSON.stringify(interval)}`, { interval });
     const pushed = sourceInterval(feed, interval);
-    if (!pushed) throw realtimeError('SUBSCRIPTION_FAILED', `${interval} bars are not available on the ${feed} market (Polygon pushes minute bars there)`, { interval, feed });
-    const event = aggregateEvent(feed, pushed)!;
+    if (!pushed) throw realtimeError('SUBSCRIPTION_FAILED', `${interval} bars cannot be built on the ${feed} market (Massive pushes 1s and 1m bars; this interval is not a whole number of minutes)`, { interval, feed });
+    const event = aggregateEvent(feed, pushed);
     const valid: string[] = [];
     for (const raw of new Set(symbols)) {
       const s = normalisePolygonSymbol(feed, raw);
       if (s) valid.push(s);
-      else this.signals.fail(realtimeError('INVALID_SYMBOL', `${JSON.stringify(raw)} is not a Polygon ${feed} symbol`, { symbol: raw, feed }));
+      else this.signals.fail(realtimeError('INVALID_SYMBOL', `${JSON.stringify(raw)} is not a Massive ${feed} symbol`, { symbol: raw, feed }));
     }
     if (valid.length === 0) throw realtimeError('INVALID_SYMBOL', `no valid ${feed} symbol among ${symbols.join(', ')}`, { symbols: [...symbols] });
     const streams = [...new Set(valid)].map((s) => streamParam(event, s));

@@ -1,6 +1,7 @@
 /**
- * Polygon symbols per market: the form users write and the WebSocket expects (`AAPL`, `O:SPY251219C00650000`,
- * `I:SPX`, `BTC-USD`, `USD/EUR`), subscription parameters (`AM.AAPL`, `XA.BTC-USD`), the REST ticker
+ * Massive (formerly Polygon) symbols per market: the form users write and the WebSocket expects (`AAPL`,
+ * `O:SPY251219C00650000`, `I:SPX`, `BTC-USD`, `USD/EUR`), subscription parameters (`AM.AAPL`, `XA.BTC-USD`,
+ * `XAS.BTC-USD`), the REST ticker
  * (`X:BTCUSD`, `C:USDEUR`), and which pushed bar feeds an interval.
  */
 import { divides, type Interval } from '../../domain/interval.ts';
@@ -14,7 +15,7 @@ const PATTERNS: Record<PolygonFeed, RegExp> = {
   forex: /^[A-Z]{3}\/[A-Z]{3}$/,
 };
 
-/** The bar intervals Polygon pushes. */
+/** The bar intervals Massive pushes on every market. */
 export type PushedInterval = '1s' | '1m';
 
 /** Normalises a symbol as users write it (`btc/usd`, `spx`, `usd-eur`) to the market's form, or undefined when it is not one. */
@@ -34,20 +35,19 @@ export const normalisePolygonSymbol = (feed: PolygonFeed, raw: string): string |
 export const restTicker = (feed: PolygonFeed, symbol: string): string =>
   feed === 'crypto' ? `X:${symbol.replace('-', '')}` : feed === 'forex' ? `C:${symbol.replace('/', '')}` : symbol;
 
-/** The aggregate event that carries bars of `pushed` on a market, or undefined when the market has none. */
-export const aggregateEvent = (feed: PolygonFeed, pushed: PushedInterval): PolygonAggregateEventType | undefined => {
-  if (feed === 'crypto') return pushed === '1m' ? 'XA' : undefined;
-  if (feed === 'forex') return pushed === '1m' ? 'CA' : undefined;
+/** The aggregate event that carries bars of `pushed` on a market (every market pushes both: `XAS` and `CAS` are the seconds of crypto and forex). */
+export const aggregateEvent = (feed: PolygonFeed, pushed: PushedInterval): PolygonAggregateEventType => {
+  if (feed === 'crypto') return pushed === '1m' ? 'XA' : 'XAS';
+  if (feed === 'forex') return pushed === '1m' ? 'CA' : 'CAS';
   return pushed === '1m' ? 'AM' : 'A';
 };
 
 /**
  * The pushed interval an interval is built from: itself for 1s and 1m, else 1m (every coarser interval is a
- * union of whole minutes); undefined when the market does not push it (1s on crypto and forex, whose per-second
- * events are not part of the documented protocol).
+ * union of whole minutes); undefined when no pushed interval builds it.
  */
-export const sourceInterval = (feed: PolygonFeed, interval: Interval): PushedInterval | undefined => {
-  if (interval === '1s') return aggregateEvent(feed, '1s') ? '1s' : undefined;
+export const sourceInterval = (_feed: PolygonFeed, interval: Interval): PushedInterval | undefined => {
+  if (interval === '1s') return '1s';
   return divides('1m', interval) ? '1m' : undefined;
 };
 

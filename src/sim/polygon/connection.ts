@@ -1,12 +1,33 @@
 /**
- * One simulated Polygon connection: the `connected` status on open, the authentication exchange (success,
- * failure, timeout), subscribe / unsubscribe with one status per parameter, the disconnect statuses, and the
- * outgoing batching that makes every frame a JSON array: events produced in the same event-loop turn (statuses
- * and data alike) leave together in one frame.
+ * One simulated Massive (formerly Polygon) connection: the connect status on open, the authentication exchange
+ * (success, failure, timeout) in one of three dialects (options.ts `handshake`), subscribe / unsubscribe with one
+ * status per parameter (`auth_required` before authentication, as the spec's SubscribeEvent lists), the
+ * disconnect statuses, and the outgoing batching that makes every frame a JSON array: events produced in the
+ * same event-loop turn (statuses and data alike) leave together in one frame.
  */
 import type { WebSocket } from 'ws';
-import type { PolygonFeed } from '../../providers/polygon/messages.ts';
+import type { PolygonFeed, PolygonStatusEvent } from '../../providers/polygon/messages.ts';
 import { garbageFrame, statusEvent } from './events.ts';
+import type { PolygonHandshakeDialect } from './options.ts';
+
+/** The handshake's status events in each dialect. */
+const HANDSHAKE: Readonly<Record<PolygonHandshakeDialect, { connected: PolygonStatusEvent; success: PolygonStatusEvent; failed: PolygonStatusEvent }>> = {
+  connected: {
+    connected: statusEvent('connected', 'Connected Successfully'),
+    success: statusEvent('auth_success', 'authenticated'),
+    failed: statusEvent('auth_failed', 'authentication failed'),
+  },
+  spec: {
+    connected: statusEvent('success', 'Connected Successfully'),
+    success: statusEvent('auth_success', 'authenticated'),
+    failed: statusEvent('auth_failed', 'authentication failed'),
+  },
+  legacy: {
+    connected: statusEvent('connected', 'Connected Successfully'),
+    success: statusEvent('success', 'authenticated'),
+    failed: statusEvent('error', 'authentication failed'),
+  },
+};
 
 /** Counters shared by every connection of a simulator. */
 export interface PolygonSimStats {
@@ -43,6 +64,7 @@ export interface PolygonConnectionInfo {
 /** What a connection needs from its simulator. */
 export interface PolygonConnectionSettings {
   readonly apiKeys: readonly string[];
+  readonly handshake: PolygonHandshakeDialect;
   readonly authTimeoutMs: number;
   readonly stats: PolygonSimStats;
   readonly malformedRate: () => number;
@@ -81,7 +103,7 @@ export class PolygonSimConnection {
     this.#settings = settings;
     ws.on('message', (data) => this.#onMessage(String(data)));
     ws.on('close', (code, reason) => this.#onClose(code, reason.toString()));
-    this.#push(statusEvent('connected', 'Connected Successfully'));
+    this.#push(HANDSHAKE[settings.handshake].connected);
     this.#authTimer = setTimeout(() => {
       if (this.authenticated || this.closed) return;
       settings.stats.authTimeouts++;
@@ -111,6 +133,13 @@ export class PolygonSimConnection {
     this.#flush();
     this.#ending = true;
     this.#ws.close(1008, status);
+  }
+
+  /** Forgets the connection's authentication and tells it with `auth_required`; data stops until it authenticates again. */
+  requireAuth(): void {
+    if (this.closed || this.#ending || !this.authenticated) return;
+    this.keyIndex = -1;
+    this.#push(statusEvent('auth_required', 'authentication required'));
   }
 
   /** Cuts the TCP connection without a close frame (the client sees 1006). */
@@ -162,7 +191,7 @@ export class PolygonSimConnection {
     const params = typeof msg.params === 'string' ? msg.params : '';
     if (msg.action === 'auth') return this.#authenticate(params);
     if (!this.authenticated) {
-      this.#push(statusEvent('error', 'not authorized'));
+      this.#push(statusEvent('auth_required', 'authentication required'));
       return;
     }
     const list = params.split(',').map((p) => p.trim()).filter(Boolean);
@@ -190,7 +219,7 @@ export class PolygonSimConnection {
     const index = this.#settings.apiKeys.indexOf(key);
     if (index < 0) {
       stats.authFailures++;
-      this.#push(statusEvent('auth_failed', 'authentication failed'));
+      this.#push(HANDSHAKE[this.#settings.handshake].failed);
       this.#flush();
       this.#ending = true;
       this.#ws.close(1008, 'authentication failed');
@@ -198,7 +227,7 @@ export class PolygonSimConnection {
     }
     clearTimeout(this.#authTimer);
     this.keyIndex = index;
-    this.#push(statusEvent('auth_success', 'authenticated'));
+    this.#push(HANDSHAKE[this.#settings.handshake].success);
     this.#settings.onAuthenticated(this);
   }
 

@@ -1,7 +1,10 @@
 /**
- * Wire events of the Polygon simulator: the aggregate events a subscription parameter produces over one market
- * step (bars of windows that ended in it, and the corrections made in it), status events, and garbage frames.
- * The day fields of `AM` (`av`, `op`, `a`) are not simulated.
+ * Wire events of the Massive (formerly Polygon) simulator: the aggregate events a subscription parameter produces
+ * over one market step (bars of windows that ended in it, and the corrections made in it), status events, and
+ * garbage frames. Fields and their order follow the spec's examples: stock and option `AM` / `A` carry the day's
+ * `av`, `op` and `a` (day.ts); index `AM` / `A` carry `op` and no volume, and their `s` and `e` are one instant
+ * inside the window (`s == e`); `XA` / `XAS` carry `v`, `vw`, `z`; `CA` / `CAS` carry `v` and no end time.
+ * Source: `.massive/websocket.json` in massive-com/client-python (test/fixtures/massive/ws_aggregates.json).
  */
 import type { PolygonAggregateEventType, PolygonFeed, PolygonStatusEvent } from '../../providers/polygon/messages.ts';
 import { parseStreamParam } from '../../providers/polygon/symbols.ts';
@@ -12,25 +15,45 @@ const MINUTE_MS = 60_000;
 
 /** The aggregate events each market carries. */
 export const FEED_EVENTS: Readonly<Record<PolygonFeed, readonly PolygonAggregateEventType[]>> = {
-  stocks: ['AM', 'A'], options: ['AM', 'A'], indices: ['AM', 'A'], crypto: ['XA'], forex: ['CA'],
+  stocks: ['AM', 'A'], options: ['AM', 'A'], indices: ['AM', 'A'], crypto: ['XA', 'XAS'], forex: ['CA', 'CAS'],
 };
+
+const SECOND_EVENTS: ReadonlySet<PolygonAggregateEventType> = new Set(['A', 'XAS', 'CAS']);
+
+/** Window size of an event type. */
+export const eventWindowMs = (ev: PolygonAggregateEventType): number => (SECOND_EVENTS.has(ev) ? 1_000 : MINUTE_MS);
 
 /** A status event. */
 export const statusEvent = (status: string, message: string): PolygonStatusEvent => ({ ev: 'status', status, message });
 
-/** The wire event of one bar. */
-export const aggregateEvent = (inst: PolygonInstrument, ev: PolygonAggregateEventType, openTime: number, a: SimAgg): Record<string, unknown> => {
+/** The wire event of one bar, with the day's values as they stood at `at` (the window end, or a correction's time). */
+export const aggregateEvent = (market: PolygonMarket, inst: PolygonInstrument, ev: PolygonAggregateEventType, openTime: number, a: SimAgg, at: number): Record<string, unknown> => {
   const row = toRow(inst, openTime, a);
-  const e = openTime + (ev === 'A' ? 1_000 : MINUTE_MS);
-  const volume = row.v === undefined ? {} : { v: row.v, vw: row.vw, z: Math.max(1, Math.round(row.v / a.n)) };
+  const size = eventWindowMs(ev);
+  const e = openTime + size;
+  const ohlc = { o: row.o, c: row.c, h: row.h, l: row.l };
   switch (ev) {
     case 'XA':
-      return { ev, pair: inst.symbol, ...volume, o: row.o, c: row.c, h: row.h, l: row.l, s: openTime, e };
+    case 'XAS':
+      return { ev, pair: inst.symbol, v: row.v, vw: row.vw, z: Math.max(1, Math.round(row.v! / a.n)), ...ohlc, s: openTime, e };
     case 'CA':
-      return { ev, pair: inst.symbol, o: row.o, c: row.c, h: row.h, l: row.l, v: row.v, s: openTime };
-    default:
-      return { ev, sym: inst.symbol, ...volume, o: row.o, c: row.c, h: row.h, l: row.l, s: openTime, e };
+    case 'CAS':
+      return { ev, pair: inst.symbol, ...ohlc, v: row.v, s: openTime };
   }
+  const p = 10 ** inst.priceDecimals;
+  const day = market.day.totals(inst, e, at);
+  const op = day ? day.open / p : row.o;
+  if (!inst.hasVolume) {
+    // An index event is stamped with one instant inside its window, not with the window's bounds.
+    const instant = e - 1 - ((openTime / 1_000) % Math.min(1_000, size));
+    return { ev, sym: inst.symbol, op, ...ohlc, s: instant, e: instant };
+  }
+  const dayVolume = day ? day.v / 10 ** inst.volumeDecimals : row.v!;
+  const dayVwap = day && day.v > 0 ? day.q / (4 * day.v) / p : row.vw!;
+  return {
+    ev, sym: inst.symbol, v: row.v, av: dayVolume, op, vw: row.vw, ...ohlc, a: dayVwap,
+    z: Math.max(1, Math.round(row.v! / a.n)), s: openTime, e,
+  };
 };
 
 /** Instruments and event type a subscription parameter selects (wildcard `AM.*` included); empty when none. */
@@ -54,21 +77,22 @@ export const stepEvents = (market: PolygonMarket, catalogue: PolygonCatalogue, f
   if (!sel) return { events: [], corrections: 0 };
   const out: Record<string, unknown>[] = [];
   let corrections = 0;
-  const size = sel.ev === 'A' ? 1_000 : MINUTE_MS;
+  const size = eventWindowMs(sel.ev);
+  const seconds = size === 1_000;
   for (const inst of sel.instruments) {
     for (let end = Math.floor(from / size) * size + size; end <= to; end += size) {
       const t = end - size;
-      const a = sel.ev === 'A' ? market.second(inst, t / 1000) : market.minute(inst, t, end);
-      if (a) out.push(aggregateEvent(inst, sel.ev, t, a));
+      const a = seconds ? market.second(inst, t / 1000) : market.minute(inst, t, end);
+      if (a) out.push(aggregateEvent(market, inst, sel.ev, t, a, end));
     }
-    if (sel.ev === 'A') continue;
+    if (seconds) continue;
     const lag = MINUTE_MS + market.settings.correctionDelayMs;
     for (let t = Math.floor((from - lag) / MINUTE_MS) * MINUTE_MS + MINUTE_MS; t + lag <= to; t += MINUTE_MS) {
       const at = market.scheduledCorrection(inst, t);
       if (at === undefined || at <= from) continue;
       const a = market.minute(inst, t, at);
       if (!a) continue;
-      out.push(aggregateEvent(inst, sel.ev, t, a));
+      out.push(aggregateEvent(market, inst, sel.ev, t, a, at));
       corrections++;
     }
   }

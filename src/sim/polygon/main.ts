@@ -1,12 +1,14 @@
 /**
- * Command line for the Polygon simulator: starts it, prints `{"wsUrl":...,"restUrl":...,"apiKeys":[...]}` as one
- * JSON line on stdout, and stops on SIGINT or SIGTERM. Connect to `${wsUrl}/stocks` (or another market).
+ * Command line for the Massive (formerly Polygon) simulator: starts it, prints
+ * `{"wsUrl":...,"restUrl":...,"apiKeys":[...],"startTime":"..."}` as one JSON line on stdout, and stops on SIGINT
+ * or SIGTERM. Connect to `${wsUrl}/stocks` (or another market). The market clock starts at the wall-clock time
+ * unless `--start-time` moves it (a clock far in the past feeds bars that a recording client drops as stale).
  *
  *   node src/sim/polygon/main.ts --port 0 --tick-ms 1000 --stocks AAPL,MSFT --correction-rate 0.05
  */
 import { parseArgs } from 'node:util';
 import { POLYGON_FEEDS, type PolygonFeed } from '../../providers/polygon/messages.ts';
-import type { PolygonSimulatorOptions } from './options.ts';
+import { POLYGON_HANDSHAKE_DIALECTS, type PolygonHandshakeDialect, type PolygonSimulatorOptions } from './options.ts';
 import { startPolygonSimulator } from './simulator.ts';
 import { parseStartTime, serveSimulator } from '../shared/cli.ts';
 
@@ -16,7 +18,7 @@ const NUMERIC = {
   'max-connections-per-key': 'maxConnectionsPerKey', 'malformed-rate': 'malformedRate', 'rest-page-size': 'restPageSize',
 } as const satisfies Record<string, keyof PolygonSimulatorOptions>;
 
-const USAGE = `Usage: node src/sim/polygon/main.ts [--host 127.0.0.1] [--api-keys K1,K2] [--start-time ISO|ms] [--paused]
+const USAGE = `Usage: node src/sim/polygon/main.ts [--host 127.0.0.1] [--api-keys K1,K2] [--start-time ISO|ms] [--paused] [--handshake ${POLYGON_HANDSHAKE_DIALECTS.join('|')}]
   ${POLYGON_FEEDS.map((f) => `[--${f} A,B]`).join(' ')} ${Object.keys(NUMERIC).map((k) => `[--${k} n]`).join(' ')}`;
 
 /** Parses command-line arguments into simulator options; throws on a bad value. */
@@ -29,6 +31,7 @@ export const parsePolygonSimulatorArgs = (args: readonly string[]): Partial<Poly
       host: { type: 'string' },
       'api-keys': { type: 'string' },
       'start-time': { type: 'string' },
+      handshake: { type: 'string' },
       paused: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -54,9 +57,14 @@ export const parsePolygonSimulatorArgs = (args: readonly string[]): Partial<Poly
   if (keys) options['apiKeys'] = keys;
   if (typeof values.host === 'string') options['host'] = values.host;
   if (values.paused === true) options['paused'] = true;
+  const handshake = values.handshake;
+  if (typeof handshake === 'string') {
+    if (!(POLYGON_HANDSHAKE_DIALECTS as readonly string[]).includes(handshake)) throw new Error(`--handshake expects one of ${POLYGON_HANDSHAKE_DIALECTS.join(', ')}, got ${handshake}`);
+    options['handshake'] = handshake as PolygonHandshakeDialect;
+  }
   const start = values['start-time'];
   if (typeof start === 'string') options['startTime'] = parseStartTime(start);
   return options as Partial<PolygonSimulatorOptions>;
 };
 
-if (import.meta.main) await serveSimulator(parsePolygonSimulatorArgs, startPolygonSimulator, (s) => ({ wsUrl: s.wsUrl, restUrl: s.restUrl, apiKeys: s.options.apiKeys }));
+if (import.meta.main) await serveSimulator(parsePolygonSimulatorArgs, startPolygonSimulator, (s) => ({ wsUrl: s.wsUrl, restUrl: s.restUrl, apiKeys: s.options.apiKeys, startTime: new Date(s.options.startTime).toISOString() }));

@@ -5,8 +5,10 @@
  * Minute bars can be corrected: a correction made at time T adds late volume (and a higher high) to the minute,
  * and every view at or after T (REST, the ground truth, aggregates) shows the corrected values.
  */
-import { bucketStart, nextBucketStart, type Interval } from '../../domain/interval.ts';
+import { bucketStart, type Interval } from '../../domain/interval.ts';
 import { hash32, unit } from '../binance/random.ts';
+import { venueNextBucketStart } from './calendar.ts';
+import { DayLedger } from './day.ts';
 import type { PolygonInstrument } from './instruments.ts';
 
 /** Aggregate in integer units: ticks, lots; `q` sums (o + h + l + c) × v per second (4 × VWAP × volume, in ticks). */
@@ -20,7 +22,7 @@ export interface SimAgg {
   readonly q: number;
 }
 
-/** A bar as numbers, in the shape of a REST `results` row. */
+/** A bar as numbers, in the shape of a REST `results` row (index rows carry no v, vw or n, as on the venue). */
 export interface SimRow {
   readonly t: number;
   readonly o: number;
@@ -29,7 +31,7 @@ export interface SimRow {
   readonly c: number;
   readonly v?: number;
   readonly vw?: number;
-  readonly n: number;
+  readonly n?: number;
 }
 
 /** Market data settings. */
@@ -49,23 +51,27 @@ const MINUTE_MS = 60_000;
 
 const round = (x: number): number => Math.floor(x + 0.5);
 
-const combine = (acc: SimAgg | undefined, a: SimAgg): SimAgg =>
+/** Adds the aggregate `a`, which follows `acc` in time. */
+export const combine = (acc: SimAgg | undefined, a: SimAgg): SimAgg =>
   acc === undefined ? a : { n: acc.n + a.n, o: acc.o, h: Math.max(acc.h, a.h), l: Math.min(acc.l, a.l), c: a.c, v: acc.v + a.v, q: acc.q + a.q };
 
-/** Converts an aggregate to numbers; markets without volume (indices) carry none. */
+/** Converts an aggregate to numbers; markets without volume (indices) carry neither volume nor trade count. */
 export const toRow = (inst: PolygonInstrument, t: number, a: SimAgg): SimRow => {
   const p = 10 ** inst.priceDecimals;
-  const base = { t, o: a.o / p, h: a.h / p, l: a.l / p, c: a.c / p, n: a.n };
+  const base = { t, o: a.o / p, h: a.h / p, l: a.l / p, c: a.c / p };
   if (!inst.hasVolume) return base;
-  return { ...base, v: a.v / 10 ** inst.volumeDecimals, vw: a.q / (4 * a.v) / p };
+  return { ...base, v: a.v / 10 ** inst.volumeDecimals, vw: a.q / (4 * a.v) / p, n: a.n };
 };
 
 /** The simulated market of a catalogue. */
 export class PolygonMarket {
   readonly settings: MarketSettings;
+  /** Day-to-date values (`av`, `op`, `a`) over this market. */
+  readonly day: DayLedger = new DayLedger(this);
   private readonly minutes = new Map<number, SimAgg | null>();
   private readonly manual = new Map<string, number[]>();
   private readonly silences = new Map<number, [number, number][]>();
+  private silenced = 0;
 
   constructor(settings: MarketSettings) {
     this.settings = settings;
@@ -106,11 +112,11 @@ export class PolygonMarket {
     return { ...base, n: base.n + k, h, v: base.v + extra, q: base.q + extra * 4 * h };
   }
 
-  /** The bar of any interval opening at `openTime` as it stood at `at`: seconds for 1s, corrected minutes otherwise. */
+  /** The bar of any interval opening at `openTime` (a venue window start) as it stood at `at`: seconds for 1s, corrected minutes otherwise. */
   window(inst: PolygonInstrument, interval: Interval, openTime: number, at: number): SimAgg | undefined {
     if (interval === '1s') return this.second(inst, openTime / 1000);
     let acc: SimAgg | undefined;
-    const end = nextBucketStart(interval, openTime);
+    const end = venueNextBucketStart(inst.feed, interval, openTime);
     for (let t = openTime; t < end; t += MINUTE_MS) {
       const m = this.minute(inst, t, at);
       if (m) acc = combine(acc, m);
@@ -133,8 +139,20 @@ export class PolygonMarket {
 
   /** Makes the minutes in [from, to) quiet (no trades); meant for windows not yet published. */
   silence(inst: PolygonInstrument, from: number, to: number): void {
+    this.silenced++;
     this.silences.set(inst.index, [...(this.silences.get(inst.index) ?? []), [bucketStart('1m', from), to]]);
     for (let t = bucketStart('1m', from); t < to; t += MINUTE_MS) this.minutes.delete(this.cacheKey(inst, t));
+  }
+
+  /** Open times of the minutes of `inst` corrected by hand (`correct()`), in no order. */
+  manualCorrections(inst: PolygonInstrument): number[] {
+    const prefix = `${inst.index}:`;
+    return [...this.manual.keys()].filter((k) => k.startsWith(prefix)).map((k) => Number(k.slice(prefix.length)));
+  }
+
+  /** Counts `silence()` calls: views built on base minutes are stale once it changes. */
+  get revision(): number {
+    return this.silenced;
   }
 
   private versions(inst: PolygonInstrument, openTime: number, at: number): number {
@@ -153,7 +171,8 @@ export class PolygonMarket {
     return inst.index * 1e9 + openTime / MINUTE_MS;
   }
 
-  private baseMinute(inst: PolygonInstrument, openTime: number): SimAgg | undefined {
+  /** The minute opening at `openTime` before any correction. */
+  baseMinute(inst: PolygonInstrument, openTime: number): SimAgg | undefined {
     const key = this.cacheKey(inst, openTime);
     const hit = this.minutes.get(key);
     if (hit !== undefined) return hit ?? undefined;

@@ -2,14 +2,16 @@
  * The REST side of the Polygon simulator: `GET /v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{from}/{to}`
  * with `apiKey` (or `Authorization: Bearer`), `limit`, `sort`, and paging through `next_url` (an absolute URL
  * with a `cursor` and, as on the real service, without the key). `from` / `to` are Unix ms or `YYYY-MM-DD`, both
- * inclusive; only windows that have ended are returned, with corrections made so far applied.
- * Source: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
+ * inclusive; only windows that have ended are returned, with corrections made so far applied. Stock, option and
+ * index day bars open at New York midnight (calendar.ts); index rows carry no `v`, `vw` or `n`.
+ * Source: https://massive.com/docs/rest/stocks/aggregates/custom-bars
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bucketStart, isInterval, nextBucketStart, type Interval } from '../../domain/interval.ts';
+import { isInterval } from '../../domain/interval.ts';
 import type { PolygonAggsResponse } from '../../providers/polygon/messages.ts';
 import { POLYGON_LIMITS } from '../../providers/polygon/messages.ts';
+import { venueWindowStarts } from './calendar.ts';
 import type { PolygonSimStats } from './connection.ts';
 import type { PolygonCatalogue } from './instruments.ts';
 import { toRow, type PolygonMarket, type SimRow } from './market.ts';
@@ -115,7 +117,7 @@ export class PolygonRestApi {
     let next: { from: number; to: number } | undefined;
     if (inst) {
       const now = this.ctx.now();
-      const starts = this.windowStarts(interval, from, to, now);
+      const starts = venueWindowStarts(inst.feed, interval, from, to, now);
       if (desc) starts.reverse();
       for (const t of starts) {
         const a = this.ctx.market.window(inst, interval, t, now);
@@ -133,14 +135,5 @@ export class PolygonRestApi {
       ...(next ? { next_url: `${this.ctx.baseUrl()}/v2/aggs/ticker/${encodeURIComponent(ticker)}/range/${multiplier}/${timespan}/${next.from}/${next.to}?cursor=${Buffer.from(JSON.stringify(next)).toString('base64url')}` } : {}),
     };
     return { status: 200, body };
-  }
-
-  /** Starts of the windows of `interval` opening in [from, to] that have ended by `now`. */
-  private windowStarts(interval: Interval, from: number, to: number, now: number): number[] {
-    const out: number[] = [];
-    let t = bucketStart(interval, from);
-    if (t < from) t = nextBucketStart(interval, t);
-    for (; t <= to && nextBucketStart(interval, t) <= now; t = nextBucketStart(interval, t)) out.push(t);
-    return out;
   }
 }

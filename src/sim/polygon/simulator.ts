@@ -1,20 +1,22 @@
 /**
- * The Polygon simulator: one loopback HTTP server serving the REST aggregates and the WebSocket clusters
- * (`/stocks`, `/options`, `/forex`, `/crypto`, `/indices`) over a deterministic market with its own clock, the
- * fault switches tests use (bad keys, swallowed auth, eviction by a second connection, drops, disconnect
+ * The Massive (formerly Polygon) simulator: one loopback HTTP server serving the REST aggregates and the
+ * WebSocket clusters (`/stocks`, `/options`, `/forex`, `/crypto`, `/indices`) over a deterministic market with
+ * its own clock (starting at the wall-clock time by default), the fault switches tests use (bad keys, swallowed
+ * auth, `auth_required` on an authenticated connection, eviction by a second connection, drops, disconnect
  * statuses, corrected minute bars, malformed frames, REST failures), and the ground truth (`closedBars`, with
- * corrections made so far). `startPolygonSimulator()` is the entry point.
+ * corrections made so far, on the venue's windows). `startPolygonSimulator()` is the entry point.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { bucketStart, isInterval, nextBucketStart } from '../../domain/interval.ts';
+import { bucketStart, isInterval } from '../../domain/interval.ts';
 import { POLYGON_FEEDS, type PolygonFeed } from '../../providers/polygon/messages.ts';
 import { createMarketClock, type MarketClock } from '../binance/clock.ts';
+import { venueWindowStarts } from './calendar.ts';
 import { hash32, seededRandom } from '../binance/random.ts';
 import { PolygonSimConnection, type PolygonConnectionInfo, type PolygonSimStats } from './connection.ts';
-import { aggregateEvent, selectInstruments, stepEvents, type StepEvents } from './events.ts';
+import { aggregateEvent, eventWindowMs, selectInstruments, stepEvents, type StepEvents } from './events.ts';
 import { createCatalogue, type PolygonCatalogue, type PolygonInstrument } from './instruments.ts';
 import { PolygonMarket, toRow, type SimRow } from './market.ts';
 import { resolvePolygonOptions, type PolygonSimulatorOptions } from './options.ts';
@@ -131,15 +133,16 @@ export class PolygonSimulator extends EventEmitter<PolygonSimulatorEvents> {
     return (this.#catalogue.byFeed.get(feed) ?? []).map((i) => i.symbol);
   }
 
-  /** Ground truth: every bar of `interval` opening in [from, to] whose window has ended, corrections made so far applied. */
+  /**
+   * Ground truth: every bar of `interval` opening in [from, to] whose window has ended, corrections made so far
+   * applied, on the venue's windows (stock, option and index days open at New York midnight).
+   */
   closedBars(symbol: string, interval: string, from: number, to = Number.POSITIVE_INFINITY): SimRow[] {
     const inst = this.#instrument(symbol);
     if (!isInterval(interval)) throw new RangeError(`unknown interval ${interval}`);
     const now = this.now();
     const out: SimRow[] = [];
-    let t = bucketStart(interval, from);
-    if (t < from) t = nextBucketStart(interval, t);
-    for (; t <= to && nextBucketStart(interval, t) <= now; t = nextBucketStart(interval, t)) {
+    for (const t of venueWindowStarts(inst.feed, interval, from, to, now)) {
       const a = this.#market.window(inst, interval, t, now);
       if (a) out.push(toRow(inst, t, a));
     }
@@ -171,6 +174,11 @@ export class PolygonSimulator extends EventEmitter<PolygonSimulatorEvents> {
     return this.#each(filter, (c) => c.endWith(status, DISCONNECT_MESSAGES[status]));
   }
 
+  /** Makes matching authenticated connections unauthenticated with an `auth_required` status; returns how many. */
+  requireAuth(filter?: PolygonConnectionFilter): number {
+    return this.#each((c) => c.authenticated && (!filter || filter(c)), (c) => c.requireAuth());
+  }
+
   /** The next `count` auth messages go unanswered (the connection then gets `auth_timeout`). */
   ignoreNextAuth(count: number): void {
     this.#swallowAuth = count;
@@ -187,7 +195,7 @@ export class PolygonSimulator extends EventEmitter<PolygonSimulatorEvents> {
     for (const c of this.#open()) {
       for (const param of c.params) {
         const sel = selectInstruments(this.#catalogue, c.feed, param);
-        if (sel && sel.ev !== 'A' && sel.instruments.includes(inst)) c.sendData([aggregateEvent(inst, sel.ev, openTime, a)], 1);
+        if (sel && eventWindowMs(sel.ev) === 60_000 && sel.instruments.includes(inst)) c.sendData([aggregateEvent(this.#market, inst, sel.ev, openTime, a, now)], 1);
       }
     }
     return toRow(inst, openTime, a);
@@ -226,7 +234,7 @@ export class PolygonSimulator extends EventEmitter<PolygonSimulatorEvents> {
   #accept(feed: PolygonFeed, ws: import('ws').WebSocket): void {
     this.#stats.connectionsOpened++;
     const connection = new PolygonSimConnection(this.#nextId++, feed, ws, {
-      apiKeys: this.options.apiKeys, authTimeoutMs: this.options.authTimeoutMs, stats: this.#stats,
+      apiKeys: this.options.apiKeys, handshake: this.options.handshake, authTimeoutMs: this.options.authTimeoutMs, stats: this.#stats,
       malformedRate: () => this.#malformedRate, random: this.#random,
       swallowAuth: () => this.#swallowAuth > 0 && this.#swallowAuth-- > 0,
       onAuthenticated: (c) => this.#authenticated(c),

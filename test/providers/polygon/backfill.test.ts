@@ -6,6 +6,8 @@ import type { RealtimeError } from '../../../src/errors.ts';
 import { PolygonRestClient } from '../../../src/providers/polygon/backfill.ts';
 import { registerSecret } from '../../../src/secrets.ts';
 import { startPolygonSimulator, type PolygonSimulator } from '../../../src/sim/polygon/index.ts';
+import rest from '../../fixtures/massive/rest_aggs.json' with { type: 'json' };
+import restErrors from '../../fixtures/massive/rest_errors.json' with { type: 'json' };
 
 const KEY = 'sim-polygon-key';
 const M = 60_000;
@@ -15,7 +17,7 @@ afterEach(async () => {
 });
 
 const setup = async (options: Parameters<typeof startPolygonSimulator>[0] = {}, key = KEY) => {
-  const sim = await startPolygonSimulator({ paused: true, ...options });
+  const sim = await startPolygonSimulator({ paused: true, startTime: Date.UTC(2026, 0, 5, 14, 30), ...options });
   sims.push(sim);
   sim.advance(3_600);
   const errors: RealtimeError[] = [];
@@ -66,6 +68,51 @@ describe('PolygonRestClient', () => {
     const error = (await client.closedBars('stocks', 'AAPL', '1m', t0, t0 + M).catch((e: unknown) => e)) as RealtimeError;
     expect(error.code).toBe('AUTHENTICATION_FAILED');
     expect(JSON.stringify(error.toJSON())).not.toContain(secret);
+  });
+
+  it('follows the spec\'s next_url on api.massive.com at the configured origin, keeping the key there', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end(JSON.stringify(seen.length === 1 ? rest.stocks.response : { status: 'OK', resultsCount: 0 }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const client = new PolygonRestClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, KEY, { now: () => 0, sleep: async () => {}, onError: () => {} });
+      const first = rest.stocks.response.results[0]!.t;
+      const bars = await client.closedBars('stocks', 'AAPL', '1m', first, first + M);
+      expect(bars).toMatchObject([{ openTime: first, close: 75.0875, tradeCount: 1 }]);
+      expect(seen).toHaveLength(2);
+      const next = new URL(seen[1]!, 'http://loopback');
+      expect(next.pathname).toBe('/v2/aggs/ticker/AAPL/range/1/day/1578114000000/2020-01-10');
+      expect(next.searchParams.get('cursor')).toBe('bGltaXQ9MiZzb3J0PWFzYw');
+      expect(next.searchParams.get('apiKey')).toBe(KEY);
+    } finally {
+      server.close();
+    }
+  });
+
+  it.each(Object.entries(restErrors).filter(([k]) => k !== '_source'))('fails the live error body %s with AUTHENTICATION_FAILED and its text', async (_name, entry) => {
+    const { status, body } = entry as { status: number; body: { error?: string; message?: string } };
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const client = new PolygonRestClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, KEY, { now: () => 0, sleep: async () => {}, onError: () => {} });
+      const error = (await client.closedBars('stocks', 'AAPL', '1m', 0, M).catch((e: unknown) => e)) as RealtimeError;
+      expect(error).toMatchObject({ code: 'AUTHENTICATION_FAILED', retryable: false, message: expect.stringContaining((body.error ?? body.message)!) });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('backfills index minutes without volume or trade count', async () => {
+    const { client, t0 } = await setup();
+    const bars = await client.closedBars('indices', 'I:SPX', '1m', t0, t0 + 10 * M);
+    expect(bars.length).toBeGreaterThan(3);
+    expect(bars.every((b) => b.volume === 0 && b.vwap === null && b.tradeCount === null)).toBe(true);
   });
 
   it('refuses to send the key to a next_url on another host', async () => {

@@ -41,6 +41,17 @@ const flush = async () => {
 const summary = (bars: PolygonBar[]) => bars.map((b) => `${b.interval}@${(b.openTime - T0) / M}${b.correction ? '*' : ''}`);
 
 describe('PolygonBook', () => {
+  it('reports once per stream that live bars open far before the subscription, instead of dropping them silently', () => {
+    const { out, errors, book } = setup();
+    book.addOutput('AM.AAPL', 'AAPL', '1m', '1m');
+    book.streamReady('AM.AAPL');
+    // A correction inside the window is normal; bars an hour older say the feed's clock is behind.
+    for (const b of [bar(-5), bar(-60), bar(-59), bar(0)]) book.accept('AM.AAPL', b);
+    expect(summary(out)).toEqual(['1m@0']);
+    expect(errors.map((e) => e.code)).toEqual(['INVALID_MESSAGE']);
+    expect(errors[0]!.message).toMatch(/AM\.AAPL: bars open 60 min before the subscription .* the feed's clock is behind/);
+  });
+
   it('delivers minute bars in order, drops equal repeats and re-emits a changed one as a correction', () => {
     const { out, book } = setup();
     book.addOutput('AM.AAPL', 'AAPL', '1m', '1m');

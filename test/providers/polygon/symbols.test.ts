@@ -38,14 +38,17 @@ describe('Polygon symbols', () => {
     expect(sourceInterval('stocks', '1m')).toBe('1m');
     expect(sourceInterval('stocks', '5m')).toBe('1m');
     expect(sourceInterval('indices', '1w')).toBe('1m');
-    expect(sourceInterval('crypto', '1s')).toBeUndefined();
+    expect(sourceInterval('crypto', '1s')).toBe('1s');
+    expect(sourceInterval('forex', '1s')).toBe('1s');
     expect(sourceInterval('forex', '1M')).toBe('1m');
     expect([aggregateEvent('stocks', '1s'), aggregateEvent('options', '1m'), aggregateEvent('crypto', '1m'), aggregateEvent('forex', '1m')]).toEqual(['A', 'AM', 'XA', 'CA']);
+    expect([aggregateEvent('indices', '1s'), aggregateEvent('crypto', '1s'), aggregateEvent('forex', '1s')]).toEqual(['A', 'XAS', 'CAS']);
   });
 
-  it('chooses the real-time or delayed cluster and honours overrides', () => {
-    expect(polygonEndpoints({ feed: 'stocks', delayed: false })).toEqual({ ws: 'wss://socket.polygon.io/stocks', rest: 'https://api.polygon.io' });
-    expect(polygonEndpoints({ feed: 'options', delayed: true }).ws).toBe('wss://delayed.polygon.io/options');
+  it('defaults to the Massive hosts, keeps the Polygon hosts by config and honours overrides', () => {
+    expect(polygonEndpoints({ feed: 'stocks', delayed: false })).toEqual({ ws: 'wss://socket.massive.com/stocks', rest: 'https://api.massive.com' });
+    expect(polygonEndpoints({ feed: 'options', delayed: true }).ws).toBe('wss://delayed.massive.com/options');
+    expect(polygonEndpoints({ feed: 'indices', delayed: false, ws_url: 'wss://socket.polygon.io', rest_url: 'https://api.polygon.io' })).toEqual({ ws: 'wss://socket.polygon.io/indices', rest: 'https://api.polygon.io' });
     expect(polygonEndpoints({ feed: 'crypto', delayed: false, ws_url: 'ws://127.0.0.1:9/', rest_url: 'http://127.0.0.1:9/' })).toEqual({ ws: 'ws://127.0.0.1:9/crypto', rest: 'http://127.0.0.1:9' });
   });
 });

@@ -8,6 +8,9 @@ export { eventually, sleep, TestClient } from '../binance/helpers.ts';
 
 export const KEY = 'sim-polygon-key';
 
+/** A fixed market start (a Monday, 09:30 New York) so that tests do not depend on the day they run. */
+export const T0 = Date.UTC(2026, 0, 5, 14, 30);
+
 /** A Polygon event as the tests read it. */
 export type Ev = Record<string, any>;
 
@@ -46,7 +49,7 @@ export const usePolygonSims = () => {
   };
   return {
     start: async (options: Partial<PolygonSimulatorOptions> = {}): Promise<PolygonSimulator> => {
-      const sim = await startPolygonSimulator({ paused: true, ...options });
+      const sim = await startPolygonSimulator({ paused: true, startTime: T0, ...options });
       sims.push(sim);
       return sim;
     },

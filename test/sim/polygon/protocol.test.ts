@@ -51,12 +51,12 @@ describe('Polygon simulator: connection and authentication', () => {
     expect(statuses(client).at(-1)).toBe('auth_timeout: No authentication request received.');
   });
 
-  it('refuses subscriptions before authentication', async () => {
+  it('answers a subscription before authentication with auth_required, as the spec lists', async () => {
     const sim = await start();
     const client = await connect(sim);
     client.send({ action: 'subscribe', params: 'AM.AAPL' });
-    await waitEvent(client, (e) => e.status === 'error');
-    expect(statuses(client).at(-1)).toBe('error: not authorized');
+    await waitEvent(client, (e) => e.status === 'auth_required');
+    expect(statuses(client).at(-1)).toBe('auth_required: authentication required');
   });
 
   it('evicts the older connection of a key on a market with max_connections, not those of other markets or keys', async () => {
