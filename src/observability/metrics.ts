@@ -1,7 +1,8 @@
 /**
  * A Prometheus endpoint for a session (`--metrics <port>`): `GET /metrics` renders `stats()` in the text
  * exposition format 0.0.4 (connection and session state, bars and bars/s, last bar age per symbol, writer,
- * provider reconnects by reason, malformed frames, backfilled bars, strategy latency p50/p99, positions, equity).
+ * provider reconnects by reason, malformed frames, backfilled bars, strategy latency p50/p99, positions, equity,
+ * risk rejections by check and the kill switch).
  * The server binds loopback only: it is an operator's tap, not a public service.
  */
 import { createServer, type Server } from 'node:http';
@@ -80,6 +81,17 @@ export const renderMetrics = (stats: SessionStats): string => {
     g('argo_position_quantity', 'Net position per symbol (negative is short).', stats.positions.map((pos) => [{ ...s, symbol: pos.symbol }, pos.quantity])),
     c('argo_orders_total', 'Orders by outcome.', Object.entries(stats.orders).map(([status, n]) => [{ ...s, status }, n])),
   );
+  if (stats.risk) {
+    const r = stats.risk;
+    families.push(
+      c('argo_risk_rejections_total', 'Orders refused by the pre-trade risk engine, by check.', Object.entries(r.rejectedBy).map(([check, n]) => [{ ...s, check }, n])),
+      g('argo_risk_kill_switch_tripped', 'Kill switch state: 1 when tripped (new orders refused), 0 when armed.', one(r.killSwitch === 'tripped' ? 1 : 0)),
+      c('argo_risk_kill_switch_trips_total', 'Times the kill switch tripped (daily loss limit or manual).', one(r.trips)),
+      g('argo_risk_open_orders', 'Working orders the risk engine counts.', one(r.openOrders)),
+      g('argo_risk_exposure', 'Worst-case value of all positions, working orders counted as filled.', one(r.exposure)),
+      g('argo_risk_daily_pnl', 'Equity change since the start of the UTC day, as the risk engine tracks it.', one(r.dailyPnl)),
+    );
+  }
   if (stats.account) {
     const a = stats.account;
     families.push(
