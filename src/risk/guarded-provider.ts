@@ -42,6 +42,8 @@ export interface RiskControl {
   kill(reason?: string): Promise<void>;
   /** Re-arms the kill switch; throws KILL_SWITCH_ACTIVE while the daily loss limit is still breached. */
   reset(): void;
+  /** Resolves once the sweep a trip started (cancels, flatten orders) is over; at once when none runs. */
+  whenSwept(): Promise<void>;
   stats(): RiskStats;
   /** Registers a listener for every {@link RiskFact}. */
   onFact(callback: (fact: RiskFact) => void): Unlisten;
@@ -190,6 +192,7 @@ export const guardTradingProvider = (inner: TradingProvider, options: GuardOptio
       }
       emitFact({ type: 'risk.reset', at: now() });
     },
+    whenSwept: async () => { while (sweeping) await sweeping; },
     stats: () => ({
       killSwitch: state.kill.status,
       ...(state.kill.status === 'tripped' ? { killReason: state.kill.reason } : {}),

@@ -60,6 +60,10 @@ export class SessionRisk implements SessionRiskControl {
     this.onFact({ type: 'risk.reset', at: this.now() });
   }
 
+  whenSwept(): Promise<void> {
+    return this.guard?.risk.whenSwept() ?? Promise.resolve();
+  }
+
   stats(): RiskStats {
     if (this.guard) return this.guard.risk.stats();
     const k = this.kill0;
