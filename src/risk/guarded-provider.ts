@@ -86,6 +86,8 @@ export const guardTradingProvider = (inner: TradingProvider, options: GuardOptio
   const factListeners = new Set<(f: RiskFact) => void>();
   const refused = new Map<string, Order>();
   const flattenIds = new Set<string>();
+  // Ids a sweep already cancelled: an order answered late and swept meanwhile is not cancelled (or reported) twice.
+  const cancelledIds = new Set<string>();
   let seq = 0;
   let sweeping: Promise<void> | undefined;
 
@@ -103,11 +105,14 @@ export const guardTradingProvider = (inner: TradingProvider, options: GuardOptio
   };
 
   const cancel = async (id: string, cancelled: string[], failed: { target: string; message: string }[]) => {
+    if (cancelledIds.has(id)) return;
+    cancelledIds.add(id);
     try {
       const order = await inner.cancelOrder(id);
       apply({ type: 'updated', order });
       cancelled.push(id);
     } catch (e) {
+      cancelledIds.delete(id);
       failed.push({ target: id, message: describe(e) });
     }
   };
@@ -235,7 +240,7 @@ export const guardTradingProvider = (inner: TradingProvider, options: GuardOptio
         const cancelled: string[] = [];
         const failed: { target: string; message: string }[] = [];
         await cancel(order.id, cancelled, failed);
-        emitFact({ type: 'risk.swept', cancelled, flattened: [], failed, at: now() });
+        if (cancelled.length + failed.length > 0) emitFact({ type: 'risk.swept', cancelled, flattened: [], failed, at: now() });
         return (await inner.getOrderStatus(order.id).catch(() => undefined)) ?? order;
       }
       return order;
