@@ -16,10 +16,15 @@ import { applyRisk, dailyLossLimit, dailyPnl, initialRiskState, RISK_CHECKS, typ
 
 /** What the risk engine reports, for the session event log (`risk:<type>`). */
 export type RiskFact =
+  /** An order refused before the venue: the check, its error code, why, and the request as sent. */
   | { readonly type: 'risk.rejected'; readonly check: RiskCheck; readonly code: string; readonly reason: string; readonly orderId: string; readonly request: Record<string, unknown>; readonly at: number }
+  /** The kill switch tripped: by the daily loss limit or by an operator (`kill()`, SIGUSR2). */
   | { readonly type: 'risk.killed'; readonly reason: string; readonly source: 'manual' | 'daily_loss'; readonly at: number }
+  /** What a trip did: open orders cancelled, flattening market orders sent, and what failed. */
   | { readonly type: 'risk.swept'; readonly cancelled: readonly string[]; readonly flattened: readonly string[]; readonly failed: readonly { readonly target: string; readonly message: string }[]; readonly at: number }
+  /** The kill switch was re-armed. */
   | { readonly type: 'risk.reset'; readonly at: number }
+  /** A UTC day began (or the engine started): the daily loss counts from this equity; a resume continues it. */
   | { readonly type: 'risk.day_started'; readonly day: number; readonly equity: number; readonly at: number };
 
 /** Live figures of the risk engine (in `stats().risk` and the metrics). */
