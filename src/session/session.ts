@@ -425,7 +425,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         orders: { ...orders },
         strategy: st ? { ...st, queued: feed?.queued ?? 0, skipped: feed?.skipped ?? 0 } : null,
         eventsPending: (log?.pendingCount ?? 0) + preLog.length,
-        risk: risk.stats(),
+        ...(hasStrategy ? { risk: risk.stats() } : {}),
       };
     },
   };

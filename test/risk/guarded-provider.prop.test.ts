@@ -160,4 +160,40 @@ describe('the guarded paper broker', () => {
       }
     },
   );
+
+  test.prop([fc.array(fc.oneof(op.filter((o) => o.kind === 'bar' || o.kind === 'place' || o.kind === 'advance')), { minLength: 5, maxLength: 60 }), fc.constantFrom('next_open' as const, 'close' as const)], { numRuns: 100 })(
+    'with flatten_on_kill, a kill sends exactly one closing market order per position and leaves the account flat',
+    async (ops, fillOn) => {
+      let t = T0;
+      const paper = createPaperTradingProvider({ config: { feeRate: 0.001, fillOn }, now: () => t });
+      const LIMITS: RiskLimits = {
+        allowedSymbols: ['AAA', 'BBB'], maxOrderQuantity: null, maxOrderNotional: null, maxPositionNotional: 5_000, maxTotalExposure: null,
+        maxOpenOrders: null, maxOrdersPerSecond: null, maxOrdersPerMinute: null, priceBandPct: 5, maxDailyLoss: null, maxDailyLossPct: null, flattenOnKill: true,
+      };
+      const guarded = guardTradingProvider(paper, { limits: LIMITS, now: () => t });
+      await guarded.connect();
+      const marks = new Map<string, number>();
+      let index = 0;
+      for (const o of ops) {
+        if (o.kind === 'bar') {
+          guarded.onMarketData(bar(o.symbol, index++, { open: o.open, high: Math.max(o.open, o.close), low: Math.min(o.open, o.close), close: o.close }));
+          marks.set(o.symbol, o.close);
+        } else if (o.kind === 'place') await guarded.placeOrder(toRequest(o.req, marks));
+        else if (o.kind === 'advance') t += o.ms;
+      }
+      const positions = await paper.getPositions();
+      const known = new Set(Object.keys(paper.account().orders));
+      await guarded.risk.kill('flatten');
+      // The only orders sent by the kill close each position in full, at market; nothing else stays open.
+      const sent = Object.values(paper.account().orders).filter((x) => !known.has(x.context.id)).map((x) => x.context.request);
+      expect(sent.map((r) => [r.symbol, r.side, r.type, r.quantity]).sort()).toEqual(
+        positions.map((p) => [p.symbol, p.quantity > 0 ? 'sell' : 'buy', 'market', Math.abs(p.quantity)]).sort());
+      expect((await paper.getOpenOrders()).every((x) => x.type === 'market')).toBe(true);
+      // Market orders fill on the next bar (or at once with fill_on: close): then the account is flat.
+      for (const symbol of ['AAA', 'BBB']) guarded.onMarketData(bar(symbol, index++, { open: 100, high: 100, low: 100, close: 100 }));
+      expect(await paper.getPositions()).toEqual([]);
+      expect(await paper.getOpenOrders()).toEqual([]);
+      expect((await guarded.placeOrder({ symbol: 'AAA', side: 'buy', type: 'market', quantity: 1 })).rejectCode).toBe('KILL_SWITCH_ACTIVE');
+    },
+  );
 });
