@@ -6,7 +6,7 @@
  */
 import type { ErrorCode } from '../errors.ts';
 import type { OrderRequest, OrderSide } from '../trading/types.ts';
-import { own, priceOf, round, type RiskCheck, type RiskState } from './risk-state.ts';
+import { markOf, own, priceOf, round, type RiskCheck, type RiskState } from './risk-state.ts';
 
 /** The engine's answer: the order may go to the venue, or the check that refused it and why. */
 export type RiskVerdict =
@@ -68,7 +68,7 @@ export const checkOrder = (state: RiskState, request: OrderRequest, now: number)
   if (!l.allowedSymbols.includes(symbol)) return refuse('symbol', `${request.symbol} is not an allowed symbol (allowed: ${l.allowedSymbols.join(', ') || 'none'})`);
   const q = request.quantity;
   if (l.maxOrderQuantity !== null && q > l.maxOrderQuantity) return refuse('order_quantity', `quantity ${round(q)} exceeds max_order_quantity ${round(l.maxOrderQuantity)}`);
-  const mark = own(state.marks, symbol);
+  const mark = markOf(state, symbol);
   if (mark === undefined) return refuse('no_price', `no bar of ${symbol} has closed yet: there is no reference price to check the order against`);
   if (request.type === 'limit' && l.priceBandPct !== null) {
     const off = (Math.abs(request.price! - mark) / mark) * 100;

@@ -39,8 +39,8 @@ export interface WorkingOrder {
 export interface RiskState {
   readonly limits: RiskLimits;
   readonly books: Readonly<Record<string, RiskBook>>;
-  /** Last close per symbol. */
-  readonly marks: Readonly<Record<string, number>>;
+  /** Last close per symbol, in shards by symbol hash (see {@link markOf}). */
+  readonly marks: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** By venue order id, or by a pending key while the venue has not answered. */
   readonly working: Readonly<Record<string, WorkingOrder>>;
   /** Updates of ids not (yet) working here: the venue may report a fill before `placeOrder` resolves. */
@@ -91,8 +91,27 @@ export const initialRiskState = (limits: RiskLimits, kill: KillSwitch = { status
   kill, rejected: Object.fromEntries(RISK_CHECKS.map((c) => [c, 0])) as Record<RiskCheck, number>, trips: 0,
 });
 
+// A bar copies one shard (symbols/64 marks), not every symbol's: one flat record cost 0.6 ms per bar at 1,000 symbols.
+const MARK_SHARDS = 64;
+const shardOf = (symbol: string): string => {
+  let h = 0;
+  for (let i = 0; i < symbol.length; i++) h = (h * 31 + symbol.charCodeAt(i)) | 0;
+  return String((h >>> 0) % MARK_SHARDS);
+};
+
+/** The last close of `symbol` (upper case), if a bar of it closed. */
+export const markOf = (state: RiskState, symbol: string): number | undefined => {
+  const shard = own(state.marks, shardOf(symbol));
+  return shard ? own(shard, symbol) : undefined;
+};
+
+const withMark = (marks: RiskState['marks'], symbol: string, close: number): RiskState['marks'] => {
+  const key = shardOf(symbol);
+  return { ...marks, [key]: { ...own(marks, key), [symbol]: close } };
+};
+
 /** The price positions of `symbol` are valued at: its last close, else its average entry price. */
-export const priceOf = (state: RiskState, symbol: string): number | undefined => own(state.marks, symbol) ?? own(state.books, symbol)?.averagePrice;
+export const priceOf = (state: RiskState, symbol: string): number | undefined => markOf(state, symbol) ?? own(state.books, symbol)?.averagePrice;
 
 /** Realised plus unrealised P&L at the marks, after fees, since the engine started tracking. */
 export const trackedPnl = (state: RiskState): number =>
@@ -168,7 +187,7 @@ export const applyRisk = (state: RiskState, input: RiskInput): RiskState => {
     case 'bar': {
       if (!Number.isFinite(input.close) || input.close <= 0) return state;
       const rolled = rollDay(state, input.at);
-      return tripIfBreached({ ...rolled, marks: { ...rolled.marks, [input.symbol.toUpperCase()]: input.close } }, input.at);
+      return tripIfBreached({ ...rolled, marks: withMark(rolled.marks, input.symbol.toUpperCase(), input.close) }, input.at);
     }
     case 'submitted': {
       const { request: r } = input;
