@@ -28,33 +28,50 @@ export const orderProblem = (request: unknown): string | undefined => {
   return undefined;
 };
 
-/** Net position of `symbol` if every working order on `side` (plus `extra`) filled. */
-const worstCase = (state: RiskState, symbol: string, side: OrderSide, extra = 0): number => {
-  let q = own(state.books, symbol)?.quantity ?? 0;
-  for (const w of Object.values(state.working)) if (w.symbol === symbol && w.side === side) q += side === 'buy' ? w.remaining : -w.remaining;
-  return q + (side === 'buy' ? extra : -extra);
+/** Remaining quantity of the working buys and sells, per symbol. */
+type Working = ReadonlyMap<string, { readonly buy: number; readonly sell: number }>;
+
+const workingBySymbol = (state: RiskState): Working => {
+  const out = new Map<string, { buy: number; sell: number }>();
+  for (const w of Object.values(state.working)) {
+    const entry = out.get(w.symbol) ?? { buy: 0, sell: 0 };
+    entry[w.side] += w.remaining;
+    out.set(w.symbol, entry);
+  }
+  return out;
 };
 
-/** The larger of a symbol's worst long and worst short case, valued at its price, plus an order on `side`. */
-const symbolExposure = (state: RiskState, symbol: string, order?: { side: OrderSide; quantity: number }): number => {
-  const price = priceOf(state, symbol) ?? 0;
-  const long = worstCase(state, symbol, 'buy', order?.side === 'buy' ? order.quantity : 0);
-  const short = worstCase(state, symbol, 'sell', order?.side === 'sell' ? order.quantity : 0);
-  return Math.max(Math.abs(long), Math.abs(short)) * price;
+/** The larger of a symbol's worst long and worst short case (working orders filled), valued at its price, plus an order. */
+const symbolExposure = (state: RiskState, working: Working, symbol: string, order?: { side: OrderSide; quantity: number }): number => {
+  const q = own(state.books, symbol)?.quantity ?? 0;
+  const w = working.get(symbol) ?? { buy: 0, sell: 0 };
+  const long = q + w.buy + (order?.side === 'buy' ? order.quantity : 0);
+  const short = q - w.sell - (order?.side === 'sell' ? order.quantity : 0);
+  return Math.max(Math.abs(long), Math.abs(short)) * (priceOf(state, symbol) ?? 0);
 };
 
-/** Every symbol with a position or a working order. */
-const symbolsAtRisk = (state: RiskState): Set<string> =>
-  new Set([...Object.keys(state.books), ...Object.values(state.working).map((w) => w.symbol)]);
+const exposureOf = (state: RiskState, working: Working): number => {
+  let sum = 0;
+  for (const symbol of new Set([...Object.keys(state.books), ...working.keys()])) sum += symbolExposure(state, working, symbol);
+  return sum;
+};
 
 /** Worst-case position value of one symbol (working orders counted as filled). */
-export const positionExposure = (state: RiskState, symbol: string): number => symbolExposure(state, symbol.toUpperCase());
+export const positionExposure = (state: RiskState, symbol: string): number => symbolExposure(state, workingBySymbol(state), symbol.toUpperCase());
 
 /** Worst-case value of every position (working orders counted as filled). */
-export const totalExposure = (state: RiskState): number => [...symbolsAtRisk(state)].reduce((sum, s) => sum + symbolExposure(state, s), 0);
+export const totalExposure = (state: RiskState): number => exposureOf(state, workingBySymbol(state));
 
 /** Orders sent within `windowMs` before `now`. */
 export const sentWithin = (state: RiskState, now: number, windowMs: number): number => state.sent.filter((t) => t > now - windowMs).length;
+
+// Limits are plain data; the lookup set of their symbols is built once per list.
+const allowedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+const allowed = (symbols: readonly string[]): ReadonlySet<string> => {
+  let set = allowedSets.get(symbols);
+  if (!set) allowedSets.set(symbols, (set = new Set(symbols)));
+  return set;
+};
 
 const refuse = (check: RiskCheck, reason: string): RiskVerdict => ({ ok: false, check, code: check === 'kill_switch' ? 'KILL_SWITCH_ACTIVE' : 'RISK_REJECTED', reason });
 
@@ -65,7 +82,7 @@ export const checkOrder = (state: RiskState, request: OrderRequest, now: number)
   const problem = orderProblem(request);
   if (problem) return refuse('invalid_order', problem);
   const symbol = request.symbol.toUpperCase();
-  if (!l.allowedSymbols.includes(symbol)) return refuse('symbol', `${request.symbol} is not an allowed symbol (allowed: ${l.allowedSymbols.join(', ') || 'none'})`);
+  if (!allowed(l.allowedSymbols).has(symbol)) return refuse('symbol', `${request.symbol} is not an allowed symbol (allowed: ${l.allowedSymbols.join(', ') || 'none'})`);
   const q = request.quantity;
   if (l.maxOrderQuantity !== null && q > l.maxOrderQuantity) return refuse('order_quantity', `quantity ${round(q)} exceeds max_order_quantity ${round(l.maxOrderQuantity)}`);
   const mark = markOf(state, symbol);
@@ -81,15 +98,16 @@ export const checkOrder = (state: RiskState, request: OrderRequest, now: number)
   const open = Object.keys(state.working).length;
   if (l.maxOpenOrders !== null && open >= l.maxOpenOrders) return refuse('open_orders', `${open} orders are working (max_open_orders ${l.maxOpenOrders})`);
   const order = { side: request.side, quantity: q };
-  const before = symbolExposure(state, symbol);
-  const after = symbolExposure(state, symbol, order);
+  const working = workingBySymbol(state);
+  const before = symbolExposure(state, working, symbol);
+  const after = symbolExposure(state, working, symbol, order);
   // An order that does not raise the worst case (it reduces a position) always passes: limits must never trap a position.
   if (after <= before) return { ok: true };
   if (l.maxPositionNotional !== null && after > l.maxPositionNotional) {
     return refuse('position', `${symbol} position value would reach ${round(after)} with working orders (max_position_notional ${round(l.maxPositionNotional)})`);
   }
   if (l.maxTotalExposure !== null) {
-    const total = totalExposure(state) - before + after;
+    const total = exposureOf(state, working) - before + after;
     if (total > l.maxTotalExposure) return refuse('exposure', `total exposure would reach ${round(total)} with working orders (max_total_exposure ${round(l.maxTotalExposure)})`);
   }
   return { ok: true };
