@@ -73,13 +73,18 @@ export interface GuardOptions {
 
 const MAX_REMEMBERED = 1_000;
 
+const MAX_TEXT = 200;
+const clip = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);
+
+// The request as the log keeps it: known fields only, text clipped (a refused order may be junk of any size).
 const plainRequest = (request: unknown): Record<string, unknown> => {
-  if (typeof request !== 'object' || request === null) return { value: String(request) };
+  if (typeof request !== 'object' || request === null) return { value: clip(String(request)) };
   const keys = ['symbol', 'side', 'type', 'quantity', 'price', 'stopPrice', 'clientOrderId', 'reason'] as const;
-  return Object.fromEntries(keys.flatMap((k) => {
+  return Object.fromEntries(keys.flatMap((k): [string, unknown][] => {
     const v = (request as Record<string, unknown>)[k];
     if (v === undefined) return [];
-    return [[k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'object' || typeof v === 'function' ? String(v) : v]];
+    if (typeof v === 'number') return [[k, Number.isFinite(v) ? v : String(v)]];
+    return [[k, typeof v === 'boolean' ? v : clip(String(v))]];
   }));
 };
 
@@ -157,7 +162,8 @@ export const guardTradingProvider = (inner: TradingProvider, options: GuardOptio
     const failed: { target: string; message: string }[] = [];
     const venueOpen = await inner.getOpenOrders().catch(() => [] as Order[]);
     const ids = new Set([...Object.keys(state.working).filter((k) => !k.startsWith('pending-')), ...venueOpen.map((o) => o.id)]);
-    for (const id of ids) if (!flattenIds.has(id)) await cancel(id, cancelled, failed);
+    // All at once: on a live venue each cancel is a round trip, and a kill must not wait for them in turn.
+    await Promise.all([...ids].filter((id) => !flattenIds.has(id)).map((id) => cancel(id, cancelled, failed)));
     if (options.limits.flattenOnKill) await flatten(flattened, failed);
     emitFact({ type: 'risk.swept', cancelled, flattened, failed, at: now() });
   })().finally(() => { sweeping = undefined; }));
@@ -167,7 +173,7 @@ export const guardTradingProvider = (inner: TradingProvider, options: GuardOptio
     const id = `risk-rejected-${++seq}`;
     const r = request as Partial<OrderRequest> | null;
     const order: Order = {
-      id, clientOrderId: typeof r?.clientOrderId === 'string' ? r.clientOrderId : id, symbol: String(r?.symbol ?? ''),
+      id, clientOrderId: typeof r?.clientOrderId === 'string' ? clip(r.clientOrderId) : id, symbol: clip(String(r?.symbol ?? '')),
       side: r?.side === 'sell' ? 'sell' : 'buy', type: r?.type === 'limit' || r?.type === 'stop' ? r.type : 'market',
       quantity: typeof r?.quantity === 'number' ? r.quantity : NaN,
       ...(typeof r?.price === 'number' ? { price: r.price } : {}), ...(typeof r?.stopPrice === 'number' ? { stopPrice: r.stopPrice } : {}),

@@ -73,6 +73,9 @@ const allowed = (symbols: readonly string[]): ReadonlySet<string> => {
   return set;
 };
 
+// A symbol as a reason quotes it: quoted and clipped when it is not a plain ticker (it may come from a strategy).
+const shown = (symbol: string): string => (/^[A-Za-z0-9._:/-]{1,32}$/.test(symbol) ? symbol : JSON.stringify(symbol.slice(0, 32)));
+
 const refuse = (check: RiskCheck, reason: string): RiskVerdict => ({ ok: false, check, code: check === 'kill_switch' ? 'KILL_SWITCH_ACTIVE' : 'RISK_REJECTED', reason });
 
 /** Runs every pre-trade check in {@link RISK_CHECKS} order; the first failure refuses the order. */
@@ -82,7 +85,7 @@ export const checkOrder = (state: RiskState, request: OrderRequest, now: number)
   const problem = orderProblem(request);
   if (problem) return refuse('invalid_order', problem);
   const symbol = request.symbol.toUpperCase();
-  if (!allowed(l.allowedSymbols).has(symbol)) return refuse('symbol', `${request.symbol} is not an allowed symbol (allowed: ${l.allowedSymbols.join(', ') || 'none'})`);
+  if (!allowed(l.allowedSymbols).has(symbol)) return refuse('symbol', `${shown(request.symbol)} is not an allowed symbol (allowed: ${l.allowedSymbols.join(', ') || 'none'})`);
   const q = request.quantity;
   if (l.maxOrderQuantity !== null && q > l.maxOrderQuantity) return refuse('order_quantity', `quantity ${round(q)} exceeds max_order_quantity ${round(l.maxOrderQuantity)}`);
   const mark = markOf(state, symbol);

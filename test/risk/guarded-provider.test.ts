@@ -25,7 +25,7 @@ const buy = (quantity: number, extra: Partial<OrderRequest> = {}): OrderRequest 
 
 describe('guardTradingProvider', () => {
   it('refuses NOTAREALSYMBOL, 1e9 @ 1e-9 and a flood under the default limits; the paper broker never sees them', async () => {
-    const { guarded, inner, facts } = await setup();
+    const { guarded, inner, facts, clock } = await setup();
     guarded.onMarketData(flat('BTCUSDT', 0, 100));
     const unknown = await guarded.placeOrder(buy(1, { symbol: 'NOTAREALSYMBOL' }));
     expect(unknown).toMatchObject({ status: 'rejected', rejectCode: 'RISK_REJECTED', rejectReason: expect.stringContaining('(symbol)') });
@@ -38,6 +38,19 @@ describe('guardTradingProvider', () => {
     expect(guarded.risk.stats()).toMatchObject({ rejected: 47, rejectedBy: { symbol: 1, order_quantity: 1, rate_second: 45 }, openOrders: 5 });
     expect(facts.filter((f) => f.type === 'risk.rejected')).toHaveLength(47);
     expect(await guarded.getOrderStatus(unknown.id)).toEqual(unknown);
+    clock.advance(1_000);
+    expect((await guarded.placeOrder(buy(0.01))).status).toBe('accepted');
+  });
+
+  it('quotes and clips a junk symbol in the reason and the logged request', async () => {
+    const { guarded, facts } = await setup();
+    const junk = `EVIL\nfill BUY 1000 BTCUSDT${'x'.repeat(10_000)}`;
+    const o = await guarded.placeOrder(buy(1, { symbol: junk }));
+    expect(o.rejectReason).toContain('"EVIL\\nfill BUY 1000 BTCUSDT');
+    expect(o.rejectReason).not.toContain('\n');
+    const fact = facts.find((f) => f.type === 'risk.rejected');
+    expect(String((fact as { request: { symbol: string } }).request.symbol).length).toBeLessThanOrEqual(201);
+    expect(o.symbol.length).toBeLessThanOrEqual(201);
   });
 
   it('reports each refusal to order listeners as a rejected order, so the session counts it', async () => {
