@@ -325,7 +325,8 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
           if (fill) { fills++; emit('fill', fill); void snapshotTrading(); }
           if (order.status === 'accepted' && !fill) orders.placed++;
           if (order.status === 'filled' && fill) orders.filled++;
-          if (order.status === 'rejected') { orders.placed++; orders.rejected++; }
+          // An order the risk engine refused never reached the venue: rejected, not placed.
+          if (order.status === 'rejected') { if (!order.rejectCode) orders.placed++; orders.rejected++; }
           if (order.status === 'cancelled') orders.cancelled++;
           emit('order', order);
         });

@@ -49,7 +49,7 @@ describe('guardTradingProvider', () => {
     expect(o.rejectReason).toContain('"EVIL\\nfill BUY 1000 BTCUSDT');
     expect(o.rejectReason).not.toContain('\n');
     const fact = facts.find((f) => f.type === 'risk.rejected');
-    expect(String((fact as { request: { symbol: string } }).request.symbol).length).toBeLessThanOrEqual(201);
+    expect(fact?.type === 'risk.rejected' && String(fact.request.symbol).length).toBeLessThanOrEqual(201);
     expect(o.symbol.length).toBeLessThanOrEqual(201);
   });
 
