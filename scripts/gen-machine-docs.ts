@@ -297,6 +297,8 @@ const eventsOf = (checker: ts.TypeChecker, typeNode: ts.TypeNode): EventDoc[] =>
 export const OTHER_EVENT_UNIONS = [
   { title: 'strategy runtime', file: 'src/strategy/events.ts', typeName: 'StrategyEvent',
     text: 'Not a machine: what `StrategyRunner` reports on `onEvent` (the session logs them as `strategy:<type>`).' },
+  { title: 'risk engine', file: 'src/risk/guarded-provider.ts', typeName: 'RiskFact',
+    text: 'Not a machine: what the pre-trade risk engine reports (the session logs them as `risk:<type>` and emits them as `risk`; see [risk.md](risk.md)).' },
 ] as const;
 
 /** Every documented event: per machine, and the {@link OTHER_EVENT_UNIONS}. */

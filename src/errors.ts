@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   BUFFER_OVERFLOW: { retryable: true, summary: 'the write buffer reached its hard cap' },
   CONFIG_INVALID: { retryable: false, summary: 'a configuration value is missing or wrong' },
   STRATEGY_FAILED: { retryable: false, summary: 'the strategy could not be loaded, or failed under the stop policy' },
+  RISK_REJECTED: { retryable: false, summary: 'the pre-trade risk engine refused an order (the check and reason are in the order and the event log)' },
+  KILL_SWITCH_ACTIVE: { retryable: false, summary: 'the kill switch is tripped: new orders are refused until it is reset' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 /** One of {@link ERROR_CODES}. */

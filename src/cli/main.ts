@@ -129,6 +129,17 @@ program
   });
 
 program
+  .command('risk')
+  .description('the pre-trade risk engine of a recorded session (see docs/risk.md)')
+  .command('reset')
+  .description('re-arm the kill switch of a stopped session: the next run with the same session id starts armed')
+  .requiredOption('--db <file>', 'DuckDB file of the session')
+  .requiredOption('--session <id>', 'session id')
+  .action(async (o: { db: string; session: string }) => {
+    process.exitCode = await (await import('./risk.ts')).runRiskReset(out, o);
+  });
+
+program
   .command('trace')
   .description('work with trace files written by --trace')
   .command('summarize')

@@ -1,7 +1,7 @@
 /**
  * Runs one session for `run`, `record` and `demo`: creates it, prints its events above a live status, stops it
  * gracefully on `--duration`, SIGINT or SIGTERM (a second signal forces the exit once the flush had a moment),
- * and maps how it ended to an exit code. Everything printed goes through `Output` (redacted).
+ * trips the risk engine's kill switch on SIGUSR2, and maps how it ended to an exit code. Everything printed goes through `Output` (redacted).
  */
 import pc from 'picocolors';
 import type { SessionConfig } from '../config/session-config.ts';
@@ -11,7 +11,8 @@ import { createRealtimeSession, type RealtimeSession, type SessionSummary } from
 import type { Order } from '../trading/types.ts';
 import { EXIT, exitCodeFor, exitCodeForCode, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
-import { onStopSignals } from './signals.ts';
+import { onKillSignal, onStopSignals } from './signals.ts';
+import { riskLine } from './risk-lines.ts';
 import { LiveStatus } from './status.ts';
 import { checkWritable } from './writable.ts';
 import { combineInspect, createTraceWriter, startInspector, startMetricsServer } from '../observability/index.ts';
@@ -60,6 +61,7 @@ const orderText = (o: Order): string =>
 /** Prints session events as lines above the status; returns a function that stops listening. */
 const listen = (session: RealtimeSession, status: LiveStatus): (() => void) => {
   let malformed = 0;
+  const riskText = riskLine();
   const offs = [
     session.on('state', (e) => status.log(`${pc.bold('session')} ${e.state}${e.reason ? ` (${e.reason})` : ''}`)),
     session.on('connection', (e) => status.log(`${pc.cyan('connection')} ${e.state}${e.reason ? pc.dim(` (${e.reason})`) : ''}`)),
@@ -71,7 +73,8 @@ const listen = (session: RealtimeSession, status: LiveStatus): (() => void) => {
     }),
     session.on('order', (o) => {
       if (o.status === 'accepted') status.log(`${pc.magenta('order')} placed ${orderText(o)}`);
-      else if (o.status === 'rejected') status.log(`${pc.red('order')} rejected ${orderText(o)}: ${o.rejectReason ?? 'no reason given'}`);
+      // Refusals of the risk engine are printed by the `risk` listener, which keeps a flood to a few lines.
+      else if (o.status === 'rejected' && !o.rejectCode) status.log(`${pc.red('order')} rejected ${orderText(o)}: ${o.rejectReason ?? 'no reason given'}`);
       else if (o.status === 'cancelled') status.log(`${pc.yellow('order')} cancelled ${orderText(o)}${o.cancelReason ? `: ${o.cancelReason}` : ''}`);
     }),
     session.on('fill', (f) => status.log(`${pc.magenta('fill')}  ${f.side.toUpperCase()} ${f.quantity} ${f.symbol} @ ${f.price.toFixed(2)} ${pc.dim(`fee ${f.fee.toFixed(4)}`)}`)),
@@ -83,6 +86,7 @@ const listen = (session: RealtimeSession, status: LiveStatus): (() => void) => {
     }),
     session.on('log', (e) => status.log(`${pc.blue('strategy')} ${e.level} ${e.message}${e.data === undefined ? '' : pc.dim(` ${JSON.stringify(e.data)}`)}`)),
     session.on('strategy.skipped', (e) => status.log(pc.yellow(`strategy queue full: ${e.skipped} bar(s) skipped (oldest first)`))),
+    session.on('risk', (fact) => { const line = riskText(fact); if (line) status.log(line); }),
   ];
   return () => offs.forEach((off) => off());
 };
@@ -151,6 +155,10 @@ export const runSession = async (options: RunSessionOptions): Promise<SessionRun
       void session.done.then(() => { clearTimeout(timer); process.exit(EXIT.forced); });
     },
   });
+  const removeKill = onKillSignal((signal) => {
+    status.log(pc.red(`${signal}: tripping the kill switch (open orders are cancelled, new orders refused)`));
+    session.kill(`${signal} (operator)`).catch((e: unknown) => printError(out, e));
+  });
   let durationTimer: NodeJS.Timeout | undefined;
   try {
     status.start();
@@ -185,6 +193,7 @@ export const runSession = async (options: RunSessionOptions): Promise<SessionRun
   } finally {
     if (durationTimer) clearTimeout(durationTimer);
     removeSignals();
+    removeKill();
     unlisten();
     await closeObservers();
   }

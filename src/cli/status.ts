@@ -88,6 +88,12 @@ export const renderStatus = (s: SessionStats, elapsedMs: number, live = false): 
       `  latency p50 ${ms(st.latencyMs.p50)} ms p99 ${ms(st.latencyMs.p99)} ms  orders ${s.orders.placed} placed ${s.orders.filled} filled` +
       (s.orders.rejected ? pc.yellow(` ${s.orders.rejected} rejected`) : ''));
   }
+  if (s.strategy && s.risk) {
+    const r = s.risk;
+    lines.push(`  risk     ${r.killSwitch === 'tripped' ? pc.bgRed(pc.white(pc.bold(` KILL SWITCH: ${r.killReason ?? 'tripped'} `))) : pc.green('armed')}` +
+      `  refused ${r.rejected}  open orders ${r.openOrders}  exposure ${r.exposure.toFixed(2)}  day P&L ${pnl(r.dailyPnl)}` +
+      (r.dailyLossLimit !== null ? pc.dim(` (limit -${r.dailyLossLimit.toFixed(2)})`) : ''));
+  }
   return lines;
 };
 
@@ -112,6 +118,7 @@ export const statusLine = (s: SessionStats, elapsedMs: number, live = false): st
   else if (open.length) parts.push(`positions=${open.map((p) => `${p.symbol}:${p.quantity}`).join(',')}`);
   if (s.account) parts.push(`equity=${s.account.equity.toFixed(2)}`, `pnl_net_of_fees=${signed(netPnl(s.account))}`);
   if (s.strategy) parts.push(`orders=${s.orders.placed}`, `fills=${s.orders.filled}`);
+  if (s.strategy && s.risk) parts.push(`risk=${s.risk.killSwitch}`, `refused=${s.risk.rejected}`);
   return parts.join(' ');
 };
 

@@ -6,7 +6,7 @@
  */
 import { realtimeProviderInfo } from '../providers/registry.ts';
 import { listTradingProviders } from '../trading/registry.ts';
-import { realtimeConfigJsonSchema, sessionSectionJsonSchema, storageConfigJsonSchema, strategySectionJsonSchema, tradingConfigJsonSchema } from './provider-schemas.ts';
+import { realtimeConfigJsonSchema, riskSectionJsonSchema, sessionSectionJsonSchema, storageConfigJsonSchema, strategySectionJsonSchema, tradingConfigJsonSchema } from './provider-schemas.ts';
 import { jsonSchemaOf } from './schema-tools.ts';
 import { ConfigFileSchema } from './session-config.ts';
 
@@ -37,7 +37,7 @@ const when = (key: 'realtime_provider' | 'trading_provider', name: string, confi
 /** JSON Schema of the configuration file, with provider-specific sections. */
 export const configFileJsonSchema = (): JsonObject => {
   const file = jsonSchemaOf(ConfigFileSchema) as JsonObject & { properties: Record<string, object> };
-  file.properties = { ...file.properties, session: sessionSectionJsonSchema(), strategy: strategySectionJsonSchema() };
+  file.properties = { ...file.properties, session: sessionSectionJsonSchema(), strategy: strategySectionJsonSchema(), risk: riskSectionJsonSchema() };
   const base = closeObjects(file) as JsonObject;
   const realtime = realtimeProviderInfo();
   const trading = listTradingProviders();

@@ -11,6 +11,7 @@ import { getTradingProviderInfo } from '../trading/registry.ts';
 import { jsonSchemaOf } from './schema-tools.ts';
 import { withFieldDescriptions } from './schema-table.ts';
 import { SessionSectionSchema, StrategySectionSchema } from './session-config.ts';
+import { RiskSectionSchema } from '../risk/config.ts';
 
 // The effect schemas behind the registry's JSON Schemas, where the registry does not expose them.
 const REALTIME_STRUCTS: Readonly<Record<string, unknown>> = {
@@ -38,3 +39,6 @@ export const sessionSectionJsonSchema = (): object => withFieldDescriptions(json
 
 /** The `strategy:` section. */
 export const strategySectionJsonSchema = (): object => withFieldDescriptions(jsonSchemaOf(StrategySectionSchema), StrategySectionSchema);
+
+/** The `risk:` section. */
+export const riskSectionJsonSchema = (): object => withFieldDescriptions(jsonSchemaOf(RiskSectionSchema), RiskSectionSchema);

@@ -1,6 +1,6 @@
 /**
- * The session configuration in the seed's YAML shape: `session:` (providers, storage, symbols, interval) and
- * `strategy:` (path and config). Nested provider and storage configs are decoded by their own schemas, and
+ * The session configuration in the seed's YAML shape: `session:` (providers, storage, symbols, interval),
+ * `strategy:` (path and config) and `risk:` (pre-trade limits, src/risk/config.ts). Nested provider and storage configs are decoded by their own schemas, and
  * every error names the full field path (`session.realtime_provider_config.reconnect_attempts`).
  */
 import * as Schema from 'effect/Schema';
@@ -10,6 +10,7 @@ import { decodeBinanceRealtimeConfig } from '../providers/binance/config.ts';
 import { decodePolygonRealtimeConfig } from '../providers/polygon/config.ts';
 import { decodeWriterConfig, type WriterConfig } from '../storage/config.ts';
 import { decodeTradingProviderConfig, getTradingProviderInfo, TRADING_PROVIDER_NAMES } from '../trading/registry.ts';
+import { decodeRiskSection, RiskSectionSchema, riskLimitsOf, type RiskLimits } from '../risk/config.ts';
 import { decodeConfig, optional, PositiveInt, withDefault } from './schema-tools.ts';
 
 const AnyObject = Schema.Record(Schema.String, Schema.Unknown);
@@ -39,6 +40,7 @@ export const StrategySectionSchema = Schema.Struct({
 export const ConfigFileSchema = Schema.Struct({
   session: SessionSectionSchema,
   strategy: Schema.optionalKey(StrategySectionSchema),
+  risk: Schema.optionalKey(RiskSectionSchema),
 });
 
 /** A decoded, fully checked session configuration. */
@@ -58,6 +60,8 @@ export interface SessionConfig {
     readonly budgetMs: number;
     readonly onError: 'skip' | 'stop';
   };
+  /** Pre-trade risk limits (`risk:`); the defaults over the session's symbols when absent. */
+  readonly risk?: RiskLimits;
 }
 
 const nested = (path: string, decode: () => unknown): void => {
@@ -128,6 +132,7 @@ export const decodeSessionConfig = (input: unknown, where = 'config'): SessionCo
     interval: s.interval,
     strategyQueueSize: s.strategy_queue_size,
     ...(st ? { strategy: { path: st.path, config: st.config, budgetMs: st.budget_ms, onError: st.on_error } } : {}),
+    risk: riskLimitsOf(file.risk ?? decodeRiskSection({}), s.symbols),
   };
 };
 

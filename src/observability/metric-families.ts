@@ -88,4 +88,10 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   gauge('argo_account_realized_pnl', 'Realised profit and loss, before fees.', (s) => s.account && [[{ currency: s.account.currency }, s.account.realizedPnl]]),
   gauge('argo_account_unrealized_pnl', 'Unrealised profit and loss at the last marks.', (s) => s.account && [[{ currency: s.account.currency }, s.account.unrealizedPnl]]),
   counter('argo_account_fees_total', 'Fees paid.', (s) => s.account && [[{ currency: s.account.currency }, s.account.fees]]),
+  counter('argo_risk_rejections_total', 'Orders refused by the pre-trade risk engine, by check.', (s) => s.risk && byKey('check', s.risk.rejectedBy)),
+  gauge('argo_risk_kill_switch_tripped', 'Kill switch state: 1 when tripped (new orders refused), 0 when armed.', (s) => s.risk && (s.risk.killSwitch === 'tripped' ? 1 : 0)),
+  counter('argo_risk_kill_switch_trips_total', 'Times the kill switch tripped (daily loss limit or manual).', (s) => s.risk?.trips),
+  gauge('argo_risk_open_orders', 'Working orders the risk engine counts.', (s) => s.risk?.openOrders),
+  gauge('argo_risk_exposure', 'Worst-case value of all positions, working orders counted as filled.', (s) => s.risk?.exposure),
+  gauge('argo_risk_daily_pnl', 'Equity change since the start of the UTC day, as the risk engine tracks it.', (s) => s.risk?.dailyPnl),
 ];

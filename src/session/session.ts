@@ -21,6 +21,8 @@ import type { StrategyHostServices } from '../strategy/host-api.ts';
 import { StrategyRunner } from '../strategy/runtime.ts';
 import { createTradingProvider } from '../trading/registry.ts';
 import type { TradingProvider } from '../trading/trading-provider.ts';
+import { defaultRiskLimits } from '../risk/config.ts';
+import { SessionRisk, type SessionRiskControl } from '../risk/session-risk.ts';
 import { notReady, sessionChildren } from './children.ts';
 import { SessionEventLog } from './event-log.ts';
 import { StrategyFeed } from './strategy-feed.ts';
@@ -57,6 +59,10 @@ export interface RealtimeSession {
   readonly done: Promise<SessionSummary>;
   on<K extends keyof SessionEvents>(type: K, listener: (event: SessionEvents[K]) => void): () => void;
   stats(): SessionStats;
+  /** Trips the risk engine's kill switch: open orders cancelled, new ones refused (see docs/risk.md). */
+  kill(reason?: string): Promise<void>;
+  /** The risk engine: `kill`, `reset`, `stats`. */
+  readonly risk: SessionRiskControl;
 }
 
 const FATAL_PROVIDER_CODES = new Set(['CONNECTION_FAILED', 'AUTHENTICATION_FAILED']);
@@ -101,6 +107,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     else preLog.push({ type, event, at });
   };
   const reportError = (e: RealtimeError) => emit('error', e);
+  const risk = new SessionRisk(config.risk ?? defaultRiskLimits(config.symbols), options.tradingNow ?? Date.now, (fact) => {
+    record(`risk:${fact.type}`, fact as unknown as Record<string, unknown>);
+    emit('risk', fact);
+  });
 
   // Bars first, then the events that reference them: a logged reference always resolves.
   const flushAll = async (): Promise<void> => {
@@ -165,6 +175,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     const earlier = await SessionEventLog.read(conn, id);
     if (earlier.length > 0) {
       resumed = true;
+      risk.resume(earlier);
       // The broker's state is a fold of its logged events; bars come back from the bars table by reference.
       const brokerRows = earlier.filter((r) => r.type.startsWith('broker:'));
       const refs = brokerRows.map((r) => r.payload.ref).filter((x): x is string => typeof x === 'string');
@@ -304,16 +315,18 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     },
     trading: {
       connect: () => (inFlight.trading = (async () => {
-        trading = createTradingProvider(config.tradingProvider, config.tradingProviderConfig, {
+        // Every order of the session passes the risk engine, whatever the venue.
+        trading = risk.wrap(createTradingProvider(config.tradingProvider, config.tradingProviderConfig, {
           ...(options.tradingNow ? { now: options.tradingNow } : {}), ...(resumedBroker ? { paperSnapshot: resumedBroker } : {}),
           ...(options.liveConfirmed !== undefined ? { liveConfirmed: options.liveConfirmed } : {}),
-        });
+        }));
         trading.onEvent?.((ev) => record(`broker:${ev.type}`, ev as Record<string, unknown>));
         trading.onOrderUpdate(({ order, fill }) => {
           if (fill) { fills++; emit('fill', fill); void snapshotTrading(); }
           if (order.status === 'accepted' && !fill) orders.placed++;
           if (order.status === 'filled' && fill) orders.filled++;
-          if (order.status === 'rejected') { orders.placed++; orders.rejected++; }
+          // An order the risk engine refused never reached the venue: rejected, not placed.
+          if (order.status === 'rejected') { if (!order.rejectCode) orders.placed++; orders.rejected++; }
           if (order.status === 'cancelled') orders.cancelled++;
           emit('order', order);
         });
@@ -376,6 +389,8 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     id,
     actor,
     done,
+    risk,
+    kill: (reason?: string) => risk.kill(reason),
     async start() {
       // A created actor already reports status 'active': only our own flag tells whether it was started.
       if (!actorStarted) { actorStarted = true; actor.start(); }
@@ -411,6 +426,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         orders: { ...orders },
         strategy: st ? { ...st, queued: feed?.queued ?? 0, skipped: feed?.skipped ?? 0 } : null,
         eventsPending: (log?.pendingCount ?? 0) + preLog.length,
+        ...(hasStrategy ? { risk: risk.stats() } : {}),
       };
     },
   };

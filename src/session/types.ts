@@ -3,6 +3,7 @@ import type { Bar } from '../domain/bar.ts';
 import type { RealtimeError } from '../errors.ts';
 import type { ConnectionState, ProviderStats } from '../providers/realtime-provider.ts';
 import type { RealtimeWriterStats } from '../storage/realtime-writer.ts';
+import type { RiskFact, RiskStats } from '../risk/guarded-provider.ts';
 import type { StrategyEvent, StrategyStats } from '../strategy/events.ts';
 import type { AccountInfo, Fill, Order, Position } from '../trading/types.ts';
 
@@ -24,6 +25,8 @@ export interface SessionEvents {
   readonly mark: { readonly name: string; readonly value?: unknown };
   /** A bar the strategy did not get because its queue was full (oldest dropped first). */
   readonly 'strategy.skipped': { readonly bar: Bar; readonly skipped: number };
+  /** Risk engine facts: an order refused (with the check and reason), the kill switch tripped, swept or reset. */
+  readonly risk: RiskFact;
 }
 
 /** Live figures of a session. */
@@ -43,6 +46,8 @@ export interface SessionStats {
   readonly strategy: (StrategyStats & { readonly queued: number; readonly skipped: number }) | null;
   /** Events appended to the log and not yet flushed to DuckDB. */
   readonly eventsPending: number;
+  /** The risk engine: kill switch, rejections by check, open orders, exposure, daily P&L. */
+  readonly risk?: RiskStats;
 }
 
 /** How a session ended. */

@@ -2,6 +2,7 @@
  * Trading domain types shared by trading providers (paper, Binance, IBKR), the order machine, the session's event
  * log and the strategy host API.
  */
+import type { ErrorCode } from '../errors.ts';
 
 export type OrderSide = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop';
@@ -45,6 +46,8 @@ export interface Order {
   readonly updatedAt: number;
   /** Why it was rejected or failed. */
   readonly rejectReason?: string;
+  /** The error code of a rejection by the session itself (the risk engine: `RISK_REJECTED`, `KILL_SWITCH_ACTIVE`). */
+  readonly rejectCode?: ErrorCode;
   /** Why the venue cancelled it (e.g. the rest of a partial fill became unaffordable); absent when the caller cancelled. */
   readonly cancelReason?: string;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DOC, readReference, renderConfigReference } from '../../src/cli/config-docs.ts';
 import { schemaRows } from '../../src/config/schema-table.ts';
-import { realtimeConfigJsonSchema, sessionSectionJsonSchema, storageConfigJsonSchema, strategySectionJsonSchema, tradingConfigJsonSchema } from '../../src/config/provider-schemas.ts';
+import { realtimeConfigJsonSchema, riskSectionJsonSchema, sessionSectionJsonSchema, storageConfigJsonSchema, strategySectionJsonSchema, tradingConfigJsonSchema } from '../../src/config/provider-schemas.ts';
 import { realtimeProviderInfo } from '../../src/providers/registry.ts';
 import { listTradingProviders } from '../../src/trading/registry.ts';
 
@@ -14,7 +14,7 @@ describe('docs/configuration.md', () => {
 
   it('gives every key of every section a meaning', () => {
     const schemas = [
-      sessionSectionJsonSchema(), strategySectionJsonSchema(), storageConfigJsonSchema(),
+      sessionSectionJsonSchema(), strategySectionJsonSchema(), storageConfigJsonSchema(), riskSectionJsonSchema(),
       ...realtimeProviderInfo().map((p) => realtimeConfigJsonSchema(p.name)).filter((s): s is object => s !== null),
       ...listTradingProviders().map((p) => tradingConfigJsonSchema(p.name)!),
     ];

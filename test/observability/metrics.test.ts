@@ -7,6 +7,7 @@
 import parsePrometheus, { type ParsedFamily } from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRIC_FAMILIES, renderMetrics, startMetricsServer } from '../../src/observability/index.ts';
+import { RISK_CHECKS } from '../../src/risk/risk-state.ts';
 import type { SessionStats } from '../../src/session/index.ts';
 import { hasPromtool, promtoolCheck } from '../support/promtool.ts';
 
@@ -26,6 +27,10 @@ const stats: SessionStats = {
     latencyMs: { count: 42, sum: 160, p50: 2, p99: 12, max: 30 }, queued: 0, skipped: 0,
   },
   eventsPending: 9,
+  risk: {
+    killSwitch: 'armed', rejected: 2, rejectedBy: { ...Object.fromEntries(RISK_CHECKS.map((c) => [c, 0])), symbol: 2 } as Record<(typeof RISK_CHECKS)[number], number>,
+    trips: 0, openOrders: 1, exposure: 300, dailyPnl: -5, dailyLossLimit: 500,
+  },
 };
 
 const cleanups: (() => Promise<void>)[] = [];
