@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRealtimeSession, decodeSessionConfig, startBinanceSimulator, type SessionSummary } from '../src/index.ts';
+import { createRealtimeSession, decodeSessionConfig, startBinanceSimulator, type SessionSummary } from 'argo-realtime';
 
 /** Runs the example for `durationMs` and returns the session summary. */
 export const main = async (durationMs = 10_000, dbPath = join(mkdtempSync(join(tmpdir(), 'argo-example-')), 'session.duckdb')): Promise<SessionSummary> => {
