@@ -9,10 +9,7 @@
  *
  * Run it: `startStrategy('examples/ma-cross.strategy.ts', { services, config: { fast: 5, slow: 20 } })`.
  */
-import type { Bar } from '../src/domain/bar.ts';
-import { intervalMs } from '../src/domain/interval.ts';
-import type { StrategyApi } from '../src/strategy/host-api.ts';
-import { defineStrategy } from '../src/strategy/strategy.ts';
+import { defineStrategy, intervalMs, type Bar, type StrategyApi } from 'argo-realtime/strategy';
 
 /** Config after defaults. */
 export interface MaCrossConfig {

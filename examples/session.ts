@@ -2,12 +2,14 @@
  * Programmatic example (docs/session.md): a realtime trading session against the Binance simulator on loopback,
  * with the MA-cross strategy and the paper broker, persisted to a DuckDB file. Runs offline.
  *
- *   npx node examples/session.ts            # 10 seconds
+ *   node node_modules/argo-realtime/dist/examples/session.js        # installed package, 10 seconds
+ *   npx node --conditions=argo-realtime-source examples/session.ts  # in a clone, from sources
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRealtimeSession, decodeSessionConfig, startBinanceSimulator, type SessionSummary } from '../src/index.ts';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRealtimeSession, decodeSessionConfig, startBinanceSimulator, type SessionSummary } from 'argo-realtime';
 
 /** Runs the example for `durationMs` and returns the session summary. */
 export const main = async (durationMs = 10_000, dbPath = join(mkdtempSync(join(tmpdir(), 'argo-example-')), 'session.duckdb')): Promise<SessionSummary> => {
@@ -24,7 +26,8 @@ export const main = async (durationMs = 10_000, dbPath = join(mkdtempSync(join(t
         symbols: ['BTCUSDT', 'ETHUSDT'],
         interval: '1m',
       },
-      strategy: { path: new URL('./ma-cross.strategy.ts', import.meta.url).pathname, config: { fast: 3, slow: 8, quantity: 0.01 } },
+      // The strategy next to this file: ma-cross.strategy.ts in a clone, the built .js in the installed package.
+      strategy: { path: fileURLToPath(new URL(`./ma-cross.strategy${extname(import.meta.url)}`, import.meta.url)), config: { fast: 3, slow: 8, quantity: 0.01 } },
     });
     const session = createRealtimeSession(config);
     session.on('order', (o) => console.log(`order ${o.id} ${o.side} ${o.quantity} ${o.symbol}: ${o.status}`));

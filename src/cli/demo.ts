@@ -11,6 +11,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import pc from 'picocolors';
 import { decodeSessionConfig, type SessionConfig } from '../config/session-config.ts';
 import { describe } from '../errors.ts';
+import { siblingModuleUrl } from '../module-url.ts';
 import { startBinanceSimulator, type BinanceSimulator } from '../sim/binance/index.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { Output } from './output.ts';
@@ -27,7 +28,8 @@ export interface DemoOptions {
 }
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
-const STRATEGY = fileURLToPath(new URL('../../examples/ma-cross.strategy.ts', import.meta.url));
+// ma-cross.strategy.ts from sources, the built .js in an installed package.
+const STRATEGY = fileURLToPath(siblingModuleUrl('../../examples/ma-cross.strategy', import.meta.url));
 
 /** The demo's session configuration, against a simulator at `wsUrl` / `restUrl`. */
 export const demoConfig = (wsUrl: string, restUrl: string, db: string): SessionConfig =>

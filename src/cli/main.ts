@@ -3,6 +3,7 @@
  * The `argo-realtime` command line. Commands are thin: each parses its options (commander) and calls the
  * library, so that everything the CLI does is also available programmatically. Exit codes: `exit-codes.ts`.
  */
+import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { INTERVALS } from '../domain/interval.ts';
 import { EXIT, EXIT_CODE_DOCS } from './exit-codes.ts';
@@ -43,6 +44,8 @@ const observeOf = (o: { inspect?: boolean | number; trace?: string; metrics?: nu
 });
 
 const out = createOutput();
+// The package's own package.json by self-reference (its `exports` lists it): same answer from src/ and dist/.
+const { version } = createRequire(import.meta.url)('argo-realtime/package.json') as { version: string };
 
 // A crash must not print a secret either: Node's default handler would write the raw stack.
 const crash = (e: unknown) => {
@@ -54,6 +57,7 @@ process.on('unhandledRejection', crash);
 
 const program = new Command('argo-realtime')
   .description('Realtime market data into DuckDB, and realtime trading sessions, as an XState actor system')
+  .version(version, '-V, --version', 'print the version of argo-realtime')
   .showHelpAfterError()
   .configureOutput({ writeOut: (s) => out.raw(s), writeErr: (s) => process.stderr.write(redact(s)) })
   .exitOverride()

@@ -7,6 +7,7 @@
 import { realtimeProviderInfo } from '../providers/registry.ts';
 import { listTradingProviders } from '../trading/registry.ts';
 import { realtimeConfigJsonSchema, riskSectionJsonSchema, sessionSectionJsonSchema, storageConfigJsonSchema, strategySectionJsonSchema, tradingConfigJsonSchema } from './provider-schemas.ts';
+import { strictJsonSchema } from './json-schema-strict.ts';
 import { jsonSchemaOf } from './schema-tools.ts';
 import { ConfigFileSchema } from './session-config.ts';
 
@@ -29,8 +30,10 @@ const embeddable = (schema: object): JsonObject => {
   return isObject($defs) && Object.keys($defs).length > 0 ? { ...rest, $defs } : rest;
 };
 
-const when = (key: 'realtime_provider' | 'trading_provider', name: string, configKey: string, config: object): JsonObject => ({
-  if: { properties: { session: { properties: { [key]: { const: name } } } } },
+// The provider's config schema applies when the provider is chosen, or when the key is absent and the provider
+// is its default: a bare `properties` condition would hold whenever the key is absent, for every provider.
+const when = (key: 'realtime_provider' | 'trading_provider', name: string, isDefault: boolean, configKey: string, config: object): JsonObject => ({
+  if: { required: ['session'], properties: { session: { properties: { [key]: { const: name } }, ...(isDefault ? {} : { required: [key] }) } } },
   then: { properties: { session: { properties: { [configKey]: embeddable(closeObjects(config) as object) } } } },
 });
 
@@ -49,16 +52,16 @@ export const configFileJsonSchema = (): JsonObject => {
   const conditions = [
     ...realtime.flatMap((p) => {
       const schema = realtimeConfigJsonSchema(p.name);
-      return schema ? [when('realtime_provider', p.name, 'realtime_provider_config', schema)] : [];
+      return schema ? [when('realtime_provider', p.name, session.realtime_provider?.default === p.name, 'realtime_provider_config', schema)] : [];
     }),
-    ...trading.map((p) => when('trading_provider', p.name, 'trading_provider_config', tradingConfigJsonSchema(p.name)!)),
+    ...trading.map((p) => when('trading_provider', p.name, session.trading_provider?.default === p.name, 'trading_provider_config', tradingConfigJsonSchema(p.name)!)),
   ];
-  return {
+  return strictJsonSchema({
     $schema: base.$schema,
     title: 'argo-realtime session configuration',
     description: 'A session: market data provider, trading provider, storage, symbols, interval, and an optional strategy. Values may reference environment variables as ${VAR} or ${VAR:-default}; secrets (api_key, secret_key) must.',
     ...Object.fromEntries(Object.entries(base).filter(([k]) => k !== '$schema' && k !== '$defs')),
     allOf: conditions,
     ...(isObject(base.$defs) && Object.keys(base.$defs).length > 0 ? { $defs: base.$defs } : {}),
-  };
+  });
 };

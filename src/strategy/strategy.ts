@@ -3,7 +3,7 @@
  * whose default export, or named export `strategy`, is a {@link Strategy}:
  *
  * ```ts
- * import { defineStrategy } from '../src/strategy/strategy.ts'; // path from examples/
+ * import { defineStrategy } from 'argo-realtime/strategy';
  * export default defineStrategy({
  *   name: 'buy-the-dip',
  *   configSchema: { type: 'object', properties: { quantity: { type: 'number', default: 1 } } },

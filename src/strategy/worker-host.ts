@@ -9,9 +9,12 @@ import type { Bar } from '../domain/bar.ts';
 import { StrategyLoadError } from './errors.ts';
 import type { JsonSchema } from './config.ts';
 import { isNotifyMethod, isRequestMethod, type StrategyHostServices } from './host-api.ts';
+import { siblingModuleUrl, workerExecArgv } from '../module-url.ts';
 import { serializeError, type HostMessage, type SerializedError, type WorkerMessage } from './protocol.ts';
 
-const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
+// worker.ts from sources, worker.js from the build.
+const WORKER_ENTRY = siblingModuleUrl('./worker', import.meta.url);
+const WORKER_EXEC_ARGV = workerExecArgv(import.meta.url);
 
 /** How a worker ended without the host asking it to. */
 export interface WorkerDeath {
@@ -74,6 +77,7 @@ export class StrategyWorker {
     this.#worker = new Worker(WORKER_ENTRY, {
       workerData: { path: options.path, config: options.config },
       resourceLimits: options.resourceLimits,
+      ...(WORKER_EXEC_ARGV ? { execArgv: WORKER_EXEC_ARGV } : {}),
     });
     this.#worker.on('message', (m: WorkerMessage) => this.#onMessage(m));
     this.#worker.on('error', (e: Error) => { this.#lastError = e; });
