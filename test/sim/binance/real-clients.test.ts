@@ -1,0 +1,80 @@
+/**
+ * Real Binance client libraries against the simulator on loopback: `binance` (tiagosiebler) on every feed and the
+ * official `@binance/spot` connector on Spot receive kline data. Each client is pointed at the simulator by its own
+ * base-URL option (`wsUrl`, `restOptions.baseUrl`; `configurationWebsocketStreams.wsURL`), which both libraries use
+ * in place of their production hosts; no REST client of `@binance/spot` is configured, so it has none to call.
+ */
+import { Spot } from '@binance/spot';
+import { WebsocketClient } from 'binance';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
+
+const silent = { trace: () => {}, info: () => {}, error: () => {} };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const simulator = async (options: Partial<BinanceSimulatorOptions> = {}): Promise<BinanceSimulator> => {
+  const sim = await startBinanceSimulator({ tickMs: 20, marketStepMs: 20_000, ...options });
+  cleanups.push(() => sim.close());
+  return sim;
+};
+
+/** Resolves with the first `count` values `take` accepts, from a callback-style source. */
+const collect = <T>(count: number, subscribe: (push: (value: unknown) => void) => void, take: (value: unknown) => T | undefined): Promise<T[]> =>
+  new Promise((resolve) => {
+    const got: T[] = [];
+    subscribe((value) => {
+      const v = take(value);
+      if (v === undefined || got.length >= count) return;
+      got.push(v);
+      if (got.length === count) resolve(got);
+    });
+  });
+
+interface Kline { e: string; s: string; k: { t: number; i: string; o: string; c: string; x: boolean } }
+const asKline = (raw: unknown): Kline | undefined => {
+  const msg = raw as { data?: unknown; e?: unknown };
+  const event = (msg && typeof msg === 'object' && 'data' in msg ? msg.data : msg) as Kline | undefined;
+  return event?.e === 'kline' ? event : undefined;
+};
+
+describe('binance (tiagosiebler) WebsocketClient against the simulator', () => {
+  it.each([
+    ['spot', 'BTCUSDT', '/stream'],
+    ['usdm', 'BTCUSDT_260626', '/market/stream'],
+    ['coinm', 'BTCUSD_PERP', '/stream'],
+  ] as const)('receives %s klines of %s over %s', async (feed, symbol, path) => {
+    const sim = await simulator({ feed });
+    const client = new WebsocketClient({ wsUrl: sim.wsUrl, restOptions: { baseUrl: sim.restUrl }, beautify: false }, silent);
+    cleanups.push(() => client.closeAll(true));
+    const klines = collect(3, (push) => client.on('message', push), asKline);
+    client.subscribeKlines(symbol, '1m', feed);
+    const got = await klines;
+    expect(got.map((k) => [k.s, k.k.i])).toEqual([[symbol, '1m'], [symbol, '1m'], [symbol, '1m']]);
+    expect(sim.connections().map((c) => [c.path.split('?')[0], c.streams])).toEqual([[path, [`${symbol.toLowerCase()}@kline_1m`]]]);
+  });
+});
+
+describe('@binance/spot WebsocketStreams against the simulator', () => {
+  it('subscribes with its string request ids and receives klines equal to the simulator\'s bars', async () => {
+    const sim = await simulator({ symbols: ['ETHUSDT'] });
+    const subscribed = new Promise<readonly string[]>((resolve) => sim.once('subscribe', (s) => resolve(s.streams)));
+    const spot = new Spot({ configurationWebsocketStreams: { wsURL: sim.wsUrl, reconnectDelay: 100 } });
+    const connection = await spot.websocketStreams.connect();
+    cleanups.push(() => connection.disconnect());
+    const stream = connection.kline({ symbol: 'ETHUSDT', interval: '1m' });
+    const closed = collect(2, (push) => stream.on('message', push), (m) => {
+      const k = asKline(m);
+      return k?.k.x ? k : undefined;
+    });
+    expect(await subscribed).toEqual(['ethusdt@kline_1m']);
+    const bars = await closed;
+    for (const k of bars) {
+      const truth = sim.bar('ETHUSDT', '1m', k.k.t);
+      expect([k.k.o, k.k.c]).toEqual([truth.o, truth.c]);
+    }
+    expect(sim.connections()[0]!.path).toBe('/stream?streams=');
+  });
+});
