@@ -4,7 +4,7 @@
  * base-URL option (`wsUrl`, `restOptions.baseUrl`; `configurationWebsocketStreams.wsURL`), which both libraries use
  * in place of their production hosts; no REST client of `@binance/spot` is configured, so it has none to call.
  */
-import { Spot } from '@binance/spot';
+import { Spot, SpotWebsocketStreams } from '@binance/spot';
 import { WebsocketClient } from 'binance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
@@ -64,7 +64,7 @@ describe('@binance/spot WebsocketStreams against the simulator', () => {
     const spot = new Spot({ configurationWebsocketStreams: { wsURL: sim.wsUrl, reconnectDelay: 100 } });
     const connection = await spot.websocketStreams.connect();
     cleanups.push(() => connection.disconnect());
-    const stream = connection.kline({ symbol: 'ETHUSDT', interval: '1m' });
+    const stream = connection.kline({ symbol: 'ETHUSDT', interval: SpotWebsocketStreams.KlineIntervalEnum.INTERVAL_1m });
     const closed = collect(2, (push) => stream.on('message', push), (m) => {
       const k = asKline(m);
       return k?.k.x ? k : undefined;
