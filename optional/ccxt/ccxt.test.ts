@@ -2,15 +2,23 @@
  * Optional: ccxt (its `pro` WebSocket client) against the Binance simulator on loopback. ccxt is 59 MB unpacked,
  * so it lives in this folder's own package.json and is not installed or run by `npm test`; see README.md.
  * Every URL ccxt knows for Binance is rewritten to the simulator's before any call, so an endpoint the test did
- * not expect answers 404 from loopback rather than reaching a real host.
+ * not expect answers 404 from loopback rather than reaching a real host; a guard also refuses any TCP connection
+ * to a host other than loopback and the test fails if one was tried.
  */
 import ccxt from 'ccxt';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBinanceSimulator, type BinanceSimulator } from '../../src/sim/binance/index.ts';
+import { guardLoopback } from '../../test/support/loopback-guard.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
+let guard: ReturnType<typeof guardLoopback>;
+beforeAll(() => {
+  guard = guardLoopback();
+});
+afterAll(() => guard.restore());
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  expect(guard.refused).toEqual([]);
 });
 
 /** Rewrites every http(s) and ws(s) URL in `urls` to the simulator, keeping the path. */

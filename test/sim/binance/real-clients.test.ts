@@ -3,16 +3,24 @@
  * official `@binance/spot` connector on Spot receive kline data. Each client is pointed at the simulator by its own
  * base-URL option (`wsUrl`, `restOptions.baseUrl`; `configurationWebsocketStreams.wsURL`), which both libraries use
  * in place of their production hosts; no REST client of `@binance/spot` is configured, so it has none to call.
+ * A guard refuses (and records) any TCP connection to a host other than loopback for the whole file.
  */
 import { Spot, SpotWebsocketStreams } from '@binance/spot';
 import { WebsocketClient } from 'binance';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
+import { guardLoopback } from '../../support/loopback-guard.ts';
 
 const silent = { trace: () => {}, info: () => {}, error: () => {} };
 const cleanups: (() => Promise<void> | void)[] = [];
+let guard: ReturnType<typeof guardLoopback>;
+beforeAll(() => {
+  guard = guardLoopback();
+});
+afterAll(() => guard.restore());
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  expect(guard.refused).toEqual([]);
 });
 
 const simulator = async (options: Partial<BinanceSimulatorOptions> = {}): Promise<BinanceSimulator> => {
