@@ -10,6 +10,7 @@ import spotKlines from '../../fixtures/binance/nautilus_spot_klines_response.jso
 import usdmClosed from '../../fixtures/binance/nautilus_usdm_kline_stream_closed.json' with { type: 'json' };
 import usdmOpen from '../../fixtures/binance/nautilus_usdm_kline_stream_open.json' with { type: 'json' };
 import usdmKlines from '../../fixtures/binance/nautilus_usdm_klines_response.json' with { type: 'json' };
+import tiagoSpot from '../../fixtures/binance/tiagosiebler_spot_kline_frame.json' with { type: 'json' };
 import { BinanceRestClient } from '../../../src/providers/binance/backfill.ts';
 import { klineRowToBar, parseBinanceFrame } from '../../../src/providers/binance/parse.ts';
 import type { RealtimeError } from '../../../src/errors.ts';
@@ -18,7 +19,7 @@ const USDM = { provider: 'binance-usdm' };
 
 describe('recorded Binance payloads', () => {
   it('has the source of every fixture recorded', () => {
-    for (const f of [coinmExchangeInfo, coinmKlines, errorFrames, liveSpot, liveUsdmKlines, spotKlines, usdmClosed, usdmOpen, usdmKlines]) {
+    for (const f of [coinmExchangeInfo, coinmKlines, errorFrames, liveSpot, liveUsdmKlines, spotKlines, tiagoSpot, usdmClosed, usdmOpen, usdmKlines]) {
       expect(f._source.length).toBeGreaterThan(20);
     }
   });
@@ -44,6 +45,14 @@ describe('recorded Binance payloads', () => {
     expect(f.bar.vwap).toBeCloseTo(572337.2165538 / 12.26168, 6);
     expect(f.bar.vwap!).toBeGreaterThanOrEqual(f.bar.low);
     expect(f.bar.vwap!).toBeLessThanOrEqual(f.bar.high);
+  });
+
+  it("decodes the Spot frame recorded in tiagosiebler/binance's tests", () => {
+    const f = parseBinanceFrame(JSON.stringify(tiagoSpot.frame), 1);
+    expect(f.kind === 'kline' && f.bar).toMatchObject({
+      provider: 'binance', symbol: 'BTCUSDT', interval: '1m', openTime: 1627993800000, closeTime: 1627993859999,
+      open: 38231.29, high: 38289.46, low: 38173.86, close: 38183.3, volume: 33.118075, tradeCount: 845, final: false,
+    });
   });
 
   it("decodes nautilus_trader's Spot and USDⓈ-M REST kline rows (the futures row's last field is ignored)", () => {
