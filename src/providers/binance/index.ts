@@ -306,7 +306,9 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
         shard.subscriptions({ type: 'subscriptions.remove', streams: [stream] });
         if (stillValid) {
           // Known symbol, silent stream: ask again (a lost subscription); it stays desired.
-          this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `${stream} silent for ${now - since} ms; resubscribing`, { stream }));
+          // USDⓈ-M pushes klines only under /market: an unrouted base (the pre-2026 URL) acknowledges and stays silent.
+          const hint = this.config.feed === 'usdm' && !/\/market$/.test(this.endpoints.ws) ? ` (USDⓈ-M klines stream only under the /market route; ws_url is ${this.endpoints.ws})` : '';
+          this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `${stream} silent for ${now - since} ms; resubscribing${hint}`, { stream }));
           shard.subscriptions({ type: 'subscriptions.add', streams: [stream] });
           this.confirmedAt.set(stream, now);
         } else {

@@ -6,7 +6,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bar } from '../../../src/domain/bar.ts';
 import type { RealtimeError } from '../../../src/errors.ts';
-import { BinanceRestClient } from '../../../src/providers/binance/backfill.ts';
 import { BinanceRealtimeProvider } from '../../../src/providers/binance/index.ts';
 import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
 
@@ -113,18 +112,22 @@ describe('Binance futures feeds against the simulator', () => {
     expect(Math.max(...sim.connections().map((c) => c.maxMessagesInOneSecond))).toBeLessThanOrEqual(10);
   });
 
-  it('backfills a COIN-M range longer than 200 days in windows the venue accepts', async () => {
-    const DAY = 86_400_000;
-    const sim = await startBinanceSimulator({ feed: 'coinm', paused: true, historyMs: 320 * DAY });
-    cleanups.push(() => sim.close());
-    const to = sim.options.startTime;
-    const from = to - 300 * DAY;
-    const client = new BinanceRestClient(sim.restUrl, { now: () => 0, sleep: async () => {}, onError: () => {} }, 'coinm');
-    const bars = await client.closedBars('BTCUSD_PERP', '1d', from, to);
-    expect(bars.map((b) => b.openTime)).toEqual(sim.closedBars('BTCUSD_PERP', '1d', from, to - 1).map((k) => k.t));
-    expect(bars).toHaveLength(300);
-    const requests = sim.requests().filter((r) => r.path === '/dapi/v1/klines');
-    expect(requests.map((r) => r.status)).toEqual([200, 200]);
-    expect(requests.every((r) => Number(r.query.endTime) - Number(r.query.startTime) <= 200 * DAY)).toBe(true);
+  it('names the /market route when USDⓈ-M streams stay silent on an unrouted base URL', async () => {
+    const { sim, provider, errors } = await start({ feed: 'usdm' }, { feed: 'usdm', silent_stream_ms: 300 });
+    // The simulator's root, without /market: the retired URL form, acknowledged and silent.
+    const legacy = new BinanceRealtimeProvider({ feed: 'usdm', ws_url: sim.wsUrl, rest_url: sim.restUrl, silent_stream_ms: 300 });
+    const legacyErrors: RealtimeError[] = [];
+    legacy.onError((e) => legacyErrors.push(e));
+    cleanups.push(() => legacy.disconnect());
+    await legacy.connect();
+    await legacy.subscribe(['BTCUSDT'], '1m');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !legacyErrors.some((e) => e.code === 'SUBSCRIPTION_FAILED')) await sleep(20);
+    expect(legacyErrors.find((e) => e.code === 'SUBSCRIPTION_FAILED')?.message).toContain('USDⓈ-M klines stream only under the /market route');
+    // The same subscription through /market flows and raises nothing.
+    await provider.connect();
+    await provider.subscribe(['BTCUSDT'], '1m');
+    await sleep(600);
+    expect(errors.filter((e) => e.code === 'SUBSCRIPTION_FAILED')).toEqual([]);
   });
 });
