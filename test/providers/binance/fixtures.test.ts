@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import coinmExchangeInfo from '../../fixtures/binance/nautilus_coinm_exchange_info.json' with { type: 'json' };
 import coinmKlines from '../../fixtures/binance/coinm_klines_response.json' with { type: 'json' };
+import coinmStream from '../../fixtures/binance/coinm_kline_stream.json' with { type: 'json' };
 import errorFrames from '../../fixtures/binance/error_frames.json' with { type: 'json' };
 import liveSpot from '../../fixtures/binance/live_spot_kline_frame.json' with { type: 'json' };
 import liveUsdmKlines from '../../fixtures/binance/live_usdm_klines_response.json' with { type: 'json' };
@@ -19,7 +20,7 @@ const USDM = { provider: 'binance-usdm' };
 
 describe('recorded Binance payloads', () => {
   it('has the source of every fixture recorded', () => {
-    for (const f of [coinmExchangeInfo, coinmKlines, errorFrames, liveSpot, liveUsdmKlines, spotKlines, tiagoSpot, usdmClosed, usdmOpen, usdmKlines]) {
+    for (const f of [coinmExchangeInfo, coinmKlines, coinmStream, errorFrames, liveSpot, liveUsdmKlines, spotKlines, tiagoSpot, usdmClosed, usdmOpen, usdmKlines]) {
       expect(f._source.length).toBeGreaterThan(20);
     }
   });
@@ -84,6 +85,16 @@ describe('recorded Binance payloads', () => {
     expect(sized.vwap!).toBeLessThanOrEqual(sized.high);
     // Without a contract size, q / v (BTC per contract) is no price: VWAP stays unknown rather than wrong.
     expect(unsized.vwap).toBeNull();
+  });
+
+  it('decodes the documented COIN-M delivery-contract frame, contracts as volume', () => {
+    const f = parseBinanceFrame(JSON.stringify(coinmStream.frame), 3, { provider: 'binance-coinm', contractSize: () => coinmStream.contractSize });
+    expect(f.kind === 'kline' && f.stream).toBe('btcusd_200626@kline_1m');
+    if (f.kind !== 'kline') return;
+    expect(f.bar).toMatchObject({ provider: 'binance-coinm', symbol: 'BTCUSD_200626', volume: 156, tradeCount: 31, open: 9638.9, close: 9639.8 });
+    expect(f.bar.vwap).toBeCloseTo((156 * 100) / 1.61836886, 8);
+    expect(f.bar.vwap!).toBeGreaterThanOrEqual(f.bar.low);
+    expect(f.bar.vwap!).toBeLessThanOrEqual(f.bar.high);
   });
 
   it.each(errorFrames.ws.map((e) => [e.frame.msg, e]))('reads the documented error frame %s', (_msg, e) => {
