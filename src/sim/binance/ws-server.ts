@@ -3,6 +3,7 @@
  * `/stream?streams=a/b` (USDⓈ-M: under the `/market` route; `/public` and unrouted URLs connect but push no
  * klines, as on fstream.binance.com since 2026-04-23), keeps the connections, and on every market step sends each
  * subscribed stream's kline frames (computed once per stream and shared by every connection).
+ * Source: https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Important-WebSocket-Change-Notice
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
