@@ -1,6 +1,6 @@
 /**
  * The market-stream side of the simulator: accepts WebSocket upgrades on `/ws`, `/ws/<anything>` and
- * `/stream?streams=a/b` (USDⓈ-M: under the `/market` route; `/public` and unrouted URLs connect but push no
+ * `/stream?streams=a/b` (USDⓈ-M: under the `/market` route; `/public`, `/private` and unrouted URLs connect but push no
  * klines, as on fstream.binance.com since 2026-04-23), keeps the connections, and on every market step sends each
  * subscribed stream's kline frames (computed once per stream and shared by every connection).
  * Source: https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Important-WebSocket-Change-Notice
@@ -57,11 +57,12 @@ export interface StreamPath {
   readonly combined: boolean;
   /** Kline streams named in the URL (other names are accepted and ignored, as Binance does: ccxt opens `/ws/0`). */
   readonly streams: string[];
-  /** False where klines are not pushed: USDⓈ-M `/public` and unrouted URLs. */
+  /** False where klines are not pushed: USDⓈ-M `/public`, `/private` and unrouted URLs. */
   readonly klines: boolean;
 }
 
-const USDM_ROUTES = ['/market', '/public'];
+// `/private` carries user data (not simulated): the official connector opens it alongside the others, so it connects.
+const USDM_ROUTES = ['/market', '/public', '/private'];
 
 /** Reads the endpoint form and the streams named in the URL, or the HTTP status to refuse it with. */
 export const parseStreamPath = (url: string, feed: BinanceFeed = 'spot'): StreamPath | { status: number } => {

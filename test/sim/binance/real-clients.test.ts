@@ -1,10 +1,13 @@
 /**
  * Real Binance client libraries against the simulator on loopback: `binance` (tiagosiebler) on every feed and the
- * official `@binance/spot` connector on Spot receive kline data. Each client is pointed at the simulator by its own
- * base-URL option (`wsUrl`, `restOptions.baseUrl`; `configurationWebsocketStreams.wsURL`), which both libraries use
- * in place of their production hosts; no REST client of `@binance/spot` is configured, so it has none to call.
+ * official connectors `@binance/spot` (Spot) and `@binance/derivatives-trading-usds-futures` (USDⓈ-M, which opens
+ * `/market`, `/public` and `/private` and routes klines to `/market`) receive kline data. Each client is pointed at
+ * the simulator by its own base-URL option (`wsUrl`, `restOptions.baseUrl`; `configurationWebsocketStreams.wsURL`),
+ * which the libraries use in place of their production hosts; no REST client of an official connector is
+ * configured, so it has none to call.
  * A guard refuses (and records) any TCP connection to a host other than loopback for the whole file.
  */
+import { DerivativesTradingUsdsFutures, DerivativesTradingUsdsFuturesWebsocketStreams } from '@binance/derivatives-trading-usds-futures';
 import { Spot, SpotWebsocketStreams } from '@binance/spot';
 import { WebsocketClient } from 'binance';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -84,5 +87,25 @@ describe('@binance/spot WebsocketStreams against the simulator', () => {
       expect([k.k.o, k.k.c]).toEqual([truth.o, truth.c]);
     }
     expect(sim.connections()[0]!.path).toBe('/stream?streams=');
+  });
+});
+
+describe('@binance/derivatives-trading-usds-futures WebsocketStreams against the simulator', () => {
+  it('opens its three routes and receives USDⓈ-M klines on /market', async () => {
+    const sim = await simulator({ feed: 'usdm', symbols: ['BTCUSDT', 'BTCUSDT_260626'] });
+    const futures = new DerivativesTradingUsdsFutures({ configurationWebsocketStreams: { wsURL: sim.wsUrl, reconnectDelay: 100 } });
+    const connection = await futures.websocketStreams.connect();
+    cleanups.push(() => connection.disconnect());
+    expect(sim.connections().map((c) => c.path).sort()).toEqual(['/market/stream?streams=', '/private/stream?streams=', '/public/stream?streams=']);
+    const stream = connection.klineCandlestickStreams({ symbol: 'BTCUSDT_260626', interval: DerivativesTradingUsdsFuturesWebsocketStreams.KlineCandlestickStreamsIntervalEnum.INTERVAL_1m });
+    const closed = collect(2, (push) => stream.on('message', push), (m) => {
+      const k = asKline(m);
+      return k?.k.x ? k : undefined;
+    });
+    for (const k of await closed) {
+      expect(k.s).toBe('BTCUSDT_260626');
+      expect(k.k.c).toBe(sim.bar('BTCUSDT_260626', '1m', k.k.t).c);
+    }
+    expect(sim.connections().find((c) => c.path.startsWith('/market'))!.streams).toEqual(['btcusdt_260626@kline_1m']);
   });
 });

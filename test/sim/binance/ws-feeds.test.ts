@@ -54,7 +54,8 @@ describe('stream paths', () => {
     expect(parseStreamPath('/market/stream?streams=btcusdt@kline_1m', 'usdm')).toEqual({ combined: true, streams: ['btcusdt@kline_1m'], klines: true });
     expect(parseStreamPath('/public/ws/btcusdt@kline_1m', 'usdm')).toMatchObject({ klines: false });
     expect(parseStreamPath('/ws/btcusdt@kline_1m', 'usdm')).toMatchObject({ klines: false });
-    expect(parseStreamPath('/private/ws', 'usdm')).toEqual({ status: 404 });
+    expect(parseStreamPath('/private/stream?streams=', 'usdm')).toEqual({ combined: true, streams: [], klines: false });
+    expect(parseStreamPath('/other/ws', 'usdm')).toEqual({ status: 404 });
   });
 
   it('streams ccxt-style /ws/0 connections once they subscribe', async () => {
