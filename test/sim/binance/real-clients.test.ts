@@ -1,12 +1,14 @@
 /**
  * Real Binance client libraries against the simulator on loopback: `binance` (tiagosiebler) on every feed and the
- * official connectors `@binance/spot` (Spot) and `@binance/derivatives-trading-usds-futures` (USDⓈ-M, which opens
- * `/market`, `/public` and `/private` and routes klines to `/market`) receive kline data. Each client is pointed at
+ * official connectors `@binance/spot` (Spot), `@binance/derivatives-trading-usds-futures` (USDⓈ-M, which opens
+ * `/market`, `/public` and `/private` and routes klines to `/market`) and `@binance/derivatives-trading-coin-futures`
+ * (COIN-M) receive kline data. Each client is pointed at
  * the simulator by its own base-URL option (`wsUrl`, `restOptions.baseUrl`; `configurationWebsocketStreams.wsURL`),
  * which the libraries use in place of their production hosts; no REST client of an official connector is
  * configured, so it has none to call.
  * A guard refuses (and records) any TCP connection to a host other than loopback for the whole file.
  */
+import { DerivativesTradingCoinFutures } from '@binance/derivatives-trading-coin-futures';
 import { DerivativesTradingUsdsFutures, DerivativesTradingUsdsFuturesWebsocketStreams } from '@binance/derivatives-trading-usds-futures';
 import { Spot, SpotWebsocketStreams } from '@binance/spot';
 import { WebsocketClient } from 'binance';
@@ -107,5 +109,18 @@ describe('@binance/derivatives-trading-usds-futures WebsocketStreams against the
       expect(k.k.c).toBe(sim.bar('BTCUSDT_260626', '1m', k.k.t).c);
     }
     expect(sim.connections().find((c) => c.path.startsWith('/market'))!.streams).toEqual(['btcusdt_260626@kline_1m']);
+  });
+});
+
+describe('@binance/derivatives-trading-coin-futures WebsocketStreams against the simulator', () => {
+  it('receives COIN-M perpetual klines on /stream', async () => {
+    const sim = await simulator({ feed: 'coinm', symbols: ['BTCUSD_PERP'] });
+    const coinm = new DerivativesTradingCoinFutures({ configurationWebsocketStreams: { wsURL: sim.wsUrl, reconnectDelay: 100 } });
+    const connection = await coinm.websocketStreams.connect();
+    cleanups.push(() => connection.disconnect());
+    const stream = connection.klineCandlestickStreams({ symbol: 'btcusd_perp', interval: '1m' });
+    const got = await collect(3, (push) => stream.on('message', push), asKline);
+    expect(got.map((k) => k.s)).toEqual(['BTCUSD_PERP', 'BTCUSD_PERP', 'BTCUSD_PERP']);
+    expect(sim.connections().map((c) => [c.path, c.streams])).toEqual([['/stream?streams=', ['btcusd_perp@kline_1m']]]);
   });
 });
