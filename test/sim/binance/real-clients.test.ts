@@ -4,14 +4,15 @@
  * `/market`, `/public` and `/private` and routes klines to `/market`) and `@binance/derivatives-trading-coin-futures`
  * (COIN-M) receive kline data. Each client is pointed at
  * the simulator by its own base-URL option (`wsUrl`, `restOptions.baseUrl`; `configurationWebsocketStreams.wsURL`),
- * which the libraries use in place of their production hosts; no REST client of an official connector is
+ * which the libraries use in place of their production hosts (`binance` REST clients: `baseUrl`, time sync off); no
+ * REST client of an official connector is
  * configured, so it has none to call.
  * A guard refuses (and records) any TCP connection to a host other than loopback for the whole file.
  */
 import { DerivativesTradingCoinFutures } from '@binance/derivatives-trading-coin-futures';
 import { DerivativesTradingUsdsFutures, DerivativesTradingUsdsFuturesWebsocketStreams } from '@binance/derivatives-trading-usds-futures';
 import { Spot, SpotWebsocketStreams } from '@binance/spot';
-import { WebsocketClient } from 'binance';
+import { CoinMClient, MainClient, USDMClient, WebsocketClient } from 'binance';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
 import { guardLoopback } from '../../support/loopback-guard.ts';
@@ -122,5 +123,20 @@ describe('@binance/derivatives-trading-coin-futures WebsocketStreams against the
     const got = await collect(3, (push) => stream.on('message', push), asKline);
     expect(got.map((k) => k.s)).toEqual(['BTCUSD_PERP', 'BTCUSD_PERP', 'BTCUSD_PERP']);
     expect(sim.connections().map((c) => [c.path, c.streams])).toEqual([['/stream?streams=', ['btcusd_perp@kline_1m']]]);
+  });
+});
+
+describe('binance (tiagosiebler) REST clients against the simulator', () => {
+  it.each([
+    ['spot', 'BTCUSDT', (baseUrl: string) => new MainClient({ baseUrl, disableTimeSync: true }), '/api/v3/klines'],
+    ['usdm', 'BTCUSDT_260626', (baseUrl: string) => new USDMClient({ baseUrl, disableTimeSync: true }), '/fapi/v1/klines'],
+    ['coinm', 'BTCUSD_PERP', (baseUrl: string) => new CoinMClient({ baseUrl, disableTimeSync: true }), '/dapi/v1/klines'],
+  ] as const)('reads %s klines of %s equal to the simulator\'s bars', async (feed, symbol, create, path) => {
+    const sim = await simulator({ feed, paused: true });
+    const end = sim.options.startTime - 1;
+    const rows = await create(sim.restUrl).getKlines({ symbol, interval: '1m', endTime: end, limit: 3 });
+    expect(rows.map((r) => r[0])).toEqual(sim.closedBars(symbol, '1m', end - 3 * 60_000 + 1, end).map((k) => k.t));
+    for (const r of rows) expect(String(r[4])).toBe(sim.bar(symbol, '1m', Number(r[0])).c);
+    expect(sim.requests().map((r) => r.path)).toEqual([path]);
   });
 });
