@@ -1,13 +1,11 @@
 /**
- * Real Binance client libraries against the simulator on loopback: `binance` (tiagosiebler) on every feed and the
- * official connectors `@binance/spot` (Spot), `@binance/derivatives-trading-usds-futures` (USDⓈ-M, which opens
- * `/market`, `/public` and `/private` and routes klines to `/market`) and `@binance/derivatives-trading-coin-futures`
- * (COIN-M) receive kline data. Each client is pointed at
- * the simulator by its own base-URL option (`wsUrl`, `restOptions.baseUrl`; `configurationWebsocketStreams.wsURL`),
- * which the libraries use in place of their production hosts (`binance` REST clients: `baseUrl`, time sync off); no
- * REST client of an official connector is
- * configured, so it has none to call.
- * A guard refuses (and records) any TCP connection to a host other than loopback for the whole file.
+ * Real Binance client libraries against the simulator on loopback: `binance` (tiagosiebler) on every feed, WebSocket
+ * and REST, and the official connectors `@binance/spot` (Spot), `@binance/derivatives-trading-usds-futures`
+ * (USDⓈ-M: it opens `/market`, `/public` and `/private` and routes klines to `/market`) and
+ * `@binance/derivatives-trading-coin-futures` (COIN-M) receive kline data. Each client is pointed at the simulator by
+ * its own base-URL option (`wsUrl`, `baseUrl` with time sync off; `configurationWebsocketStreams.wsURL`), which the
+ * libraries use in place of their production hosts; no REST client of an official connector is configured, so it
+ * has none to call. A guard refuses (and records) any TCP connection to a host other than loopback for the file.
  */
 import { DerivativesTradingCoinFutures } from '@binance/derivatives-trading-coin-futures';
 import { DerivativesTradingUsdsFutures, DerivativesTradingUsdsFuturesWebsocketStreams } from '@binance/derivatives-trading-usds-futures';
