@@ -104,6 +104,13 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     if (interval === '1s' && BINANCE_FEED_LIMITS[this.config.feed].intervals !== 'all') {
       throw realtimeError('SUBSCRIPTION_FAILED', `Binance ${this.config.feed} futures have no 1s klines (1m is the shortest)`, { interval, feed: this.config.feed });
     }
+    if (this.config.feed === 'spot') {
+      // A contract suffix would be stripped by the spot normaliser into a symbol that does not exist: say why.
+      const contracts = symbols.filter((s) => /_(PERP|\d{6})$/i.test(s.trim()));
+      if (contracts.length > 0) {
+        throw realtimeError('INVALID_SYMBOL', `${contracts.join(', ')}: futures contracts; set realtime_provider_config.feed to usdm or coinm`, { symbols: contracts, feed: 'spot' });
+      }
+    }
     const wanted = [...new Set(symbols.map(this.normalise))];
     const valid: string[] = [];
     for (const s of wanted) {

@@ -18,7 +18,7 @@ afterEach(async () => {
 const start = async (simOptions: Partial<BinanceSimulatorOptions>, config: Record<string, unknown> = {}) => {
   const sim = await startBinanceSimulator({ tickMs: 10, marketStepMs: 20_000, ...simOptions });
   const provider = new BinanceRealtimeProvider({
-    feed: simOptions.feed, ws_url: sim.streamBase, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200, ...config,
+    ...(simOptions.feed ? { feed: simOptions.feed } : {}), ws_url: sim.streamBase, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200, ...config,
   });
   const bars: Bar[] = [];
   const errors: RealtimeError[] = [];
@@ -129,5 +129,13 @@ describe('Binance futures feeds against the simulator', () => {
     await provider.subscribe(['BTCUSDT'], '1m');
     await sleep(600);
     expect(errors.filter((e) => e.code === 'SUBSCRIPTION_FAILED')).toEqual([]);
+  });
+
+  it('tells a Spot subscription of futures contracts to set the feed', async () => {
+    const { provider } = await start({ paused: true });
+    await provider.connect();
+    await expect(provider.subscribe(['BTCUSD_PERP', 'BTCUSDT'], '1m')).rejects.toMatchObject({
+      code: 'INVALID_SYMBOL', message: 'BTCUSD_PERP: futures contracts; set realtime_provider_config.feed to usdm or coinm',
+    });
   });
 });
