@@ -82,10 +82,11 @@ observable(program
   .addOption(new Option('--interval <i>', 'bar interval (default 1m)').choices(INTERVALS))
   .option('--out <file>', 'DuckDB file (default ./data/realtime.duckdb)')
   .option('--table <name>', 'table name (default realtime_market_data)')
+  .option('--feed <name>', 'the provider\'s feed (realtime_provider_config.feed), e.g. usdm or coinm for Binance futures')
   .option('--ws-url <url>', 'WebSocket base URL override (e.g. a local simulator)')
   .option('--rest-url <url>', 'REST base URL override (backfill, exchange info)')
   .option('--duration <s>', 'stop gracefully after this many seconds', seconds))
-  .action(async (o: { config?: string; provider?: string; symbols?: string[]; interval?: string; out?: string; table?: string; wsUrl?: string; restUrl?: string; duration?: number; inspect?: boolean | number; trace?: string; metrics?: number }) => {
+  .action(async (o: { config?: string; provider?: string; symbols?: string[]; interval?: string; out?: string; table?: string; feed?: string; wsUrl?: string; restUrl?: string; duration?: number; inspect?: boolean | number; trace?: string; metrics?: number }) => {
     const { duration, inspect, trace, metrics, ...rest } = o;
     process.exitCode = await (await import('./run.ts')).runRecord(out, { ...rest, observe: observeOf({ inspect, trace, metrics }), ...(duration !== undefined ? { durationS: duration } : {}) });
   });

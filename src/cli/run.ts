@@ -51,6 +51,8 @@ export interface RecordOptions {
   readonly interval?: string;
   readonly out?: string;
   readonly table?: string;
+  /** `realtime_provider_config.feed` (Binance `spot` / `usdm` / `coinm`, Polygon's market). */
+  readonly feed?: string;
   readonly wsUrl?: string;
   readonly restUrl?: string;
   readonly durationS?: number;
@@ -64,6 +66,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'session.interval': '--interval',
   'session.storage_config.output_path': '--out',
   'session.storage_config.table_name': '--table',
+  'session.realtime_provider_config.feed': '--feed',
   'session.realtime_provider_config.ws_url': '--ws-url',
   'session.realtime_provider_config.rest_url': '--rest-url',
 };
@@ -77,7 +80,7 @@ export const recordConfig = (o: RecordOptions, notice: (text: string) => void = 
   } else if (!o.symbols?.length) {
     throw realtimeError('CONFIG_INVALID', 'record needs --config <file>, or --symbols (with --provider, --interval, --out)', { fields: ['session.symbols'] });
   }
-  const urls = { ...(o.wsUrl ? { ws_url: o.wsUrl } : {}), ...(o.restUrl ? { rest_url: o.restUrl } : {}) };
+  const urls = { ...(o.feed ? { feed: o.feed } : {}), ...(o.wsUrl ? { ws_url: o.wsUrl } : {}), ...(o.restUrl ? { rest_url: o.restUrl } : {}) };
   const raw = {
     session: {
       ...(base?.id ? { id: base.id } : {}),

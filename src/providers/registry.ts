@@ -6,6 +6,7 @@ import { jsonSchemaOf } from '../config/schema-tools.ts';
 import { realtimeError } from '../errors.ts';
 import { BinanceRealtimeProvider, type BinanceProviderDeps } from './binance/index.ts';
 import { BinanceRealtimeConfigSchema } from './binance/config.ts';
+import { BINANCE_FEEDS } from './binance/urls.ts';
 import { PolygonRealtimeProvider, type PolygonProviderDeps } from './polygon/index.ts';
 import { PolygonRealtimeConfigSchema } from './polygon/config.ts';
 import type { RealtimeProvider } from './realtime-provider.ts';
@@ -39,9 +40,9 @@ const registry: Record<RealtimeProviderName, Entry> = {
     info: {
       name: 'binance-realtime',
       displayName: 'Binance Realtime',
-      description: 'Realtime cryptocurrency market data via Binance WebSocket',
+      description: 'Realtime cryptocurrency klines via Binance WebSocket: Spot, USDⓈ-M futures (usdm) and COIN-M futures (coinm), set by realtime_provider_config.feed',
       requiresAuth: false,
-      supportedFeeds: ['spot'],
+      supportedFeeds: BINANCE_FEEDS,
       available: true,
       configSchema: jsonSchemaOf(BinanceRealtimeConfigSchema),
     },

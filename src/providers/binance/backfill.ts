@@ -1,14 +1,17 @@
 /**
- * Binance REST for the market data provider: exchange info (symbol validation) and paged `/api/v3/klines` for gap
- * backfill. Weight-aware (it slows down before the 6000/min limit from `x-mbx-used-weight-1m`) and it honours
- * 429 / 418 `Retry-After` rather than hammering (repeat offenders get banned).
- * Source: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits
+ * Binance REST for the market data provider: exchange info (symbol validation, COIN-M contract sizes) and paged
+ * klines (`/api/v3`, `/fapi/v1` or `/dapi/v1` by feed) for gap backfill. Weight-aware (it slows down before the
+ * feed's per-minute limit, read from `x-mbx-used-weight-1m`) and it honours 429 / 418 `Retry-After` rather than
+ * hammering (repeat offenders get banned).
+ * Sources: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits,
+ * https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info
  */
 import type { Bar } from '../../domain/bar.ts';
 import { intervalMs, type Interval } from '../../domain/interval.ts';
 import { realtimeError, type RealtimeError } from '../../errors.ts';
-import { BINANCE_CODES, BINANCE_LIMITS } from './messages.ts';
-import { klineRowToBar } from './parse.ts';
+import { BINANCE_CODES, BINANCE_FEED_LIMITS, binanceKlinesWeight, type BinanceFeedLimits } from './messages.ts';
+import { BINANCE_BAR_PROVIDER, klineRowToBar, type BinanceKlineDecoding } from './parse.ts';
+import { BINANCE_REST_PATHS, type BinanceFeed } from './urls.ts';
 
 /** Injected effects, so tests can run the client against a simulator with a fake clock. */
 export interface RestEnvironment {
@@ -21,25 +24,35 @@ export interface RestEnvironment {
 /** Symbol facts from exchangeInfo. */
 export interface BinanceSymbolInfo {
   readonly symbol: string;
+  /** `status` (Spot, USDⓈ-M) or `contractStatus` (COIN-M): `TRADING` when it trades. */
   readonly status: string;
+  /** Futures: `PERPETUAL`, `CURRENT_QUARTER`, ... */
+  readonly contractType?: string;
+  /** COIN-M: USD per contract. */
+  readonly contractSize?: number;
 }
 
-const WEIGHT_LIMIT_PER_MINUTE = 6000;
-const KLINES_WEIGHT = 2;
 const MAX_RETRIES = 6;
 
-/** A small REST client for the public market endpoints. */
+/** A small REST client for the public market endpoints of one feed. */
 export class BinanceRestClient {
   private readonly base: string;
   private readonly env: RestEnvironment;
+  private readonly feed: BinanceFeed;
+  private readonly limits: BinanceFeedLimits;
   private usedWeight = 0;
   private weightMinute = 0;
   /** Requests made (for stats and tests). */
   requests = 0;
+  /** How klines become bars; the provider sets COIN-M contract sizes here once exchangeInfo is known. */
+  decoding: BinanceKlineDecoding;
 
-  constructor(base: string, env: RestEnvironment) {
+  constructor(base: string, env: RestEnvironment, feed: BinanceFeed = 'spot') {
     this.base = base;
     this.env = env;
+    this.feed = feed;
+    this.limits = BINANCE_FEED_LIMITS[feed];
+    this.decoding = { provider: BINANCE_BAR_PROVIDER[feed] };
   }
 
   /** GET a public endpoint and return its JSON, retrying rate limits and transient failures. */
@@ -81,35 +94,50 @@ export class BinanceRestClient {
   /** Trading status of the given symbols; symbols Binance does not know are absent. */
   async exchangeInfo(symbols: readonly string[]): Promise<Map<string, BinanceSymbolInfo>> {
     const out = new Map<string, BinanceSymbolInfo>();
-    // Asking for a list that contains one unknown symbol fails the whole request, so ask for everything (weight 20).
-    const body = (await this.get('/api/v3/exchangeInfo', {}, 20)) as { symbols?: { symbol: string; status: string }[] };
+    // Asking for a list that contains one unknown symbol fails the whole request, so ask for everything.
+    const body = (await this.get(BINANCE_REST_PATHS[this.feed].exchangeInfo, {}, this.limits.exchangeInfoWeight)) as { symbols?: unknown };
     const wanted = new Set(symbols);
-    for (const s of body.symbols ?? []) if (wanted.size === 0 || wanted.has(s.symbol)) out.set(s.symbol, { symbol: s.symbol, status: s.status });
+    for (const raw of Array.isArray(body?.symbols) ? body.symbols : []) {
+      const s = raw as { symbol?: unknown; status?: unknown; contractStatus?: unknown; contractType?: unknown; contractSize?: unknown };
+      if (typeof s.symbol !== 'string' || (wanted.size > 0 && !wanted.has(s.symbol))) continue;
+      const status = typeof s.status === 'string' ? s.status : typeof s.contractStatus === 'string' ? s.contractStatus : 'UNKNOWN';
+      out.set(s.symbol, {
+        symbol: s.symbol, status,
+        ...(typeof s.contractType === 'string' && s.contractType !== '' ? { contractType: s.contractType } : {}),
+        ...(typeof s.contractSize === 'number' ? { contractSize: s.contractSize } : {}),
+      });
+    }
     return out;
   }
 
   /**
-   * Every closed bar of `symbol`/`interval` whose open time lies in [from, to), in order, paged 1000 at a time.
-   * `to` should be the open time of a bar already seen live, so that no bar still forming is returned.
+   * Every closed bar of `symbol`/`interval` whose open time lies in [from, to), in order, paged 1000 rows at a time
+   * (and, on COIN-M, at most 200 days per request). `to` should be the open time of a bar already seen live, so
+   * that no bar still forming is returned.
    */
   async closedBars(symbol: string, interval: Interval, from: number, to: number): Promise<Bar[]> {
     const bars: Bar[] = [];
+    const limit = this.limits.klinesPerRequest;
+    const weight = binanceKlinesWeight(this.feed, limit);
     let start = from;
     while (start < to) {
-      const rows = (await this.get('/api/v3/klines', { symbol, interval, startTime: start, endTime: to - 1, limit: BINANCE_LIMITS.klinesPerRequest }, KLINES_WEIGHT)) as unknown[];
-      if (!Array.isArray(rows) || rows.length === 0) break;
+      const end = Math.min(to - 1, start + this.limits.klinesMaxSpanMs - 1);
+      const rows = (await this.get(BINANCE_REST_PATHS[this.feed].klines, { symbol, interval, startTime: start, endTime: end, limit }, weight)) as unknown[];
+      if (!Array.isArray(rows)) break;
       const now = this.env.now();
+      let last: number | undefined;
       for (const row of rows) {
-        const bar = klineRowToBar(row, symbol, interval, now);
+        const bar = klineRowToBar(row, symbol, interval, now, this.decoding);
         if (typeof bar === 'string') {
           this.env.onError(realtimeError('INVALID_MESSAGE', `klines row for ${symbol}: ${bar}`, { symbol }));
           continue;
         }
+        last = bar.openTime;
         if (bar.openTime >= start && bar.openTime < to) bars.push({ ...bar, backfilled: true });
       }
-      const last = bars.at(-1)?.openTime;
-      if (last === undefined || rows.length < BINANCE_LIMITS.klinesPerRequest) break;
-      start = last + Math.min(intervalMs(interval), 1);
+      if (rows.length < limit) start = end + 1; // this window is exhausted: the next one, if the span cut it short
+      else if (last !== undefined && last >= start) start = last + Math.min(intervalMs(interval), 1);
+      else break;
     }
     return bars;
   }
@@ -123,7 +151,7 @@ export class BinanceRestClient {
   private async respectWeight(weight: number): Promise<void> {
     const minute = Math.floor(this.env.now() / 60_000);
     if (minute !== this.weightMinute) return;
-    if (this.usedWeight + weight > WEIGHT_LIMIT_PER_MINUTE * 0.9) {
+    if (this.usedWeight + weight > this.limits.weightPerMinute * 0.9) {
       await this.env.sleep((minute + 1) * 60_000 - this.env.now() + 50);
       this.usedWeight = 0;
     }

@@ -1,14 +1,18 @@
 /**
- * Configuration of the Binance realtime provider, in the seed's snake_case YAML shape, with defaults.
+ * Configuration of the Binance realtime provider, in the seed's snake_case YAML shape, with defaults. `feed` picks
+ * the market (Spot, USDⓈ-M or COIN-M futures); the limits left unset follow that market's documented values.
  */
 import * as Schema from 'effect/Schema';
 import { decodeConfig, HttpUrl, NonNegativeInt, optional, PositiveInt, withDefault, WsUrl } from '../../config/schema-tools.ts';
+import { BINANCE_FEED_LIMITS } from './messages.ts';
+import { BINANCE_FEEDS } from './urls.ts';
 
 /** Schema of `realtime_provider_config` for `binance-realtime`. */
 export const BinanceRealtimeConfigSchema = Schema.Struct({
-  use_testnet: withDefault(Schema.Boolean, false, 'Use the Spot testnet endpoints'),
-  ws_url: optional(WsUrl, 'Override the WebSocket base URL (e.g. a local simulator)'),
-  rest_url: optional(HttpUrl, 'Override the REST base URL used for exchange info and backfill'),
+  feed: withDefault(Schema.Literals(BINANCE_FEEDS), 'spot', 'Market: spot (stream.binance.com, /api/v3), usdm (USDⓈ-M futures: fstream.binance.com/market, /fapi/v1) or coinm (COIN-M futures: dstream.binance.com, /dapi/v1)'),
+  use_testnet: withDefault(Schema.Boolean, false, "Use the feed's testnet endpoints"),
+  ws_url: optional(WsUrl, 'Override the WebSocket base URL that /ws is appended to (e.g. a local simulator; for usdm include the /market route, as in wss://fstream.binance.com/market)'),
+  rest_url: optional(HttpUrl, 'Override the REST base URL used for exchange info and backfill (the feed\'s /api/v3, /fapi/v1 or /dapi/v1 paths are appended)'),
   buffer_size: withDefault(PositiveInt, 100, 'Bars held per stream behind a gap being backfilled before a BUFFER_OVERFLOW warning (they are still held, never dropped)'),
   reconnect_attempts: withDefault(NonNegativeInt, 10, 'Consecutive failed reconnect attempts before giving up; 0 retries for ever'),
   reconnect_delay_ms: withDefault(PositiveInt, 500, 'First reconnect delay; doubles per attempt'),
@@ -17,17 +21,27 @@ export const BinanceRealtimeConfigSchema = Schema.Struct({
   stale_after_ms: withDefault(PositiveInt, 10_000, 'No frame for this long on a connection with streams: reconnect'),
   silent_stream_ms: withDefault(PositiveInt, 15_000, 'A confirmed stream with no frame for this long while others flow is checked (INVALID_SYMBOL or resubscribed)'),
   max_connection_age_ms: withDefault(NonNegativeInt, 23 * 3600_000 + 30 * 60_000, 'Rotate a connection proactively after this age (Binance cuts at 24 h); 0 never'),
-  control_messages_per_second: withDefault(PositiveInt, 5, 'Outgoing control messages (and pongs) per second per connection'),
-  streams_per_connection: withDefault(PositiveInt, 1024, 'Streams per connection before another is opened'),
+  control_messages_per_second: optional(PositiveInt, 'Outgoing control messages (and pongs) per second per connection; default the feed\'s limit: spot 5, usdm and coinm 10'),
+  streams_per_connection: optional(PositiveInt, 'Streams per connection before another is opened; default spot 1024, usdm and coinm 200'),
   emit_updates: withDefault(Schema.Boolean, false, 'Also emit in-progress bar updates (final = false)'),
   backfill: withDefault(Schema.Boolean, true, 'Fetch missed closed bars from REST after a gap'),
   backfill_on_start_bars: withDefault(NonNegativeInt, 0, 'Closed bars to fetch per stream when it is first subscribed'),
   validate_symbols: withDefault(Schema.Boolean, true, 'Check symbols against exchangeInfo before subscribing'),
-}).annotate({ title: 'binance-realtime', description: 'Binance Spot kline streams' });
+}).annotate({ title: 'binance-realtime', description: 'Binance kline streams: Spot, USDⓈ-M futures or COIN-M futures' });
 
-/** Decoded Binance realtime configuration. */
-export type BinanceRealtimeConfig = typeof BinanceRealtimeConfigSchema.Type;
+/** Decoded Binance realtime configuration, with the feed's limits filled in. */
+export type BinanceRealtimeConfig = Omit<typeof BinanceRealtimeConfigSchema.Type, 'control_messages_per_second' | 'streams_per_connection'> & {
+  readonly control_messages_per_second: number;
+  readonly streams_per_connection: number;
+};
 
 /** Decodes raw config (YAML/JSON object); throws CONFIG_INVALID naming the field. */
-export const decodeBinanceRealtimeConfig = (input: unknown): BinanceRealtimeConfig =>
-  decodeConfig(BinanceRealtimeConfigSchema, input, 'binance-realtime config');
+export const decodeBinanceRealtimeConfig = (input: unknown): BinanceRealtimeConfig => {
+  const c = decodeConfig(BinanceRealtimeConfigSchema, input, 'binance-realtime config');
+  const limits = BINANCE_FEED_LIMITS[c.feed];
+  return {
+    ...c,
+    control_messages_per_second: c.control_messages_per_second ?? limits.controlMessagesPerSecond,
+    streams_per_connection: c.streams_per_connection ?? limits.streamsPerConnection,
+  };
+};

@@ -1,5 +1,6 @@
 /**
- * The Binance realtime provider: kline streams over a pool of connections (one per 1024 streams) with live
+ * The Binance realtime provider, for Spot, USDⓈ-M and COIN-M futures (`feed`): kline streams over a pool of
+ * connections (one per `streams_per_connection` streams) with live
  * SUBSCRIBE / UNSUBSCRIBE, driven by the connection and subscription-set actors; frames decoded and validated;
  * closed bars delivered exactly once and in order per stream, gaps repaired from REST; unknown symbols reported
  * as INVALID_SYMBOL (exchange info up front, silent streams afterwards).
@@ -9,7 +10,9 @@ import type { ConnectionInput } from '../../../machines/connection.machine.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.ts';
 import type { Bar } from '../../domain/bar.ts';
 import { isInterval, type Interval } from '../../domain/interval.ts';
-import { BINANCE_SYMBOL, binanceKlineStream, normaliseBinanceSymbol, parseBinanceKlineStream } from '../../domain/symbol.ts';
+import {
+  BINANCE_FUTURES_SYMBOL, BINANCE_SYMBOL, binanceKlineStream, normaliseBinanceFuturesSymbol, normaliseBinanceSymbol, parseBinanceKlineStream,
+} from '../../domain/symbol.ts';
 import { realtimeError, type RealtimeError } from '../../errors.ts';
 import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../realtime-provider.ts';
 import { ProviderSignals } from '../shared/provider-signals.ts';
@@ -17,7 +20,8 @@ import { Shard } from '../shared/shard.ts';
 import { StreamTracker } from '../shared/stream-tracker.ts';
 import { BinanceRestClient } from './backfill.ts';
 import { decodeBinanceRealtimeConfig, type BinanceRealtimeConfig } from './config.ts';
-import { parseBinanceFrame } from './parse.ts';
+import { BINANCE_FEED_LIMITS } from './messages.ts';
+import { BINANCE_BAR_PROVIDER, parseBinanceFrame, type BinanceKlineDecoding } from './parse.ts';
 import { binanceControlMessage } from './subscriptions.ts';
 import { binanceEndpoints } from './urls.ts';
 
@@ -32,7 +36,7 @@ export interface BinanceProviderDeps {
 
 const SUBSCRIBE_TIMEOUT_MS = 30_000;
 
-/** Binance Spot kline streams. */
+/** Binance kline streams of one feed (Spot, USDⓈ-M or COIN-M futures). */
 export class BinanceRealtimeProvider implements RealtimeProvider {
   readonly name = 'binance-realtime';
   readonly config: BinanceRealtimeConfig;
@@ -48,6 +52,10 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   private readonly lastFrame = new Map<string, number>();
   private readonly confirmedAt = new Map<string, number>();
   private readonly symbolInfo = new Map<string, string>();
+  private readonly contractSizes = new Map<string, number>();
+  private readonly decoding: BinanceKlineDecoding;
+  private readonly normalise: (raw: string) => string;
+  private readonly symbolPattern: RegExp;
   private silentTimer: TimerHandle | undefined;
   private connected = false;
   private readonly counters = { frames: 0, malformed: 0, reconnects: 0, reasons: {} as Record<string, number> };
@@ -58,7 +66,15 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     this.clock = deps.clock ?? systemClock;
     this.signals = new ProviderSignals(this.clock);
     this.endpoints = binanceEndpoints(this.config);
-    this.rest = new BinanceRestClient(this.endpoints.rest, { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms), onError: (e) => this.signals.fail(e) });
+    const futures = this.config.feed !== 'spot';
+    this.normalise = futures ? normaliseBinanceFuturesSymbol : normaliseBinanceSymbol;
+    this.symbolPattern = futures ? BINANCE_FUTURES_SYMBOL : BINANCE_SYMBOL;
+    this.decoding = {
+      provider: BINANCE_BAR_PROVIDER[this.config.feed],
+      ...(this.config.feed === 'coinm' ? { contractSize: (symbol: string) => this.contractSizes.get(symbol) } : {}),
+    };
+    this.rest = new BinanceRestClient(this.endpoints.rest, { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms), onError: (e) => this.signals.fail(e) }, this.config.feed);
+    this.rest.decoding = this.decoding;
     this.tracker = new StreamTracker({
       clock: this.clock,
       emitUpdates: this.config.emit_updates,
@@ -85,11 +101,21 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
 
   async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
     if (!isInterval(interval)) throw realtimeError('SUBSCRIPTION_FAILED', `unknown interval ${JSON.stringify(interval)}`, { interval });
-    const wanted = [...new Set(symbols.map(normaliseBinanceSymbol))];
+    if (interval === '1s' && BINANCE_FEED_LIMITS[this.config.feed].intervals !== 'all') {
+      throw realtimeError('SUBSCRIPTION_FAILED', `Binance ${this.config.feed} futures have no 1s klines (1m is the shortest)`, { interval, feed: this.config.feed });
+    }
+    if (this.config.feed === 'spot') {
+      // A contract suffix would be stripped by the spot normaliser into a symbol that does not exist: say why.
+      const contracts = symbols.filter((s) => /_(PERP|\d{6})$/i.test(s.trim()));
+      if (contracts.length > 0) {
+        throw realtimeError('INVALID_SYMBOL', `${contracts.join(', ')}: futures contracts; set realtime_provider_config.feed to usdm or coinm`, { symbols: contracts, feed: 'spot' });
+      }
+    }
+    const wanted = [...new Set(symbols.map(this.normalise))];
     const valid: string[] = [];
     for (const s of wanted) {
-      if (BINANCE_SYMBOL.test(s)) valid.push(s);
-      else this.signals.fail(realtimeError('INVALID_SYMBOL', `${JSON.stringify(s)} is not a Binance symbol`, { symbol: s }));
+      if (this.symbolPattern.test(s)) valid.push(s);
+      else this.signals.fail(realtimeError('INVALID_SYMBOL', `${JSON.stringify(s)} is not a Binance ${this.config.feed} symbol`, { symbol: s, feed: this.config.feed }));
     }
     const known = await this.checkSymbols(valid);
     if (known.length === 0) throw realtimeError('INVALID_SYMBOL', `no valid symbol among ${wanted.join(', ')}`, { symbols: wanted });
@@ -105,7 +131,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   }
 
   async unsubscribe(symbols: readonly string[]): Promise<void> {
-    const drop = new Set(symbols.map(normaliseBinanceSymbol));
+    const drop = new Set(symbols.map(this.normalise));
     const removed: string[] = [];
     for (const shard of this.shards) {
       const streams = (shard.subscriptionState()?.desired ?? []).filter((st) => drop.has(parseBinanceKlineStream(st)?.symbol ?? ''));
@@ -123,7 +149,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   }
 
   resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
-    this.tracker.resumeAfter(normaliseBinanceSymbol(symbol), interval, lastOpenTime);
+    this.tracker.resumeAfter(this.normalise(symbol), interval, lastOpenTime);
   }
 
   onData(callback: (bar: Bar) => void): Unlisten {
@@ -185,8 +211,10 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       policy: {
         baseDelayMs: c.reconnect_delay_ms, maxDelayMs: Math.max(c.reconnect_delay_ms, c.reconnect_max_delay_ms), jitter: 0.5,
         maxAttempts: c.reconnect_attempts, healthyAfterMs: c.healthy_after_ms, connectTimeoutMs: 10_000, handshakeTimeoutMs: 10_000,
-        // Binance pings every 20 s and klines push every 1-2 s: silence longer than that means a dead peer.
-        staleAfterMs: c.stale_after_ms, idleTimeoutMs: 75_000, maxAgeMs: c.max_connection_age_ms, handshake: false,
+        // Klines push every 1-2 s (Spot) or 250 ms (futures): silence longer than stale_after_ms means a dead peer.
+        // Without streams only pings arrive: every 20 s on Spot, every 3 minutes on futures.
+        staleAfterMs: c.stale_after_ms, idleTimeoutMs: c.feed === 'spot' ? 75_000 : 2 * BINANCE_FEED_LIMITS[c.feed].pingIntervalMs + 30_000,
+        maxAgeMs: c.max_connection_age_ms, handshake: false,
       },
       subscriptions: { controlPerSecond: c.control_messages_per_second, ackTimeoutMs: 10_000, maxStreamsPerMessage: 200 },
     };
@@ -219,7 +247,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
 
   private onFrame(shard: Shard, gen: number, text: string, receivedAt: number): void {
     this.counters.frames++;
-    const frame = parseBinanceFrame(text, receivedAt);
+    const frame = parseBinanceFrame(text, receivedAt, this.decoding);
     switch (frame.kind) {
       case 'kline':
         this.lastFrame.set(frame.stream, receivedAt);
@@ -245,7 +273,10 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     if ((!this.config.validate_symbols && !force) || symbols.length === 0) return symbols;
     if (symbols.some((s) => !this.symbolInfo.has(s))) {
       try {
-        for (const [s, info] of await this.rest.exchangeInfo([])) this.symbolInfo.set(s, info.status);
+        for (const [s, info] of await this.rest.exchangeInfo([])) {
+          this.symbolInfo.set(s, info.status);
+          if (info.contractSize !== undefined) this.contractSizes.set(s, info.contractSize);
+        }
       } catch (e) {
         // Exchange info is a convenience: without it, silent-stream detection still catches unknown symbols.
         this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `exchangeInfo unavailable, symbols not pre-checked: ${(e as Error).message}`, {}));
@@ -255,7 +286,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     return symbols.filter((s) => {
       const status = this.symbolInfo.get(s);
       if (status === 'TRADING') return true;
-      this.signals.fail(realtimeError('INVALID_SYMBOL', status ? `${s} is not trading (status ${status})` : `${s} is not a Binance symbol`, { symbol: s, status: status ?? null }));
+      this.signals.fail(realtimeError('INVALID_SYMBOL', status ? `${s} is not trading (status ${status})` : `${s} is not a Binance ${this.config.feed} symbol`, { symbol: s, status: status ?? null, feed: this.config.feed }));
       return false;
     });
   }
@@ -282,7 +313,9 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
         shard.subscriptions({ type: 'subscriptions.remove', streams: [stream] });
         if (stillValid) {
           // Known symbol, silent stream: ask again (a lost subscription); it stays desired.
-          this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `${stream} silent for ${now - since} ms; resubscribing`, { stream }));
+          // USDⓈ-M pushes klines only under /market: an unrouted base (the pre-2026 URL) acknowledges and stays silent.
+          const hint = this.config.feed === 'usdm' && !/\/market$/.test(this.endpoints.ws) ? ` (USDⓈ-M klines stream only under the /market route; ws_url is ${this.endpoints.ws})` : '';
+          this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `${stream} silent for ${now - since} ms; resubscribing${hint}`, { stream }));
           shard.subscriptions({ type: 'subscriptions.add', streams: [stream] });
           this.confirmedAt.set(stream, now);
         } else {

@@ -1,11 +1,30 @@
 /**
  * Pure decoding of Binance frames (raw `/ws` and combined `/stream` forms) into typed messages: kline bars,
  * control answers (flat and nested errors), `serverShutdown`, and everything else as malformed with a reason.
+ * The three feeds share the frame shapes; they differ in the bar's provider label and, on COIN-M, in what the
+ * volumes count (contracts in `v`, base asset in `q`), so VWAP needs the contract size there.
  */
 import type { Bar } from '../../domain/bar.ts';
 import { barProblem } from '../../domain/bar.ts';
 import { isInterval } from '../../domain/interval.ts';
 import type { BinanceKline, BinanceKlineRow } from './messages.ts';
+import type { BinanceFeed } from './urls.ts';
+
+/** How a feed's klines become bars. */
+export interface BinanceKlineDecoding {
+  /** `provider` of the bars: `binance` (Spot), `binance-usdm`, `binance-coinm`, so a perpetual never overwrites a spot pair. */
+  readonly provider: string;
+  /**
+   * COIN-M only: the contract size (USD per contract) of a symbol, from exchangeInfo. Volume counts contracts and
+   * `q` is the base-asset volume, so VWAP = v × size / q; without a size VWAP stays null.
+   */
+  readonly contractSize?: (symbol: string) => number | undefined;
+}
+
+/** The bar provider label of each feed. */
+export const BINANCE_BAR_PROVIDER: Readonly<Record<BinanceFeed, string>> = { spot: 'binance', usdm: 'binance-usdm', coinm: 'binance-coinm' };
+
+const SPOT: BinanceKlineDecoding = { provider: 'binance' };
 
 /** What a frame turned out to be. */
 export type BinanceFrame =
@@ -22,7 +41,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const num = (v: unknown): number => (typeof v === 'string' && v.length > 0 ? Number(v) : typeof v === 'number' ? v : Number.NaN);
 
 /** Builds a bar from a kline object, or returns why it cannot. */
-export const klineToBar = (k: unknown, receivedAt: number): Bar | string => {
+export const klineToBar = (k: unknown, receivedAt: number, decoding: BinanceKlineDecoding = SPOT): Bar | string => {
   if (!isObject(k)) return 'k is not an object';
   const { t, T, s, i, n, x } = k as Partial<Record<keyof BinanceKline, unknown>>;
   if (typeof t !== 'number' || typeof T !== 'number') return 'kline times are not numbers';
@@ -31,10 +50,14 @@ export const klineToBar = (k: unknown, receivedAt: number): Bar | string => {
   if (typeof x !== 'boolean') return 'kline closed flag missing';
   const volume = num(k.v);
   const quote = num(k.q);
+  let vwap: number | null;
+  if (decoding.contractSize) {
+    const size = decoding.contractSize(s);
+    vwap = size !== undefined && size > 0 && quote > 0 && Number.isFinite(volume) ? (volume * size) / quote : null;
+  } else vwap = volume > 0 && Number.isFinite(quote) ? quote / volume : null;
   const bar: Bar = {
-    provider: 'binance', symbol: s, interval: i, openTime: t, closeTime: T,
-    open: num(k.o), high: num(k.h), low: num(k.l), close: num(k.c), volume,
-    vwap: volume > 0 && Number.isFinite(quote) ? quote / volume : null,
+    provider: decoding.provider, symbol: s, interval: i, openTime: t, closeTime: T,
+    open: num(k.o), high: num(k.h), low: num(k.l), close: num(k.c), volume, vwap,
     tradeCount: typeof n === 'number' ? n : null,
     final: x, receivedAt,
   };
@@ -42,7 +65,7 @@ export const klineToBar = (k: unknown, receivedAt: number): Bar | string => {
 };
 
 /** Decodes one text frame. Never throws. */
-export const parseBinanceFrame = (text: string, receivedAt: number): BinanceFrame => {
+export const parseBinanceFrame = (text: string, receivedAt: number, decoding: BinanceKlineDecoding = SPOT): BinanceFrame => {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
@@ -59,7 +82,7 @@ export const parseBinanceFrame = (text: string, receivedAt: number): BinanceFram
   }
   const e = data.e;
   if (e === 'kline') {
-    const bar = klineToBar(data.k, receivedAt);
+    const bar = klineToBar(data.k, receivedAt, decoding);
     if (typeof bar === 'string') return malformed(bar);
     return { kind: 'kline', stream: stream || `${bar.symbol.toLowerCase()}@kline_${bar.interval}`, bar, eventTime: typeof data.E === 'number' ? data.E : bar.openTime };
   }
@@ -78,8 +101,8 @@ export const parseBinanceFrame = (text: string, receivedAt: number): BinanceFram
 };
 
 /** Converts a REST klines row into a closed, backfilled bar, or returns why it cannot. */
-export const klineRowToBar = (row: unknown, symbol: string, interval: string, receivedAt: number): Bar | string => {
+export const klineRowToBar = (row: unknown, symbol: string, interval: string, receivedAt: number, decoding: BinanceKlineDecoding = SPOT): Bar | string => {
   if (!Array.isArray(row) || row.length < 9) return 'kline row too short';
   const r = row as BinanceKlineRow;
-  return klineToBar({ t: r[0], T: r[6], s: symbol, i: interval, o: r[1], h: r[2], l: r[3], c: r[4], v: r[5], q: r[7], n: r[8], x: true }, receivedAt);
+  return klineToBar({ t: r[0], T: r[6], s: symbol, i: interval, o: r[1], h: r[2], l: r[3], c: r[4], v: r[5], q: r[7], n: r[8], x: true }, receivedAt, decoding);
 };

@@ -22,6 +22,8 @@ export interface ConnectionInfo {
   /** Most incoming messages seen within one second. */
   readonly maxMessagesInOneSecond: number;
   readonly stalled: boolean;
+  /** False on a USDⓈ-M connection outside the `/market` route, which gets no klines. */
+  readonly pushesKlines: boolean;
   readonly closed: boolean;
   readonly closeCode: number | undefined;
 }
@@ -54,6 +56,7 @@ export class SimConnection {
   messagesReceived = 0;
   maxMessagesInOneSecond = 0;
   stalled = false;
+  pushesKlines = true;
   closed = false;
   closeCode: number | undefined;
 
@@ -146,7 +149,7 @@ export class SimConnection {
     return {
       id: this.id, path: this.path, combined: this.combined, streams: [...this.streams], openedAt: this.openedAt,
       messagesReceived: this.messagesReceived, maxMessagesInOneSecond: this.maxMessagesInOneSecond,
-      stalled: this.stalled, closed: this.closed, closeCode: this.closeCode,
+      stalled: this.stalled, pushesKlines: this.pushesKlines, closed: this.closed, closeCode: this.closeCode,
     };
   }
 

@@ -6,7 +6,7 @@
 import { isInterval } from '../../domain/interval.ts';
 import { parseBinanceKlineStream } from '../../domain/symbol.ts';
 import {
-  BINANCE_CODES, type BinanceControlError, type BinanceControlResult,
+  BINANCE_CODES, type BinanceControlError, type BinanceControlResult, type BinanceRequestId,
 } from '../../providers/binance/messages.ts';
 
 /** What the connection must do with one control message: reply, then add or remove streams. */
@@ -33,8 +33,22 @@ export const isValidStreamName = (name: unknown): name is string => {
   return parsed !== undefined && isInterval(parsed.interval);
 };
 
-const error = (code: number, msg: string, id: number | null, flat: boolean): BinanceControlError =>
+const error = (code: number, msg: string, id: BinanceRequestId, flat: boolean): BinanceControlError =>
   flat ? { code, msg, id } : { error: { code, msg }, id };
+
+const INT64 = 2 ** 63;
+
+/**
+ * The request id if Binance accepts it: a 64-bit signed integer, a string of at most 36 characters (letters,
+ * digits, `-`, `_`: the official connectors send 32 hex digits, UUIDs are 36), or null; `undefined` otherwise.
+ * Source: https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams#live-subscribingunsubscribing-to-streams
+ */
+export const acceptedRequestId = (id: unknown): BinanceRequestId | undefined => {
+  if (id === null) return null;
+  if (typeof id === 'number') return Number.isInteger(id) && id >= -INT64 && id < INT64 ? id : undefined;
+  if (typeof id === 'string') return /^[\w-]{1,36}$/.test(id) ? id : undefined;
+  return undefined;
+};
 
 const METHODS = ['SUBSCRIBE', 'UNSUBSCRIBE', 'LIST_SUBSCRIPTIONS'];
 
@@ -42,7 +56,7 @@ const METHODS = ['SUBSCRIBE', 'UNSUBSCRIBE', 'LIST_SUBSCRIPTIONS'];
 export const handleControl = (
   text: string, streams: ReadonlySet<string>, settings: ControlSettings,
 ): ControlOutcome => {
-  const fail = (code: number, msg: string, id: number | null): ControlOutcome => ({
+  const fail = (code: number, msg: string, id: BinanceRequestId): ControlOutcome => ({
     kind: 'reply',
     reply: error(code, msg, id, settings.flatErrors),
   });
@@ -55,9 +69,10 @@ export const handleControl = (
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     return fail(BINANCE_CODES.invalidValue, 'Invalid request: expected an object', null);
   }
-  const { method, params, id: rawId } = message as Record<string, unknown>;
-  const id = typeof rawId === 'number' && Number.isInteger(rawId) && rawId >= 0 ? rawId : null;
-  if (id === null) {
+  const { method, params } = message as Record<string, unknown>;
+  const id = 'id' in message ? acceptedRequestId((message as Record<string, unknown>).id) : undefined;
+  if (id === undefined) {
+    // The wording Binance documents for an id that is missing or of an unsupported type.
     return fail(BINANCE_CODES.invalidValue, 'Invalid request: request ID must be an unsigned integer', null);
   }
   if (typeof method !== 'string' || !METHODS.includes(method)) {

@@ -1,6 +1,7 @@
 /**
  * Klines from the deterministic market data: the final bar of a bucket, the partial bar of the bucket in
- * progress at a market time, the kline frames a stream emits over one market step, and REST rows.
+ * progress at a market time, the kline frames a stream emits over one market step, and REST rows. COIN-M klines
+ * count contracts in `v` / `V` and give base-asset volumes in `q` / `Q`, as the venue does.
  */
 import { bucketEnd, bucketStart, nextBucketStart, type Interval } from '../../domain/interval.ts';
 import type { BinanceKline, BinanceKlineRow } from '../../providers/binance/messages.ts';
@@ -21,6 +22,16 @@ export const formatUnits = (units: number, decimals: number): string => {
 const formatQuote = (tickLots: number, inst: Instrument): string =>
   (tickLots / 10 ** (inst.priceDecimals + inst.qtyDecimals)).toFixed(WIRE_DECIMALS);
 
+/**
+ * COIN-M base-asset volume of `contracts` traded for `tickContracts` (Σ price ticks × contracts): contracts × size
+ * at the volume-weighted price, so that `v × size / q` is the bar's VWAP.
+ */
+const formatBase = (contracts: number, tickContracts: number, inst: Instrument): string =>
+  (tickContracts > 0 ? (contracts * contracts * inst.contractSize! * 10 ** inst.priceDecimals) / tickContracts : 0).toFixed(WIRE_DECIMALS);
+
+const quoteOf = (lots: number, tickLots: number, inst: Instrument): string =>
+  inst.contractSize !== undefined ? formatBase(lots, tickLots, inst) : formatQuote(tickLots, inst);
+
 /** The kline of the bucket opening at `openTime`, covering its trades up to second `toSec` (exclusive). */
 const klineOf = (
   market: MarketData, inst: Instrument, interval: Interval, openTime: number, toSec: number, closed: boolean,
@@ -34,12 +45,12 @@ const klineOf = (
     const last = p(market.lastPriceBefore(inst, fromSec));
     return {
       ...base, f: -1, L: -1, o: last, c: last, h: last, l: last, v: qty(0), n: 0, x: closed,
-      q: formatQuote(0, inst), V: qty(0), Q: formatQuote(0, inst), B: '0',
+      q: quoteOf(0, 0, inst), V: qty(0), Q: quoteOf(0, 0, inst), B: '0',
     };
   }
   return {
     ...base, f: a.f, L: a.L, o: p(a.o), c: p(a.c), h: p(a.h), l: p(a.l), v: qty(a.v), n: a.n, x: closed,
-    q: formatQuote(a.q, inst), V: qty(a.V), Q: formatQuote(a.Q, inst), B: '0',
+    q: quoteOf(a.v, a.q, inst), V: qty(a.V), Q: quoteOf(a.V, a.Q, inst), B: '0',
   };
 };
 

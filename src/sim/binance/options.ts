@@ -1,13 +1,21 @@
 /**
  * Configuration of the Binance simulator: every option with its default and the checks that reject
- * nonsense early (a negative tick would otherwise spin the event loop).
+ * nonsense early (a negative tick would otherwise spin the event loop). The stream limits and symbols default
+ * to the chosen feed's (Spot, USDⓈ-M or COIN-M futures).
  */
-import { BINANCE_LIMITS } from '../../providers/binance/messages.ts';
-import { BINANCE_SYMBOL } from '../../domain/symbol.ts';
-import { DEFAULT_SYMBOLS, syntheticSymbols } from './instruments.ts';
+import { BINANCE_FEED_LIMITS, BINANCE_LIMITS } from '../../providers/binance/messages.ts';
+import { BINANCE_FEEDS, type BinanceFeed } from '../../providers/binance/urls.ts';
+import { BINANCE_FUTURES_SYMBOL, BINANCE_SYMBOL } from '../../domain/symbol.ts';
+import { defaultSymbols, DEFAULT_SYMBOLS, syntheticSymbols } from './instruments.ts';
 
 /** Options of `startBinanceSimulator`; every field has a default. */
 export interface BinanceSimulatorOptions {
+  /**
+   * The market this server is: `spot` (stream.binance.com + /api/v3, with the trading endpoints), `usdm`
+   * (fstream.binance.com: klines on /market/ws and /market/stream, REST /fapi/v1) or `coinm` (dstream.binance.com:
+   * /ws and /stream, REST /dapi/v1).
+   */
+  readonly feed: BinanceFeed;
   /** Interface to bind (loopback by default). */
   readonly host: string;
   /** Port; 0 picks a free one. */
@@ -66,6 +74,7 @@ export interface BinanceSimulatorOptions {
 
 /** The defaults, matching the real service where it has a documented value. */
 export const DEFAULT_OPTIONS: BinanceSimulatorOptions = {
+  feed: 'spot',
   host: '127.0.0.1',
   port: 0,
   seed: 42,
@@ -101,9 +110,16 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** Merges options over the defaults and validates them; throws RangeError on an invalid value. */
 export const resolveOptions = (partial: Partial<BinanceSimulatorOptions> = {}): BinanceSimulatorOptions => {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const merged: BinanceSimulatorOptions = { ...DEFAULT_OPTIONS, ...defined };
+  const feed = partial.feed ?? DEFAULT_OPTIONS.feed;
+  if (!BINANCE_FEEDS.includes(feed)) throw new RangeError(`feed must be one of ${BINANCE_FEEDS.join(', ')}`);
+  const limits = BINANCE_FEED_LIMITS[feed];
+  const feedDefaults = feed === 'spot' ? {} : {
+    maxMessagesPerSecond: limits.controlMessagesPerSecond, maxStreamsPerConnection: limits.streamsPerConnection,
+    pingIntervalMs: limits.pingIntervalMs, pongTimeoutMs: limits.pongTimeoutMs, restWeightPerMinute: limits.weightPerMinute,
+  };
+  const merged: BinanceSimulatorOptions = { ...DEFAULT_OPTIONS, ...feedDefaults, ...defined };
   const symbols = [
-    ...(partial.symbols ?? (merged.symbolCount > 0 ? [] : DEFAULT_SYMBOLS)),
+    ...(partial.symbols ?? (merged.symbolCount > 0 ? [] : feed === 'spot' ? DEFAULT_SYMBOLS : defaultSymbols(feed))),
     ...syntheticSymbols(merged.symbolCount),
   ].map((s) => s.toUpperCase());
   const options = { ...merged, symbols };
@@ -128,6 +144,7 @@ export const resolveOptions = (partial: Partial<BinanceSimulatorOptions> = {}): 
     throw new RangeError('apiKey and secretKey must be non-empty and clockSkewMs finite');
   }
   if (symbols.length === 0) throw new RangeError('no symbols configured');
-  if (!symbols.every((s) => BINANCE_SYMBOL.test(s))) throw new RangeError('a symbol is not a Binance symbol');
+  const pattern = feed === 'spot' ? BINANCE_SYMBOL : BINANCE_FUTURES_SYMBOL;
+  if (!symbols.every((s) => pattern.test(s))) throw new RangeError(`a symbol is not a Binance ${feed} symbol`);
   return options;
 };

@@ -1,13 +1,16 @@
 /**
- * The REST side of the simulator: `/api/v3/klines` (backfill), `/api/v3/exchangeInfo`, `/api/v3/time` and
- * `/api/v3/ping`, with request weights, the `x-mbx-used-weight-1m` header, and 429 → 418 rate limiting. The
- * trading endpoints (`trading.ts`) are mounted here, under the same weights and limits.
- * Source: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints
+ * The REST side of the simulator: `klines` (backfill), `exchangeInfo`, `time` and `ping` under the feed's prefix
+ * (`/api/v3`, USDⓈ-M `/fapi/v1`, COIN-M `/dapi/v1`), with request weights, the `x-mbx-used-weight-1m` header, and
+ * 429 → 418 rate limiting. The Spot trading endpoints (`trading.ts`) are mounted here, under the same limits.
+ * Sources: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints,
+ * https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Kline-Candlestick-Data,
+ * https://developers.binance.com/docs/derivatives/coin-margined-futures/market-data/rest-api/Kline-Candlestick-Data
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bucketStart, isInterval, nextBucketStart } from '../../domain/interval.ts';
 import type { BinanceKlineRow, BinanceRestError } from '../../providers/binance/messages.ts';
-import { BINANCE_CODES, BINANCE_LIMITS } from '../../providers/binance/messages.ts';
+import { BINANCE_CODES, BINANCE_FEED_LIMITS, binanceKlinesWeight } from '../../providers/binance/messages.ts';
+import { BINANCE_REST_PATHS, type BinanceFeed } from '../../providers/binance/urls.ts';
 import type { Instrument } from './instruments.ts';
 import { firstBucket, formatUnits, klineAsOf, klineRow } from './klines.ts';
 import { SYMBOL_LIMITS } from './matching.ts';
@@ -29,6 +32,7 @@ export interface RestRequestRecord {
 
 /** What the REST API needs from the simulator. */
 export interface RestContext {
+  readonly feed: BinanceFeed;
   readonly market: MarketData;
   readonly instruments: ReadonlyMap<string, Instrument>;
   readonly now: () => number;
@@ -51,9 +55,6 @@ export interface RestApi {
 
 type Reply = RestReply;
 
-const WEIGHTS: Readonly<Record<string, number>> = {
-  '/api/v3/klines': 2, '/api/v3/exchangeInfo': 20, '/api/v3/time': 1, '/api/v3/ping': 1,
-};
 const LOG_SIZE = 10_000;
 
 const fail = (code: number, msg: string, status = 400): Reply => ({
@@ -76,7 +77,15 @@ const isReply = (x: number | undefined | Reply): x is Reply => typeof x === 'obj
 
 /** Creates the REST API over the market data. */
 export const createRestApi = (context: RestContext): RestApi => {
-  const { market, instruments, now, stats } = context;
+  const { market, instruments, now, stats, feed } = context;
+  const limits = BINANCE_FEED_LIMITS[feed];
+  const paths = BINANCE_REST_PATHS[feed];
+  const prefix = paths.klines.slice(0, -'/klines'.length);
+  const weightOf = (path: string, query: URLSearchParams): number => {
+    if (path === paths.klines) return binanceKlinesWeight(feed, Number(query.get('limit') ?? 500) || 500);
+    if (path === paths.exchangeInfo) return limits.exchangeInfoWeight;
+    return 1;
+  };
   const log: RestRequestRecord[] = [];
   let forced = { count: 0, retryAfterSeconds: 0 };
   let retryUntil = 0;
@@ -90,7 +99,7 @@ export const createRestApi = (context: RestContext): RestApi => {
     if (!instrument) return fail(BINANCE_CODES.invalidSymbol, 'Invalid symbol.');
     const interval = query.get('interval');
     if (!interval) return mandatory('interval');
-    if (!isInterval(interval)) return fail(BINANCE_CODES.invalidInterval, 'Invalid interval.');
+    if (!isInterval(interval) || (feed !== 'spot' && interval === '1s')) return fail(BINANCE_CODES.invalidInterval, 'Invalid interval.');
     const ints: Record<string, number | undefined> = {};
     for (const name of ['startTime', 'endTime', 'limit']) {
       const value = integerParam(query, name);
@@ -98,13 +107,18 @@ export const createRestApi = (context: RestContext): RestApi => {
       ints[name] = value;
     }
     const { startTime: start, endTime: end } = ints;
-    const limit = Math.min(BINANCE_LIMITS.klinesPerRequest, Math.max(1, ints['limit'] ?? 500));
+    const limit = Math.min(limits.klinesMaxPerRequest, Math.max(1, ints['limit'] ?? 500));
     if (start !== undefined && end !== undefined && start > end) return fail(-1023, 'Start time is greater than end time.');
+    const span = limits.klinesMaxSpanMs;
+    if (start !== undefined && end !== undefined && end - start > span) {
+      return fail(-1127, `More than ${span / 3_600_000} hours between startTime and endTime.`);
+    }
 
-    // Rows are the buckets whose open time lies in [startTime, endTime], the one in progress included.
+    // Rows are the buckets whose open time lies in [startTime, endTime], the one in progress included. COIN-M
+    // fills a missing bound 200 days from the other.
     const present = now();
-    const last = Math.min(end ?? present, present);
-    const first = firstBucket(market, interval);
+    const last = Math.min(end ?? (start !== undefined ? start + span : present), present);
+    const first = Math.max(firstBucket(market, interval), start === undefined && Number.isFinite(span) ? last - span : -Infinity);
     const opens: number[] = [];
     if (start !== undefined) {
       let t = bucketStart(interval, start);
@@ -120,7 +134,32 @@ export const createRestApi = (context: RestContext): RestApi => {
     return { status: 200, body: rows };
   };
 
+  const futuresInfo = (i: Instrument) => {
+    const tick = formatUnits(1, i.priceDecimals);
+    const lot = formatUnits(1, i.qtyDecimals);
+    const suffix = i.symbol.split('_')[1];
+    // A delivery contract `_YYMMDD` settles at 08:00 UTC that day; a perpetual carries Binance's far-future date.
+    const deliveryDate = suffix && /^\d{6}$/.test(suffix)
+      ? Date.UTC(2000 + Number(suffix.slice(0, 2)), Number(suffix.slice(2, 4)) - 1, Number(suffix.slice(4)), 8)
+      : 4133404800000;
+    const common = {
+      symbol: i.symbol, pair: i.symbol.split('_')[0], contractType: i.contractType ?? 'PERPETUAL', deliveryDate,
+      onboardDate: market.listedAtSec * 1000, baseAsset: i.baseAsset, quoteAsset: i.quoteAsset,
+      pricePrecision: i.priceDecimals, quantityPrecision: i.qtyDecimals, baseAssetPrecision: 8, quotePrecision: 8,
+      filters: [
+        { filterType: 'PRICE_FILTER', minPrice: tick, maxPrice: SYMBOL_LIMITS.maxPrice.toFixed(8), tickSize: tick },
+        { filterType: 'LOT_SIZE', minQty: lot, maxQty: SYMBOL_LIMITS.maxQty.toFixed(8), stepSize: lot },
+      ],
+      orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
+      timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
+    };
+    return feed === 'coinm'
+      ? { ...common, contractStatus: 'TRADING', contractSize: i.contractSize, marginAsset: i.baseAsset }
+      : { ...common, status: 'TRADING', marginAsset: i.quoteAsset, underlyingType: 'COIN' };
+  };
+
   const symbolInfo = (i: Instrument) => {
+    if (feed !== 'spot') return futuresInfo(i);
     const tick = formatUnits(1, i.priceDecimals);
     const lot = formatUnits(1, i.qtyDecimals);
     return {
@@ -160,11 +199,16 @@ export const createRestApi = (context: RestContext): RestApi => {
       body: {
         timezone: 'UTC',
         serverTime: context.serverTime(),
-        rateLimits: [
-          { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: context.weightPerMinute },
-          { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
-          { rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 61_000 },
-        ],
+        rateLimits: feed === 'spot'
+          ? [
+            { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: context.weightPerMinute },
+            { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
+            { rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 61_000 },
+          ]
+          : [
+            { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: context.weightPerMinute },
+            { rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: 1_200 },
+          ],
         exchangeFilters: [],
         symbols: (found as Instrument[]).map(symbolInfo),
       },
@@ -173,10 +217,10 @@ export const createRestApi = (context: RestContext): RestApi => {
 
   const route = (path: string, query: URLSearchParams): Reply => {
     switch (path) {
-      case '/api/v3/klines': return klines(query);
-      case '/api/v3/exchangeInfo': return exchangeInfo(query);
-      case '/api/v3/time': return { status: 200, body: { serverTime: context.serverTime() } };
-      case '/api/v3/ping': return { status: 200, body: {} };
+      case paths.klines: return klines(query);
+      case paths.exchangeInfo: return exchangeInfo(query);
+      case `${prefix}/time`: return { status: 200, body: { serverTime: context.serverTime() } };
+      case `${prefix}/ping`: return { status: 200, body: {} };
       default: return fail(-1000, 'Not found.', 404);
     }
   };
@@ -221,7 +265,7 @@ export const createRestApi = (context: RestContext): RestApi => {
         const header = request.headers['x-mbx-apikey'];
         const reply: Reply | 'drop' = method !== 'GET' && tradingWeight === undefined
           ? fail(-1000, 'Method not allowed.', 405)
-          : (limited(wall, tradingWeight ?? WEIGHTS[url.pathname] ?? 1) ?? (tradingWeight === undefined
+          : (limited(wall, tradingWeight ?? weightOf(url.pathname, url.searchParams)) ?? (tradingWeight === undefined
             ? route(url.pathname, url.searchParams)
             : context.trading!.handle({
               method, path: url.pathname, query: url.search.slice(1), body, apiKey: typeof header === 'string' ? header : undefined,

@@ -1,7 +1,8 @@
 /**
  * The Binance market-stream simulator: one loopback HTTP server serving the REST API and the WebSocket
- * streams over a deterministic market with its own clock, the signed trading endpoints over a matching engine,
- * plus the fault switches and introspection tests use. `startBinanceSimulator()` is the entry point.
+ * streams of one feed (Spot, USDⓈ-M or COIN-M futures) over a deterministic market with its own clock, the Spot
+ * signed trading endpoints over a matching engine, plus the fault switches and introspection tests use.
+ * `startBinanceSimulator()` is the entry point.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -38,8 +39,10 @@ export type ConnectionFilter = (connection: ConnectionInfo) => boolean;
 export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   readonly options: BinanceSimulatorOptions;
   readonly port: number;
-  /** `ws://127.0.0.1:PORT` (append `/ws`, `/ws/<stream>` or `/stream?streams=`). */
+  /** `ws://127.0.0.1:PORT` (append `/ws`, `/ws/<stream>` or `/stream?streams=`; USDⓈ-M: after `/market`). */
   readonly wsUrl: string;
+  /** Where klines stream from, to point a client's WebSocket base at: `wsUrl`, or `${wsUrl}/market` on USDⓈ-M. */
+  readonly streamBase: string;
   /** `http://127.0.0.1:PORT`. */
   readonly restUrl: string;
 
@@ -65,12 +68,14 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
     this.port = (http.address() as AddressInfo).port;
     this.wsUrl = `ws://${options.host}:${this.port}`;
     this.restUrl = `http://${options.host}:${this.port}`;
-    this.#instruments = createInstruments(options.symbols, options.seed);
+    this.streamBase = options.feed === 'usdm' ? `${this.wsUrl}/market` : this.wsUrl;
+    this.#instruments = createInstruments(options.symbols, options.seed, options.feed);
     this.#market = createMarketData(options.startTime - options.historyMs);
     this.#stats = createStats();
     const { malformedRate, duplicateRate, reorderRate } = options;
     this.#rates = { malformedRate, duplicateRate, reorderRate };
     this.#streams = createStreamServer({
+      feed: options.feed,
       market: this.#market,
       instruments: this.#instruments,
       onConnection: (c) => this.emit('connection', c.info()),
@@ -104,8 +109,10 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
       secretOf: (apiKey) => (apiKey === options.apiKey ? options.secretKey : undefined),
     });
     this.#rest = createRestApi({
-      market: this.#market, instruments: this.#instruments, now: () => this.now(), stats: this.#stats,
-      weightPerMinute: options.restWeightPerMinute, serverTime: () => this.serverTime(), trading: this.#trading,
+      feed: options.feed, market: this.#market, instruments: this.#instruments, now: () => this.now(), stats: this.#stats,
+      weightPerMinute: options.restWeightPerMinute, serverTime: () => this.serverTime(),
+      // The trading endpoints are Spot's (`/api/v3/order`, ...): a futures simulator serves market data only.
+      ...(options.feed === 'spot' ? { trading: this.#trading } : {}),
     });
     http.on('request', (req, res) => this.#rest.handle(req, res));
     http.on('upgrade', (req, socket, head) => this.#streams.handleUpgrade(req, socket, head));

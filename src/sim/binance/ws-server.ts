@@ -1,7 +1,9 @@
 /**
- * The market-stream side of the simulator: accepts WebSocket upgrades on `/ws`, `/ws/<stream>` and
- * `/stream?streams=a/b`, keeps the connections, and on every market step sends each subscribed stream's
- * kline frames (computed once per stream and shared by every connection).
+ * The market-stream side of the simulator: accepts WebSocket upgrades on `/ws`, `/ws/<anything>` and
+ * `/stream?streams=a/b` (USDⓈ-M: under the `/market` route; `/public`, `/private` and unrouted URLs connect but push no
+ * klines, as on fstream.binance.com since 2026-04-23), keeps the connections, and on every market step sends each
+ * subscribed stream's kline frames (computed once per stream and shared by every connection).
+ * Source: https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Important-WebSocket-Change-Notice
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { isInterval } from '../../domain/interval.ts';
 import { parseBinanceKlineStream } from '../../domain/symbol.ts';
 import type { BinanceKlineEvent } from '../../providers/binance/messages.ts';
+import type { BinanceFeed } from '../../providers/binance/urls.ts';
 import { SimConnection, type ConnectionSettings } from './connection.ts';
 import { isValidStreamName } from './control.ts';
 import type { Instrument } from './instruments.ts';
@@ -31,6 +34,7 @@ export interface StreamServer {
 
 /** What the stream server needs from the simulator. */
 export interface StreamServerContext {
+  readonly feed: BinanceFeed;
   readonly market: MarketData;
   readonly instruments: ReadonlyMap<string, Instrument>;
   readonly settings: ConnectionSettings;
@@ -48,23 +52,43 @@ const reject = (socket: Duplex, status: number, text: string): void => {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 };
 
+/** What a stream URL asks for. */
+export interface StreamPath {
+  readonly combined: boolean;
+  /** Kline streams named in the URL (other names are accepted and ignored, as Binance does: ccxt opens `/ws/0`). */
+  readonly streams: string[];
+  /** False where klines are not pushed: USDⓈ-M `/public`, `/private` and unrouted URLs. */
+  readonly klines: boolean;
+}
+
+// `/private` carries user data (not simulated): the official connector opens it alongside the others, so it connects.
+const USDM_ROUTES = ['/market', '/public', '/private'];
+
 /** Reads the endpoint form and the streams named in the URL, or the HTTP status to refuse it with. */
-export const parseStreamPath = (url: string): { combined: boolean; streams: string[] } | { status: number } => {
-  const { pathname, searchParams } = new URL(url, 'http://sim');
-  let streams: string[];
+export const parseStreamPath = (url: string, feed: BinanceFeed = 'spot'): StreamPath | { status: number } => {
+  const parsed = new URL(url, 'http://sim');
+  const { searchParams } = parsed;
+  let pathname = parsed.pathname;
+  let klines = true;
+  if (feed === 'usdm') {
+    const route = USDM_ROUTES.find((r) => pathname === r || pathname.startsWith(`${r}/`));
+    klines = route === '/market';
+    if (route) pathname = pathname.slice(route.length) || '/';
+  }
+  let names: string[];
   let combined = false;
-  if (pathname === '/ws' || pathname === '/ws/') streams = [];
-  else if (pathname.startsWith('/ws/')) streams = pathname.slice(4).split('/').filter(Boolean).map(decodeURIComponent);
+  if (pathname === '/ws' || pathname === '/ws/') names = [];
+  else if (pathname.startsWith('/ws/')) names = pathname.slice(4).split('/').filter(Boolean).map(decodeURIComponent);
   else if (pathname === '/stream' || pathname === '/stream/') {
     combined = true;
-    streams = (searchParams.get('streams') ?? '').split('/').filter(Boolean);
+    names = (searchParams.get('streams') ?? '').split('/').filter(Boolean);
   } else return { status: 404 };
-  return streams.every(isValidStreamName) ? { combined, streams: [...new Set(streams)] } : { status: 400 };
+  return { combined, streams: [...new Set(names.filter(isValidStreamName))], klines };
 };
 
 /** Creates the stream server. */
 export const createStreamServer = (context: StreamServerContext): StreamServer => {
-  const { market, instruments, settings } = context;
+  const { market, instruments, settings, feed } = context;
   const wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: false });
   const connections: SimConnection[] = [];
   let nextId = 1;
@@ -74,6 +98,8 @@ export const createStreamServer = (context: StreamServerContext): StreamServer =
     const instrument = parsed && instruments.get(parsed.symbol);
     // A well-formed stream of an unknown symbol is acknowledged and then silent, as on Binance.
     if (!parsed || !instrument || !isInterval(parsed.interval)) return [];
+    // Futures have no 1s klines: such a stream is acknowledged and stays silent.
+    if (feed !== 'spot' && parsed.interval === '1s') return [];
     return stepKlines(market, instrument, parsed.interval, from, to).map((k) => {
       const event: BinanceKlineEvent = { e: 'kline', E: to, s: instrument.symbol, k };
       return { event, raw: JSON.stringify(event) };
@@ -93,7 +119,7 @@ export const createStreamServer = (context: StreamServerContext): StreamServer =
   return {
     handleUpgrade(request, socket, head) {
       const url = request.url ?? '/';
-      const parsed = parseStreamPath(url);
+      const parsed = parseStreamPath(url, feed);
       if ('status' in parsed) {
         reject(socket, parsed.status, parsed.status === 404 ? 'Not Found' : 'Bad Request');
         return;
@@ -104,6 +130,7 @@ export const createStreamServer = (context: StreamServerContext): StreamServer =
       }
       wss.handleUpgrade(request, socket, head, (ws) => {
         const connection = new SimConnection(nextId++, url, parsed.combined, ws, settings);
+        connection.pushesKlines = parsed.klines;
         connection.preSubscribe(parsed.streams);
         connections.push(connection);
         prune();
@@ -116,7 +143,7 @@ export const createStreamServer = (context: StreamServerContext): StreamServer =
     broadcast(from, to) {
       const frames = new Map<string, Frame[]>();
       for (const connection of connections) {
-        if (connection.closed || connection.stalled) continue;
+        if (connection.closed || connection.stalled || !connection.pushesKlines) continue;
         for (const stream of connection.streams) {
           let list = frames.get(stream);
           if (list === undefined) {

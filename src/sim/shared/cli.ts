@@ -23,10 +23,11 @@ export const serveSimulator = async <O, S extends { close(): Promise<void> }>(
     return;
   }
   const sim = await start(options);
-  process.stdout.write(`${JSON.stringify(describe(sim))}\n`);
   const stop = (): void => {
     void sim.close().then(() => process.exit(0));
   };
+  // Listen before printing: a parent may signal as soon as it has read the line.
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stdout.write(`${JSON.stringify(describe(sim))}\n`);
 };

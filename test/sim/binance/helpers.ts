@@ -80,7 +80,7 @@ export class TestClient {
   }
 
   /** Sends a control request and returns every frame received before its reply, and the reply. */
-  async request<T = any>(message: { id: number } & Record<string, unknown>): Promise<{ before: any[]; reply: T }> {
+  async request<T = any>(message: { id: number | string | null } & Record<string, unknown>): Promise<{ before: any[]; reply: T }> {
     this.send(message);
     const before: any[] = [];
     for (;;) {

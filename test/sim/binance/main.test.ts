@@ -35,4 +35,26 @@ describe('simulator command line', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('says at start-up, with its defaults, that the market runs at wall-clock pace and when the next 1m bar closes', async () => {
+    const child = spawn(process.execPath, ['src/sim/binance/main.ts', '--feed', 'usdm'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const [line] = (await once(lines, 'line')) as [string];
+      const info = JSON.parse(line) as Record<string, unknown>;
+      expect(info).toMatchObject({ feed: 'usdm', marketTime: '2026-01-01T00:00:00.000Z', marketSpeed: 1 });
+      expect(info.streamBase).toBe(`${String(info.wsUrl)}/market`);
+      expect(info.note).toBe('market time advances 2000 ms every 2000 ms (1x): the next 1m bar closes in about 60 s; pass --market-step-ms 60000 for one 1m bar per tick');
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses an unknown feed', () => {
+    expect(parseSimulatorArgs(['--feed', 'coinm'])).toEqual({ feed: 'coinm' });
+    expect(() => parseSimulatorArgs(['--feed', 'options'])).toThrow(/--feed expects one of spot, usdm, coinm/);
+  });
 });
