@@ -9,6 +9,7 @@ import { isRealtimeError, realtimeError, type RealtimeError } from '../errors.ts
 import { decodeBinanceRealtimeConfig } from '../providers/binance/config.ts';
 import { decodePolygonRealtimeConfig } from '../providers/polygon/config.ts';
 import { decodeWriterConfig, type WriterConfig } from '../storage/config.ts';
+import { BusSectionSchema, type BusConfig } from '../bus/config.ts';
 import { decodeTradingProviderConfig } from '../trading/registry.ts';
 import { decodeConfig, optional, PositiveInt, withDefault } from './schema-tools.ts';
 
@@ -39,6 +40,7 @@ export const StrategySectionSchema = Schema.Struct({
 export const ConfigFileSchema = Schema.Struct({
   session: SessionSectionSchema,
   strategy: Schema.optionalKey(StrategySectionSchema),
+  bus: Schema.optionalKey(BusSectionSchema.annotate({ description: 'NATS JetStream bus: publish recorded bars, or run the session on bars from it (docs/scale-out.md)' })),
 });
 
 /** A decoded, fully checked session configuration. */
@@ -58,6 +60,8 @@ export interface SessionConfig {
     readonly budgetMs: number;
     readonly onError: 'skip' | 'stop';
   };
+  /** The `bus:` section (docs/scale-out.md). */
+  readonly bus?: BusConfig;
 }
 
 const nested = (path: string, decode: () => unknown): void => {
@@ -94,6 +98,7 @@ export const decodeSessionConfig = (input: unknown, where = 'config'): SessionCo
     interval: s.interval,
     strategyQueueSize: s.strategy_queue_size,
     ...(st ? { strategy: { path: st.path, config: st.config, budgetMs: st.budget_ms, onError: st.on_error } } : {}),
+    ...(file.bus ? { bus: file.bus } : {}),
   };
 };
 

@@ -15,6 +15,7 @@ import { foldEvents, recordRootEvents, type LoggedEvent } from '../events/fold.t
 import { Listeners } from '../providers/shared/listeners.ts';
 import { createRealtimeProvider, type RealtimeProviderDeps } from '../providers/registry.ts';
 import type { ConnectionState, RealtimeProvider } from '../providers/realtime-provider.ts';
+import { busCheckpoint, busFlush, busRestore, busStats, sessionProvider } from '../bus/session-bus.ts';
 import { DuckDBRealtimeWriter } from '../storage/duckdb-writer.ts';
 import { openDuckDBData, type DuckDBDataService } from '../strategy/duckdb-data.ts';
 import type { StrategyHostServices } from '../strategy/host-api.ts';
@@ -68,7 +69,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const emit = <K extends keyof SessionEvents>(type: K, event: SessionEvents[K]) => listeners.get(type)?.emit(event);
   const providerInspect = options.providerDeps?.inspect ?? options.inspect;
   const provider: RealtimeProvider = options.provider
-    ?? createRealtimeProvider(config.realtimeProvider, config.realtimeProviderConfig, { ...options.providerDeps, ...(providerInspect ? { inspect: providerInspect } : {}) });
+    ?? sessionProvider(config, id, () => createRealtimeProvider(config.realtimeProvider, config.realtimeProviderConfig, { ...options.providerDeps, ...(providerInspect ? { inspect: providerInspect } : {}) }));
   const hasStrategy = config.strategy !== undefined;
 
   let writer: DuckDBRealtimeWriter | undefined;
@@ -105,8 +106,11 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   // Bars first, then the events that reference them: a logged reference always resolves.
   const flushAll = async (): Promise<void> => {
     if (!writer || !log) return;
+    // A bus source acknowledges only bars its strategy finished and the writer holds, once this flush logged them.
+    const ack = busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barsReceived - overflow.length), record);
     await writer.flush();
     await log.flush();
+    ack?.();
   };
   const periodicFlush = () => {
     // The status line reads account and positions synchronously: refresh them on the flush cadence.
@@ -163,6 +167,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     const conn = await writer.connect();
     log = await SessionEventLog.open(conn, id);
     const earlier = await SessionEventLog.read(conn, id);
+    busRestore(provider, earlier);
     if (earlier.length > 0) {
       resumed = true;
       // The broker's state is a fold of its logged events; bars come back from the bars table by reference.
@@ -390,6 +395,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     async flush() {
       await snapshotTrading();
       await drainOverflow();
+      await busFlush(provider);
       await flushAll();
     },
     on(type, listener) {
@@ -411,6 +417,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         orders: { ...orders },
         strategy: st ? { ...st, queued: feed?.queued ?? 0, skipped: feed?.skipped ?? 0 } : null,
         eventsPending: (log?.pendingCount ?? 0) + preLog.length,
+        ...(busStats(provider) ? { bus: busStats(provider)! } : {}),
       };
     },
   };

@@ -3,6 +3,7 @@ import type { Bar } from '../domain/bar.ts';
 import type { RealtimeError } from '../errors.ts';
 import type { ConnectionState, ProviderStats } from '../providers/realtime-provider.ts';
 import type { RealtimeWriterStats } from '../storage/realtime-writer.ts';
+import type { SessionBusStats } from '../bus/session-bus.ts';
 import type { StrategyEvent, StrategyStats } from '../strategy/events.ts';
 import type { AccountInfo, Fill, Order, Position } from '../trading/types.ts';
 
@@ -43,6 +44,8 @@ export interface SessionStats {
   readonly strategy: (StrategyStats & { readonly queued: number; readonly skipped: number }) | null;
   /** Events appended to the log and not yet flushed to DuckDB. */
   readonly eventsPending: number;
+  /** Bus figures when the session publishes to or consumes from NATS JetStream (docs/scale-out.md). */
+  readonly bus?: SessionBusStats;
 }
 
 /** How a session ended. */
