@@ -5,7 +5,7 @@
  * session id resumes where it stopped. A bar is acknowledged only after the session says the strategy and the
  * event log have it ({@link BusSourceProvider.checkpoint} before a log flush, {@link BusSourceProvider.commit}
  * after it); the checkpoint is logged in the same flush, so a crash between the flush and the ack cannot make
- * the strategy see a bar twice: on resume, what the log says was delivered is acknowledged without re-delivery.
+ * the strategy see a bar twice: on resume, each consumer is recreated just after what the log says was delivered.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type Consumer, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
@@ -102,9 +102,15 @@ export class BusSourceProvider implements RealtimeProvider {
       const durable = this.durableOf(symbol, interval);
       if (this.iterators.has(durable)) continue;
       try {
+        // The event log, not the consumer's ack floor, says where this session stands: bars the dead run had in
+        // hand stay "pending" on the server until their ack wait passes, so the consumer is recreated at the
+        // logged position instead of waiting for them.
+        const after = this.restored.get(durable);
+        await this.jsm.consumers.delete(this.config.stream, durable).catch(() => undefined);
         await this.jsm.consumers.add(this.config.stream, {
           durable_name: durable, filter_subject: barSubject(this.config.subject_prefix, this.barProvider, interval, symbol),
-          ack_policy: 'all', deliver_policy: 'all', ack_wait: 60_000_000_000, max_ack_pending: 20_000,
+          ack_policy: 'all', ack_wait: 60_000_000_000, max_ack_pending: 20_000,
+          ...(after === undefined ? { deliver_policy: 'all' } : { deliver_policy: 'by_start_sequence', opt_start_seq: after + 1 }),
         });
         const consumer = await js.consumers.get(this.config.stream, durable);
         const messages = await consumer.consume({ max_messages: 512 });

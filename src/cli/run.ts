@@ -7,6 +7,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { configIssues } from '../config/issues.ts';
 import { decodeSessionConfig, type SessionConfig } from '../config/session-config.ts';
 import { isRealtimeError, realtimeError } from '../errors.ts';
+import { withBusFlags } from '../bus/cli-flags.ts';
 import { exitCodeFor, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
 import { runSession, type ObservabilityFlags } from './session-run.ts';
@@ -17,10 +18,15 @@ export interface RunOptions {
   readonly config: string;
   readonly durationS?: number;
   readonly observe?: ObservabilityFlags;
+  /** `--bus nats://…`: publish every closed bar to the bus. */
+  readonly bus?: string;
+  /** `--source nats://…`: run on bars from the bus instead of the venue. */
+  readonly source?: string;
 }
 
 const describeConfig = (c: SessionConfig): string =>
-  `${c.realtimeProvider} ${c.symbols.join(', ')} ${c.interval} → ${displayPath(c.storage.output_path)}` +
+  `${c.bus?.mode === 'consume' ? `bus ${c.bus.stream}` : c.realtimeProvider} ${c.symbols.join(', ')} ${c.interval} → ${displayPath(c.storage.output_path)}` +
+  (c.bus?.mode === 'publish' ? ` and bus ${c.bus.stream}` : '') +
   (c.strategy ? `; strategy ${displayPath(c.strategy.path)} trading through ${c.tradingProvider}` : '; recording only (no strategy)');
 
 /** Runs a session to its end and prints the summary. */
@@ -35,7 +41,7 @@ const runAndSummarise = async (out: Output, label: string, config: SessionConfig
 export const runRun = async (out: Output, options: RunOptions): Promise<ExitCode> => {
   let config: SessionConfig;
   try {
-    config = loadConfigFile(options.config);
+    config = withBusFlags(loadConfigFile(options.config), { ...(options.bus ? { bus: options.bus } : {}), ...(options.source ? { source: options.source } : {}) });
   } catch (e) {
     printError(out, e);
     return exitCodeFor(e);
@@ -55,6 +61,8 @@ export interface RecordOptions {
   readonly restUrl?: string;
   readonly durationS?: number;
   readonly observe?: ObservabilityFlags;
+  /** `--bus nats://…`: publish every closed bar to the bus. */
+  readonly bus?: string;
 }
 
 /** Which flag sets which config field, to name the flag in errors. */
@@ -91,7 +99,8 @@ export const recordConfig = (o: RecordOptions, notice: (text: string) => void = 
   };
   const where = o.config ? `${o.config} with command-line overrides` : 'command line';
   try {
-    return decodeSessionConfig(raw, where);
+    const decoded = decodeSessionConfig(raw, where);
+    return base?.bus ? { ...decoded, bus: base.bus } : decoded;
   } catch (e) {
     if (!isRealtimeError(e) || e.code !== 'CONFIG_INVALID') throw e;
     const issues = configIssues(e, raw, where);
@@ -104,7 +113,7 @@ export const recordConfig = (o: RecordOptions, notice: (text: string) => void = 
 export const runRecord = async (out: Output, options: RecordOptions): Promise<ExitCode> => {
   let config: SessionConfig;
   try {
-    config = recordConfig(options, (text) => out.error(pc.yellow(text)));
+    config = withBusFlags(recordConfig(options, (text) => out.error(pc.yellow(text))), options.bus ? { bus: options.bus } : {});
   } catch (e) {
     printError(out, e);
     return exitCodeFor(e);
