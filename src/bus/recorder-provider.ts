@@ -9,7 +9,9 @@ import type { Interval } from '../domain/interval.ts';
 import type { RealtimeError } from '../errors.ts';
 import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../providers/realtime-provider.ts';
 import type { BusConfig } from './config.ts';
+import { FleetLeases } from './leases.ts';
 import { BusPublisher } from './publisher.ts';
+import { safeName } from './subjects.ts';
 
 /** The `Bar.provider` value each realtime provider emits, to name the stream's subject before its first bar. */
 export const BAR_PROVIDER_OF: Readonly<Record<string, string>> = { 'binance-realtime': 'binance', 'polygon-realtime': 'polygon' };
@@ -23,11 +25,14 @@ export class BusRecorderProvider implements RealtimeProvider {
   private readonly resumeFrom = new Map<string, number>();
   private readonly errorListeners = new Set<(e: RealtimeError) => void>();
   private readonly barProvider: string;
+  private readonly recorderId: string;
+  private leases: FleetLeases | undefined;
 
-  constructor(inner: RealtimeProvider, config: BusConfig) {
+  constructor(inner: RealtimeProvider, config: BusConfig, recorderId = 'recorder') {
     this.inner = inner;
     this.name = inner.name;
     this.config = config;
+    this.recorderId = recorderId;
     this.barProvider = BAR_PROVIDER_OF[inner.name] ?? inner.name.replace(/-realtime$/, '');
     // One listener publishes, ahead of the session's: however many listeners there are, a bar is queued once.
     inner.onData((bar) => { if (bar.final) this.publisher?.publish(bar); });
@@ -43,8 +48,24 @@ export class BusRecorderProvider implements RealtimeProvider {
     await this.inner.connect(signal);
   }
 
+  /** The fleet's leases, when `bus.fleet` is set and the streams were handed over. */
+  get fleet(): FleetLeases | undefined {
+    return this.leases;
+  }
+
   async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
-    // Resume after the later of what the local store has (session resume) and what the bus has.
+    if (!this.config.fleet || !this.publisher) return this.record(symbols, interval);
+    // In a fleet the symbols are the shared universe: this recorder records the streams it holds a lease on.
+    const byKey = new Map(symbols.map((s) => [safeName(this.barProvider, interval, s.toUpperCase()), s]));
+    this.leases ??= await FleetLeases.start(this.publisher.nc, this.config, this.recorderId, [...byKey.keys()], {
+      acquired: (key) => this.record([byKey.get(key)!], interval),
+      released: (key) => this.inner.unsubscribe([byKey.get(key)!]),
+      onError: (e) => this.errorListeners.forEach((l) => l(e)),
+    });
+  }
+
+  /** Subscribes to streams, each resumed after the later of the local store's and the bus's last bar. */
+  private async record(symbols: readonly string[], interval: Interval): Promise<void> {
     for (const symbol of symbols) {
       const key = `${symbol.toUpperCase()}|${interval}`;
       const onBus = await this.publisher?.lastOpenTime(this.barProvider, interval, symbol.toUpperCase());
@@ -74,6 +95,9 @@ export class BusRecorderProvider implements RealtimeProvider {
   }
 
   async disconnect(): Promise<void> {
+    // Leases go back first, so that the fleet takes over at once; bars still held here become duplicates there.
+    await this.leases?.stop();
+    this.leases = undefined;
     await this.inner.disconnect();
     await this.publisher?.close();
     this.publisher = undefined;

@@ -5,20 +5,21 @@
  */
 import type { SessionConfig } from '../config/session-config.ts';
 import type { RealtimeProvider } from '../providers/realtime-provider.ts';
+import type { LeaseStats } from './leases.ts';
 import type { BusPublisherStats } from './publisher.ts';
 import { BAR_PROVIDER_OF, BusRecorderProvider } from './recorder-provider.ts';
 import { BusSourceProvider, type BusCheckpoint, type BusSourceStats } from './source-provider.ts';
 
 /** Bus figures of a session: its publisher (a recorder) or its consumers (a strategy host). */
 export type SessionBusStats =
-  | ({ readonly role: 'publish' } & BusPublisherStats)
+  | ({ readonly role: 'publish'; readonly leases?: LeaseStats } & BusPublisherStats)
   | ({ readonly role: 'consume' } & BusSourceStats);
 
 /** The session's market data provider given its `bus:` section; `create` builds the venue provider. */
 export const sessionProvider = (config: SessionConfig, sessionId: string, create: () => RealtimeProvider): RealtimeProvider => {
   if (!config.bus) return create();
   if (config.bus.mode === 'consume') return new BusSourceProvider(config.bus, sessionId, BAR_PROVIDER_OF[config.realtimeProvider] ?? config.realtimeProvider);
-  return new BusRecorderProvider(create(), config.bus);
+  return new BusRecorderProvider(create(), config.bus, sessionId);
 };
 
 /**
@@ -47,6 +48,8 @@ export const busFlush = async (provider: RealtimeProvider): Promise<void> => {
 /** The session's bus figures, or undefined without a bus. */
 export const busStats = (provider: RealtimeProvider): SessionBusStats | undefined => {
   if (provider instanceof BusSourceProvider) return { role: 'consume', ...provider.busStats() };
-  if (provider instanceof BusRecorderProvider && provider.bus) return { role: 'publish', ...provider.bus.stats() };
+  if (provider instanceof BusRecorderProvider && provider.bus) {
+    return { role: 'publish', ...provider.bus.stats(), ...(provider.fleet ? { leases: provider.fleet.stats() } : {}) };
+  }
   return undefined;
 };

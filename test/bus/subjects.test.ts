@@ -1,0 +1,44 @@
+/** Subjects, message ids and the bar's JSON form on the bus. */
+import { describe, expect, it } from 'vitest';
+import { decodeBar, encodeBar } from '../../src/bus/bar-message.ts';
+import { barSubject, messageIdOf, safeName } from '../../src/bus/subjects.ts';
+import type { Bar } from '../../src/domain/bar.ts';
+
+const bar: Bar = {
+  provider: 'polygon', symbol: 'BRK.B', interval: '1m', openTime: 1_767_225_600_000, closeTime: 1_767_225_659_999,
+  open: 1.1, high: 1.3, low: 1, close: 1.2, volume: 10, vwap: 1.15, tradeCount: 3, final: true, receivedAt: 5,
+};
+
+describe('bus names', () => {
+  it('percent-encodes characters a subject token cannot hold', () => {
+    expect(barSubject('argo.bars', 'polygon', '1m', 'BRK.B')).toBe('argo.bars.polygon.1m.BRK%2EB');
+    expect(barSubject('p', 'polygon', '1m', 'X:BTCUSD')).toBe('p.polygon.1m.X:BTCUSD');
+  });
+
+  it('gives a bar its key as message id and a correction a distinct id per set of values', () => {
+    expect(messageIdOf(bar)).toBe('polygon|BRK.B|1m|1767225600000');
+    const c1 = messageIdOf({ ...bar, correction: true });
+    const c2 = messageIdOf({ ...bar, correction: true, close: 1.25 });
+    expect(c1).not.toBe(messageIdOf(bar));
+    expect(c1).not.toBe(c2);
+    expect(messageIdOf({ ...bar, correction: true })).toBe(c1);
+  });
+
+  it('builds consumer names from letters, digits, dashes and underscores only', () => {
+    expect(safeName('host-1', 'polygon', '1m', 'X:BTC.USD')).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+});
+
+describe('bar messages', () => {
+  it('round-trips a bar exactly', () => {
+    const d = decodeBar(encodeBar({ ...bar, correction: true }));
+    expect(d).toEqual({ bar: { ...bar, correction: true } });
+  });
+
+  it('reports a damaged message instead of decoding it', () => {
+    expect(decodeBar(new TextEncoder().encode('{"provider":"x"'))).toEqual({ problem: 'not JSON' });
+    const wrong = JSON.parse(new TextDecoder().decode(encodeBar(bar))) as Record<string, unknown>;
+    wrong.high = 'up';
+    expect(decodeBar(new TextEncoder().encode(JSON.stringify(wrong)))).toEqual({ problem: 'high is not a number' });
+  });
+});
