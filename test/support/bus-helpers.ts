@@ -33,7 +33,7 @@ export const readStream = async (url: string, stream: string): Promise<{ subject
 export const waitForJetStream = async (url: string): Promise<void> => {
   const nc = await connect({ servers: url });
   try {
-    const jsm = await jetstreamManager(nc, { timeout: 1_000 });
+    const jsm = await jetstreamManager(nc, { timeout: 1_000, checkAPI: false });
     for (let i = 0; ; i++) {
       try {
         await jsm.getAccountInfo();
