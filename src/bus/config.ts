@@ -7,8 +7,7 @@ import * as Schema from 'effect/Schema';
 import { decodeConfig, optional, PositiveInt, withDefault } from '../config/schema-tools.ts';
 
 /** One or more nats:// URLs, comma-separated (the members of a cluster). */
-const NatsUrls = Schema.String.pipe(Schema.check(Schema.makeFilter((s: string) =>
-  s.split(',').every((u) => /^(nats|tls):\/\/[^\s,]+$/.test(u.trim())) || 'one or more nats:// URLs, comma-separated')));
+const NatsUrls = Schema.String.check(Schema.isPattern(/^\s*(nats|tls):\/\/[^\s,]+(\s*,\s*(nats|tls):\/\/[^\s,]+)*\s*$/));
 
 /** A NATS subject token sequence (no wildcards, no empty tokens). */
 const SubjectPrefix = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/));
