@@ -25,8 +25,8 @@ export interface RunOptions {
 }
 
 const describeConfig = (c: SessionConfig): string =>
-  `${c.bus?.mode === 'consume' ? `bus ${c.bus.stream}` : c.realtimeProvider} ${c.symbols.join(', ')} ${c.interval} → ${displayPath(c.storage.output_path)}` +
-  (c.bus?.mode === 'publish' ? ` and bus ${c.bus.stream}` : '') +
+  `${c.bus?.mode === 'consume' ? `bus ${c.bus.stream}` : c.realtimeProvider} ${c.symbols.join(', ')} ${c.interval} → ` +
+  (c.noStorage ? `bus ${c.bus!.stream} only (no DuckDB file)` : displayPath(c.storage.output_path) + (c.bus?.mode === 'publish' ? ` and bus ${c.bus.stream}` : '')) +
   (c.strategy ? `; strategy ${displayPath(c.strategy.path)} trading through ${c.tradingProvider}` : '; recording only (no strategy)');
 
 /** Runs a session to its end and prints the summary. */
@@ -61,7 +61,7 @@ export interface RecordOptions {
   readonly restUrl?: string;
   readonly durationS?: number;
   readonly observe?: ObservabilityFlags;
-  /** `--bus nats://…`: publish every closed bar to the bus. */
+  /** `--bus nats://…`: publish every closed bar to the bus (without `--out`: to the bus only, no DuckDB file). */
   readonly bus?: string;
 }
 
@@ -74,6 +74,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'session.storage_config.table_name': '--table',
   'session.realtime_provider_config.ws_url': '--ws-url',
   'session.realtime_provider_config.rest_url': '--rest-url',
+  'bus.url': '--bus',
 };
 
 /** Builds the record configuration from flags, over the file's values when `--config` is given. */
@@ -91,16 +92,17 @@ export const recordConfig = (o: RecordOptions, notice: (text: string) => void = 
       ...(base?.id ? { id: base.id } : {}),
       realtime_provider: o.provider ?? base?.realtimeProvider ?? 'binance-realtime',
       realtime_provider_config: { ...(base?.realtimeProviderConfig ?? {}), ...urls },
-      storage_config: { ...(base?.storage ?? {}), ...(o.out ? { output_path: o.out } : {}), ...(o.table ? { table_name: o.table } : {}) },
+      // `record --bus` without --out (and a file without storage_config) records to the bus only.
+      ...((base ? base.noStorage : o.bus) && !o.out && !o.table ? {} : { storage_config: { ...(base?.storage ?? {}), ...(o.out ? { output_path: o.out } : {}), ...(o.table ? { table_name: o.table } : {}) } }),
       symbols: o.symbols ?? base?.symbols,
       interval: o.interval ?? base?.interval ?? '1m',
       ...(base ? { strategy_queue_size: base.strategyQueueSize } : {}),
     },
+    ...(o.bus || base?.bus ? { bus: { ...(base?.bus ?? {}), ...(o.bus ? { url: o.bus, mode: 'publish' } : {}) } } : {}),
   };
   const where = o.config ? `${o.config} with command-line overrides` : 'command line';
   try {
-    const decoded = decodeSessionConfig(raw, where);
-    return base?.bus ? { ...decoded, bus: base.bus } : decoded;
+    return decodeSessionConfig(raw, where);
   } catch (e) {
     if (!isRealtimeError(e) || e.code !== 'CONFIG_INVALID') throw e;
     const issues = configIssues(e, raw, where);
@@ -113,7 +115,7 @@ export const recordConfig = (o: RecordOptions, notice: (text: string) => void = 
 export const runRecord = async (out: Output, options: RecordOptions): Promise<ExitCode> => {
   let config: SessionConfig;
   try {
-    config = withBusFlags(recordConfig(options, (text) => out.error(pc.yellow(text))), options.bus ? { bus: options.bus } : {});
+    config = recordConfig(options, (text) => out.error(pc.yellow(text)));
   } catch (e) {
     printError(out, e);
     return exitCodeFor(e);

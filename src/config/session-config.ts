@@ -62,6 +62,8 @@ export interface SessionConfig {
   };
   /** The `bus:` section (docs/scale-out.md). */
   readonly bus?: BusConfig;
+  /** A bus recorder without `storage_config`: no DuckDB file, no event log; the bus holds the bars. */
+  readonly noStorage?: true;
 }
 
 const nested = (path: string, decode: () => unknown): void => {
@@ -84,8 +86,10 @@ export const decodeSessionConfig = (input: unknown, where = 'config'): SessionCo
     throw realtimeError('CONFIG_INVALID', `${where}: session.realtime_provider: unknown provider ${JSON.stringify(s.realtime_provider)}; expected binance-realtime or polygon-realtime`, { fields: ['session.realtime_provider'] });
   }
   nested('session.trading_provider_config', () => decodeTradingProviderConfig(s.trading_provider, s.trading_provider_config));
+  // A recorder publishing to a bus may run without DuckDB: the bus is then its only store (docs/scale-out.md).
+  const storageless = file.bus?.mode === 'publish' && !file.strategy && (input as { session?: Record<string, unknown> }).session?.storage_config === undefined;
   let storage: WriterConfig | undefined;
-  nested('session.storage_config', () => (storage = decodeWriterConfig(s.storage_config)));
+  nested('session.storage_config', () => (storage = decodeWriterConfig(storageless ? { output_path: ':memory:' } : s.storage_config)));
   const st = file.strategy;
   return {
     ...(s.id ? { id: s.id } : {}),
@@ -99,6 +103,7 @@ export const decodeSessionConfig = (input: unknown, where = 'config'): SessionCo
     strategyQueueSize: s.strategy_queue_size,
     ...(st ? { strategy: { path: st.path, config: st.config, budgetMs: st.budget_ms, onError: st.on_error } } : {}),
     ...(file.bus ? { bus: file.bus } : {}),
+    ...(storageless ? { noStorage: true as const } : {}),
   };
 };
 

@@ -97,7 +97,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   let logClosed = false;
   const record = (type: string, event: Record<string, unknown>, at = Date.now()) => {
     // After the writer closed nothing can be persisted any more: those few events (the end of the stop) are not logged.
-    if (logClosed) return;
+    if (logClosed || config.noStorage) return;
     if (log) log.append(type, event, at);
     else preLog.push({ type, event, at });
   };
@@ -261,8 +261,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       },
     },
     writer: {
-      open: () => (inFlight.writer = openWriter()),
+      // A bus-only recorder (no storage_config): the bus publisher is the store; no DuckDB is opened.
+      open: () => (inFlight.writer = config.noStorage ? Promise.resolve() : openWriter()),
       write: (bar: Bar) => {
+        if (config.noStorage) return;
         if (!writer) throw notReady('the writer');
         if (overflow.length > 0) {
           overflow.push(bar);
