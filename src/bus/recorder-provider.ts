@@ -10,6 +10,7 @@ import type { RealtimeError } from '../errors.ts';
 import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../providers/realtime-provider.ts';
 import type { BusConfig } from './config.ts';
 import { FleetLeases } from './leases.ts';
+import { ParquetRoller } from './parquet-roll.ts';
 import { BusPublisher } from './publisher.ts';
 import { safeName } from './subjects.ts';
 
@@ -27,6 +28,7 @@ export class BusRecorderProvider implements RealtimeProvider {
   private readonly barProvider: string;
   private readonly recorderId: string;
   private leases: FleetLeases | undefined;
+  private roller: ParquetRoller | undefined;
 
   constructor(inner: RealtimeProvider, config: BusConfig, recorderId = 'recorder') {
     this.inner = inner;
@@ -45,7 +47,17 @@ export class BusRecorderProvider implements RealtimeProvider {
 
   async connect(signal?: AbortSignal): Promise<void> {
     this.publisher ??= await BusPublisher.open(this.config, { onError: (e) => this.errorListeners.forEach((l) => l(e)) });
+    if (this.config.parquet_dir && !this.roller) {
+      this.roller = new ParquetRoller(this.publisher.nc, this.config, this.config.parquet_dir, this.config.parquet_window_minutes * 60_000,
+        this.config.parquet_delay_s * 1_000, (e) => this.errorListeners.forEach((l) => l(e)));
+      this.roller.start();
+    }
     await this.inner.connect(signal);
+  }
+
+  /** The scheduled Parquet roll, when `bus.parquet_dir` is set. */
+  get parquet(): ParquetRoller | undefined {
+    return this.roller;
   }
 
   /** The fleet's leases, when `bus.fleet` is set and the streams were handed over. */
@@ -98,6 +110,8 @@ export class BusRecorderProvider implements RealtimeProvider {
     // Leases go back first, so that the fleet takes over at once; bars still held here become duplicates there.
     await this.leases?.stop();
     this.leases = undefined;
+    await this.roller?.stop();
+    this.roller = undefined;
     await this.inner.disconnect();
     await this.publisher?.close();
     this.publisher = undefined;
