@@ -78,4 +78,24 @@ describe('parquet roll', () => {
     const again = await query(`SELECT count(*) AS n, count(DISTINCT (symbol, "timestamp")) AS d FROM read_parquet('${rolls}/**/*.parquet', hive_partitioning = true)`);
     expect(again.map((r) => [Number(r.n), Number(r.d)])).toEqual([[20, 20]]);
   }, 60_000);
+
+  it('rolls each closed window on its schedule', async () => {
+    const nats = await startNatsServer();
+    cleanups.push(() => nats.stop());
+    const config = decodeBusConfig({ url: nats.url, stream: 'BARS' });
+    const nc = await connectBus(config, 'test');
+    cleanups.push(() => nc.close());
+    const dir = mkdtempSync(join(tmpdir(), 'argo-parquet-sched-'));
+    const roller = new ParquetRoller(nc, config, dir, 1_000, 1, (e) => { throw e; });
+    const publisher = await BusPublisher.open(config);
+    publisher.publish(bar('binance', 'BTCUSDT', Date.now()));
+    await publisher.flush(10_000);
+    await publisher.close();
+    const rolled = new Promise<number>((resolve) => { roller.onRolled = (r) => { if (r.rows > 0) resolve(r.rows); }; });
+    roller.start();
+    expect(await rolled).toBe(1);
+    await roller.stop();
+    const rows = await query(`SELECT symbol FROM read_parquet('${dir}/**/*.parquet', hive_partitioning = true)`);
+    expect(rows).toEqual([{ symbol: 'BTCUSDT' }]);
+  }, 30_000);
 });
