@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { realtimeError } from '../errors.ts';
 import type { SessionStats } from '../session/types.ts';
+import { busMetricFamilies } from '../bus/metrics.ts';
 
 type Labels = Readonly<Record<string, string>>;
 type Sample = readonly [Labels, number];
@@ -89,6 +90,7 @@ export const renderMetrics = (stats: SessionStats): string => {
       g('argo_account_unrealized_pnl', 'Unrealised profit and loss at the last marks.', [[{ ...s, currency: a.currency }, a.unrealizedPnl]]),
     );
   }
+  if (stats.bus) families.push(...busMetricFamilies(stats.bus, s));
   const out: string[] = [];
   for (const f of families) {
     out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);

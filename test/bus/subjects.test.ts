@@ -42,3 +42,25 @@ describe('bar messages', () => {
     expect(decodeBar(new TextEncoder().encode(JSON.stringify(wrong)))).toEqual({ problem: 'high is not a number' });
   });
 });
+
+describe('bus metrics and status', () => {
+  it('renders a recorder\'s held bars, lag and leases as Prometheus families and status words', async () => {
+    const { renderMetrics } = await import('../../src/observability/metrics.ts');
+    const { busStatusText } = await import('../../src/bus/status-text.ts');
+    const bus = {
+      role: 'publish' as const, connected: false, published: 10, duplicates: 2, held: 7, refused: 0, retries: 3, lagMs: 1_500, oldestHeldMs: 2_000, gaps: [],
+      leases: { fleet: 'f', recorder: 'r', held: ['a', 'b'], liveRecorders: 3, takeovers: 4, released: 1 },
+    };
+    const stats = {
+      id: 's1', state: 'running' as const, connection: 'connected' as const, barsReceived: 0, barsPerSecond: 0, lastBars: {},
+      writer: { totalWrites: 0, bufferedWrites: 0, flushCount: 0, lastFlushTime: 0, averageFlushTime: 0, errorCount: 0, rejectedInvalid: 0, overflowCount: 0 },
+      provider: null, positions: [], account: null, orders: { placed: 0, filled: 0, rejected: 0, cancelled: 0 }, strategy: null, eventsPending: 0, bus,
+    };
+    const text = renderMetrics(stats);
+    expect(text).toContain('argo_bus_held_bars{session="s1"} 7');
+    expect(text).toContain('argo_bus_ack_lag_seconds{session="s1"} 1.5');
+    expect(text).toContain('argo_bus_leases_held{session="s1"} 2');
+    expect(text).toContain('argo_bus_connected{session="s1"} 0');
+    expect(busStatusText(bus)).toBe('bus DOWN published=10 duplicates=2 held=7 ack_lag_ms=1500 leases=2 recorders=3');
+  });
+});
