@@ -13,7 +13,8 @@ import type { BinanceSimulator } from '../../src/sim/binance/index.ts';
 export const readStream = async (url: string, stream: string): Promise<{ subject: string; seq: number; bar: Bar; msgId: string | undefined }[]> => {
   const nc = await connect({ servers: url });
   try {
-    const jsm = await jetstreamManager(nc);
+    // A cluster that just lost a node may take a few seconds to answer: a generous timeout, no API probe.
+    const jsm = await jetstreamManager(nc, { timeout: 20_000, checkAPI: false });
     const info = await jsm.streams.info(stream);
     const out: { subject: string; seq: number; bar: Bar; msgId: string | undefined }[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
