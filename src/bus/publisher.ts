@@ -38,6 +38,22 @@ export interface BusPublisherStats {
 
 interface Held { readonly bar: Bar; readonly subject: string; readonly id: string; readonly data: Uint8Array }
 
+/** An array queue with a moving head: settling a batch at the front costs O(batch), not O(held). */
+class HeldQueue {
+  private items: Held[] = [];
+  private head = 0;
+  get length(): number { return this.items.length - this.head; }
+  push(h: Held): void { this.items.push(h); }
+  first(): Held | undefined { return this.items[this.head]; }
+  front(n: number): Held[] { return this.items.slice(this.head, this.head + n); }
+  /** Removes the first `n` and puts `back` (a subset of them, in order) at the front again. */
+  settle(n: number, back: readonly Held[]): void {
+    this.head += n - back.length;
+    for (let i = 0; i < back.length; i++) this.items[this.head + i] = back[i]!;
+    if (this.head > 4_096 && this.head * 2 > this.items.length) { this.items = this.items.slice(this.head); this.head = 0; }
+  }
+}
+
 /** Options of {@link BusPublisher.open}. */
 export interface BusPublisherOptions {
   /** Connection name shown by the server (`nats server report connections`). */
@@ -54,7 +70,7 @@ export class BusPublisher {
   private readonly jsm: JetStreamManager;
   private readonly onError: (e: RealtimeError) => void;
   private readonly now: () => number;
-  private readonly queue: Held[] = [];
+  private readonly queue = new HeldQueue();
   private pumping = false;
   private closed = false;
   private connected = true;
@@ -139,7 +155,7 @@ export class BusPublisher {
 
   /** Current figures. */
   stats(): BusPublisherStats {
-    const head = this.queue[0];
+    const head = this.queue.first();
     return {
       connected: this.connected, ...this.counts, held: this.queue.length,
       oldestHeldMs: head ? Math.max(0, this.now() - head.bar.receivedAt) : 0,
@@ -164,7 +180,7 @@ export class BusPublisher {
     let delay = 100;
     try {
       while (this.queue.length > 0 && !this.closed) {
-        const batch = this.queue.slice(0, this.config.max_in_flight);
+        const batch = this.queue.front(this.config.max_in_flight);
         const results = await Promise.allSettled(batch.map((h) => this.js.publish(h.subject, h.data, { msgID: h.id })));
         const failed: Held[] = [];
         let firstError: unknown;
@@ -179,7 +195,7 @@ export class BusPublisher {
           }
         });
         // Failed bars go back to the front in their order; the message id turns any that did land into duplicates.
-        this.queue.splice(0, batch.length, ...failed);
+        this.queue.settle(batch.length, failed);
         if (this.changes.size > 0) this.changes.emit(this.stats());
         if (failed.length === 0) { delay = 100; continue; }
         this.counts.retries += failed.length;
