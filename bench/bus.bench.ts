@@ -101,6 +101,7 @@ try {
     await nc.drain();
     return r;
   };
+  if (f.only !== 'latency') {
   // Warm-up of both paths (JIT, the server's first streams), then alternating measured runs; medians reported.
   const full = bars;
   bars = full.slice(0, 10_000);
@@ -113,6 +114,7 @@ try {
   result.ours = { median: median(ours), runs: ours.map((r) => r.barsPerSecond) };
   result.bare = { median: median(bare), runs: bare.map((r) => r.barsPerSecond) };
   result.ratio = Number((median(ours).barsPerSecond / median(bare).barsPerSecond).toFixed(2));
+  }
 
   // --- 2. Frame → strategy latency through two sessions.
   {
@@ -127,11 +129,15 @@ try {
     const recProvider = sessionProvider(recConfig, 'bench-rec', () => createRealtimeProvider(recConfig.realtimeProvider, recConfig.realtimeProviderConfig, { clock: preciseClock })) as BusRecorderProvider;
     const recorder = createRealtimeSession(recConfig, { provider: recProvider });
     const ackLags: number[] = [];
-    const host = createRealtimeSession(decodeSessionConfig({
+    const hostConfig = decodeSessionConfig({
       session: { id: 'bench-host', realtime_provider: 'binance-realtime', symbols: sim.symbols, interval: '1m', storage_config: { output_path: join(dir, 'host.duckdb') } },
       strategy: { path: fileURLToPath(new URL('./fixtures/latency.strategy.ts', import.meta.url)), config: { batch: 100 } },
       bus: { ...bus, mode: 'consume' },
-    }));
+    });
+    const hostProvider = sessionProvider(hostConfig, 'bench-host', () => { throw new Error('unused'); });
+    const arrivals: number[] = [];
+    hostProvider.onData((b) => arrivals.push(wallNow() - b.receivedAt));
+    const host = createRealtimeSession(hostConfig, { provider: hostProvider });
     const samples: number[] = [];
     host.on('mark', (m) => {
       const v = m.value as { samples?: [number, number][] } | undefined;
@@ -147,6 +153,8 @@ try {
     // The first second is the warm-up (worker start, JIT, consumer creation).
     const s = summarize(samples.slice(Math.min(samples.length, 1_000)));
     result.latencyMs = { n: s.n, p50: Number(s.p50.toFixed(2)), p99: Number(s.p99.toFixed(2)), max: Number(s.max.toFixed(2)) };
+    const h = summarize(arrivals.slice(Math.min(arrivals.length, 1_000)));
+    result.frameToHostProviderMs = { n: h.n, p50: Number(h.p50.toFixed(2)), p99: Number(h.p99.toFixed(2)), max: Number(h.max.toFixed(2)) };
     const a = summarize(ackLags.slice(Math.floor(ackLags.length / 10)));
     result.recorderAckLagMs = { n: a.n, p50: Number(a.p50.toFixed(2)), p99: Number(a.p99.toFixed(2)), max: Number(a.max.toFixed(2)) };
   }
