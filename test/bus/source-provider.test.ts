@@ -111,4 +111,22 @@ describe('bus source', () => {
       expect([...seen].sort()).toEqual(expected(30));
     }
   }, 60_000);
+
+  it('keeps consuming across a restart of the NATS server', async () => {
+    const nats = await startNatsServer();
+    cleanups.push(() => nats.stop());
+    await publishBars(nats.url, 0, 10);
+    const db = join(mkdtempSync(join(tmpdir(), 'argo-bus-src-')), 'host.duckdb');
+    const session = createRealtimeSession(decodeSessionConfig(rawConfig(nats.url, db, 'host-r')));
+    const seen: string[] = [];
+    session.on('mark', (m) => seen.push(String(m.value)));
+    await session.start();
+    await until(() => seen.length >= 20, (wake) => session.on('mark', wake), 'the first bars');
+    await nats.kill();
+    await nats.restart();
+    await publishBars(nats.url, 10, 20);
+    await until(() => seen.length >= 40, (wake) => session.on('mark', wake), 'bars published after the restart', 60_000);
+    await session.stop();
+    expect([...seen].sort()).toEqual(expected(20));
+  }, 90_000);
 });
