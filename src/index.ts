@@ -29,3 +29,4 @@ export { startBinanceSimulator, type BinanceSimulator } from './sim/binance/inde
 export * from './observability/index.ts';
 export * from './replay/index.ts';
 export { loadConfigFile } from './config/load.ts';
+export * from './bus/index.ts';

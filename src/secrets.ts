@@ -18,4 +18,4 @@ export const redact = (text: string): string => {
 };
 
 /** Config keys that hold secrets; a literal value for one of them in a config file is refused. */
-export const SECRET_KEYS = new Set(['api_key', 'secret_key', 'apiKey', 'secretKey', 'api_secret']);
+export const SECRET_KEYS = new Set(['api_key', 'secret_key', 'apiKey', 'secretKey', 'api_secret', 'password', 'token']);

@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { realtimeConfigJsonSchema, riskSectionJsonSchema, sessionSectionJsonSchema, storageConfigJsonSchema, strategySectionJsonSchema, tradingConfigJsonSchema } from '../config/provider-schemas.ts';
 import { schemaRows } from '../config/schema-table.ts';
+import { jsonSchemaOf } from '../config/schema-tools.ts';
+import { BusSectionSchema } from '../bus/config.ts';
 import { realtimeProviderInfo } from '../providers/registry.ts';
 import { listTradingProviders } from '../trading/registry.ts';
 import { EXIT_CODE_DOCS } from './exit-codes.ts';
@@ -45,6 +47,7 @@ export const renderConfigReference = (): string => {
   parts.push('### `session.storage_config`', '', 'The DuckDB writer (`src/storage/config.ts`).', '', keyTable(storageConfigJsonSchema(), ''), '');
   parts.push('### `strategy`', '', 'Optional: without it the session records only (no strategy, no trading).', '', keyTable(strategySectionJsonSchema(), ''), '');
   parts.push('### `risk`', '', 'Optional: pre-trade limits on every order, with these defaults when absent (see [risk.md](risk.md)). `null` turns a limit off.', '', keyTable(riskSectionJsonSchema(), ''), '');
+  parts.push('### `bus`', '', 'Optional: NATS JetStream. A recorder publishes every closed bar to it (`mode: publish`, or `--bus`); a strategy host runs on it (`mode: consume`, or `run --source`). Credentials (`password`, `token`) must be `${VAR}` references. See docs/scale-out.md.', '', keyTable(jsonSchemaOf(BusSectionSchema), ''), '');
   parts.push('### Exit codes', '', '| exit code | | when | error codes |', '| --- | --- | --- | --- |');
   for (const e of EXIT_CODE_DOCS) parts.push(`| ${e.code} | ${e.label} | ${cell(e.meaning)} | ${e.errorCodes.map((c) => (c === '…' ? c : `\`${c}\``)).join(', ')} |`);
   return `\n${parts.join('\n')}\n`;

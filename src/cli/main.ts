@@ -68,9 +68,11 @@ observable(program
   .description('run a session from a YAML config: stream bars, store them in DuckDB, run the strategy, trade')
   .requiredOption('-c, --config <file>', 'session config (YAML); see docs/configuration.md')
   .option('--duration <s>', 'stop gracefully after this many seconds (default: run until Ctrl-C / SIGTERM)', seconds)
-  .option('--live', 'allow a live trading provider (binance-live, ibkr-live); its config must also say live: true'))
-  .action(async (o: { config: string; duration?: number; inspect?: boolean | number; trace?: string; metrics?: number; live?: boolean }) => {
-    process.exitCode = await (await import('./run.ts')).runRun(out, { config: o.config, observe: observeOf(o), ...(o.duration !== undefined ? { durationS: o.duration } : {}) });
+  .option('--live', 'allow a live trading provider (binance-live, ibkr-live); its config must also say live: true')
+  .option('--bus <url>', 'also publish every closed bar to NATS JetStream at this nats:// URL (docs/scale-out.md)')
+  .option('--source <url>', 'run on bars from NATS JetStream at this nats:// URL instead of the venue socket'))
+  .action(async (o: { config: string; duration?: number; inspect?: boolean | number; trace?: string; metrics?: number; live?: boolean; bus?: string; source?: string }) => {
+    process.exitCode = await (await import('./run.ts')).runRun(out, { config: o.config, observe: observeOf(o), ...(o.duration !== undefined ? { durationS: o.duration } : {}), ...(o.bus ? { bus: o.bus } : {}), ...(o.source ? { source: o.source } : {}) });
   });
 
 observable(program
@@ -85,8 +87,9 @@ observable(program
   .option('--feed <name>', 'the provider\'s feed (realtime_provider_config.feed), e.g. usdm or coinm for Binance futures')
   .option('--ws-url <url>', 'WebSocket base URL override (e.g. a local simulator)')
   .option('--rest-url <url>', 'REST base URL override (backfill, exchange info)')
-  .option('--duration <s>', 'stop gracefully after this many seconds', seconds))
-  .action(async (o: { config?: string; provider?: string; symbols?: string[]; interval?: string; out?: string; table?: string; feed?: string; wsUrl?: string; restUrl?: string; duration?: number; inspect?: boolean | number; trace?: string; metrics?: number }) => {
+  .option('--duration <s>', 'stop gracefully after this many seconds', seconds)
+  .option('--bus <url>', 'also publish every closed bar to NATS JetStream at this nats:// URL (docs/scale-out.md)'))
+  .action(async (o: { config?: string; provider?: string; symbols?: string[]; interval?: string; out?: string; table?: string; feed?: string; wsUrl?: string; restUrl?: string; duration?: number; inspect?: boolean | number; trace?: string; metrics?: number; bus?: string }) => {
     const { duration, inspect, trace, metrics, ...rest } = o;
     process.exitCode = await (await import('./run.ts')).runRecord(out, { ...rest, observe: observeOf({ inspect, trace, metrics }), ...(duration !== undefined ? { durationS: duration } : {}) });
   });

@@ -7,6 +7,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { configIssues } from '../config/issues.ts';
 import { decodeSessionConfig, type SessionConfig } from '../config/session-config.ts';
 import { isRealtimeError, realtimeError } from '../errors.ts';
+import { withBusFlags } from '../bus/cli-flags.ts';
 import { exitCodeFor, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
 import { runSession, type ObservabilityFlags } from './session-run.ts';
@@ -17,10 +18,15 @@ export interface RunOptions {
   readonly config: string;
   readonly durationS?: number;
   readonly observe?: ObservabilityFlags;
+  /** `--bus nats://…`: publish every closed bar to the bus. */
+  readonly bus?: string;
+  /** `--source nats://…`: run on bars from the bus instead of the venue. */
+  readonly source?: string;
 }
 
 const describeConfig = (c: SessionConfig): string =>
-  `${c.realtimeProvider} ${c.symbols.join(', ')} ${c.interval} → ${displayPath(c.storage.output_path)}` +
+  `${c.bus?.mode === 'consume' ? `bus ${c.bus.stream}` : c.realtimeProvider} ${c.symbols.join(', ')} ${c.interval} → ` +
+  (c.noStorage ? `bus ${c.bus!.stream} only (no DuckDB file)` : displayPath(c.storage.output_path) + (c.bus?.mode === 'publish' ? ` and bus ${c.bus.stream}` : '')) +
   (c.strategy ? `; strategy ${displayPath(c.strategy.path)} trading through ${c.tradingProvider}` : '; recording only (no strategy)');
 
 /** Runs a session to its end and prints the summary. */
@@ -35,7 +41,7 @@ const runAndSummarise = async (out: Output, label: string, config: SessionConfig
 export const runRun = async (out: Output, options: RunOptions): Promise<ExitCode> => {
   let config: SessionConfig;
   try {
-    config = loadConfigFile(options.config);
+    config = withBusFlags(loadConfigFile(options.config), { ...(options.bus ? { bus: options.bus } : {}), ...(options.source ? { source: options.source } : {}) });
   } catch (e) {
     printError(out, e);
     return exitCodeFor(e);
@@ -57,6 +63,8 @@ export interface RecordOptions {
   readonly restUrl?: string;
   readonly durationS?: number;
   readonly observe?: ObservabilityFlags;
+  /** `--bus nats://…`: publish every closed bar to the bus (without `--out`: to the bus only, no DuckDB file). */
+  readonly bus?: string;
 }
 
 /** Which flag sets which config field, to name the flag in errors. */
@@ -69,6 +77,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'session.realtime_provider_config.feed': '--feed',
   'session.realtime_provider_config.ws_url': '--ws-url',
   'session.realtime_provider_config.rest_url': '--rest-url',
+  'bus.url': '--bus',
 };
 
 /** Builds the record configuration from flags, over the file's values when `--config` is given. */
@@ -86,11 +95,13 @@ export const recordConfig = (o: RecordOptions, notice: (text: string) => void = 
       ...(base?.id ? { id: base.id } : {}),
       realtime_provider: o.provider ?? base?.realtimeProvider ?? 'binance-realtime',
       realtime_provider_config: { ...(base?.realtimeProviderConfig ?? {}), ...urls },
-      storage_config: { ...(base?.storage ?? {}), ...(o.out ? { output_path: o.out } : {}), ...(o.table ? { table_name: o.table } : {}) },
+      // `record --bus` without --out (and a file without storage_config) records to the bus only.
+      ...((base ? base.noStorage : o.bus) && !o.out && !o.table ? {} : { storage_config: { ...(base?.storage ?? {}), ...(o.out ? { output_path: o.out } : {}), ...(o.table ? { table_name: o.table } : {}) } }),
       symbols: o.symbols ?? base?.symbols,
       interval: o.interval ?? base?.interval ?? '1m',
       ...(base ? { strategy_queue_size: base.strategyQueueSize } : {}),
     },
+    ...(o.bus || base?.bus ? { bus: { ...(base?.bus ?? {}), ...(o.bus ? { url: o.bus, mode: 'publish' } : {}) } } : {}),
   };
   const where = o.config ? `${o.config} with command-line overrides` : 'command line';
   try {

@@ -3,6 +3,7 @@
  * times a second, and event lines (connection changes, orders, errors) scroll above them; elsewhere (a pipe, a
  * log file, CI) the same events are plain lines and the status is one line every few seconds.
  */
+import { busStatusText } from '../bus/status-text.ts';
 import pc from 'picocolors';
 import type { SessionStats } from '../session/index.ts';
 import type { Output } from './output.ts';
@@ -66,6 +67,7 @@ export const renderStatus = (s: SessionStats, elapsedMs: number, live = false): 
       (s.writer.overflowCount ? pc.yellow(`  overflow ${s.writer.overflowCount}`) : '') +
       (s.eventsPending ? pc.dim(`  events pending ${s.eventsPending}`) : ''),
   ];
+  if (s.bus) lines.push(`  ${busStatusText(s.bus)}`);
   const positions = new Map(s.positions.map((p) => [p.symbol, p]));
   const symbols = Object.entries(s.lastBars).sort(([a], [b]) => a.localeCompare(b));
   for (const [symbol, bar] of symbols.slice(0, LISTED_SYMBOLS)) {
@@ -105,6 +107,7 @@ export const statusLine = (s: SessionStats, elapsedMs: number, live = false): st
     `persisted=${persistedRows(s)}`, `buffered=${s.writer.bufferedWrites}`,
   ];
   if (s.provider) parts.push(`reconnects=${s.provider.reconnects}`, `backfilled=${s.provider.barsBackfilled}`);
+  if (s.bus) parts.push(busStatusText(s.bus));
   const entries = Object.entries(s.lastBars);
   if (entries.length > LISTED_SYMBOLS) {
     // A log line per few seconds must stay one readable line at 1,000 symbols: counts and extremes only.

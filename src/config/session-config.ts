@@ -11,6 +11,7 @@ import { decodePolygonRealtimeConfig } from '../providers/polygon/config.ts';
 import { decodeWriterConfig, type WriterConfig } from '../storage/config.ts';
 import { decodeTradingProviderConfig, getTradingProviderInfo, TRADING_PROVIDER_NAMES } from '../trading/registry.ts';
 import { decodeRiskSection, RiskSectionSchema, riskLimitsOf, type RiskLimits } from '../risk/config.ts';
+import { BusSectionSchema, type BusConfig } from '../bus/config.ts';
 import { decodeConfig, optional, PositiveInt, withDefault } from './schema-tools.ts';
 
 const AnyObject = Schema.Record(Schema.String, Schema.Unknown);
@@ -41,6 +42,7 @@ export const ConfigFileSchema = Schema.Struct({
   session: SessionSectionSchema,
   strategy: Schema.optionalKey(StrategySectionSchema),
   risk: Schema.optionalKey(RiskSectionSchema),
+  bus: Schema.optionalKey(BusSectionSchema.annotate({ description: 'NATS JetStream bus: publish recorded bars, or run the session on bars from it (docs/scale-out.md)' })),
 });
 
 /** A decoded, fully checked session configuration. */
@@ -62,6 +64,10 @@ export interface SessionConfig {
   };
   /** Pre-trade risk limits (`risk:`); the defaults over the session's symbols when absent. */
   readonly risk?: RiskLimits;
+  /** The `bus:` section (docs/scale-out.md). */
+  readonly bus?: BusConfig;
+  /** A bus recorder without `storage_config`: no DuckDB file, no event log; the bus holds the bars. */
+  readonly noStorage?: true;
 }
 
 const nested = (path: string, decode: () => unknown): void => {
@@ -115,8 +121,12 @@ export const decodeSessionConfig = (input: unknown, where = 'config'): SessionCo
   } else if (typeof trading === 'string' && tradingConfig) {
     attempt(() => nested('session.trading_provider_config', () => decodeTradingProviderConfig(trading, tradingConfig)));
   }
+  // A recorder publishing to a bus may run without DuckDB: the bus is then its only store (docs/scale-out.md).
+  const rawFile = objectOr(input) ?? {};
+  const busMode = file?.bus?.mode ?? (objectOr(rawFile.bus) ?? {}).mode;
+  const storageless = busMode === 'publish' && rawFile.strategy === undefined && (objectOr(rawFile.session) ?? {}).storage_config === undefined;
   let storage: WriterConfig | undefined;
-  const storageConfig = objectOr(raw.storage_config);
+  const storageConfig = storageless ? { output_path: ':memory:' } : objectOr(raw.storage_config);
   if (storageConfig) attempt(() => nested('session.storage_config', () => (storage = decodeWriterConfig(storageConfig))));
   if (errors.length > 0 || !file) throw combined(errors);
   const s = file.session;
@@ -133,6 +143,8 @@ export const decodeSessionConfig = (input: unknown, where = 'config'): SessionCo
     strategyQueueSize: s.strategy_queue_size,
     ...(st ? { strategy: { path: st.path, config: st.config, budgetMs: st.budget_ms, onError: st.on_error } } : {}),
     risk: riskLimitsOf(file.risk ?? decodeRiskSection({}), s.symbols),
+    ...(file.bus ? { bus: file.bus } : {}),
+    ...(storageless ? { noStorage: true as const } : {}),
   };
 };
 

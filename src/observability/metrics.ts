@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, Summary } from 'prom-client';
 import { realtimeError } from '../errors.ts';
 import type { SessionStats } from '../session/types.ts';
+import { busMetricFamilies } from '../bus/metrics.ts';
 import { METRIC_FAMILIES, type MetricFamily, type MetricSample, type SummarySnapshot } from './metric-families.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -65,6 +66,8 @@ const register = (registry: Registry, family: MetricFamily, stats: SessionStats)
 export const renderMetrics = async (stats: SessionStats): Promise<string> => {
   const registry = new Registry();
   for (const family of METRIC_FAMILIES) register(registry, family, stats);
+  // The bus's families depend on its role (publish or consume), so they are listed by the bus module.
+  for (const f of stats.bus ? busMetricFamilies(stats.bus, {}) : []) register(registry, { kind: f.type, name: f.name, help: f.help, read: () => f.samples }, stats);
   return registry.metrics();
 };
 

@@ -15,6 +15,7 @@ import { foldEvents, recordRootEvents, type LoggedEvent } from '../events/fold.t
 import { Listeners } from '../providers/shared/listeners.ts';
 import { createRealtimeProvider, type RealtimeProviderDeps } from '../providers/registry.ts';
 import type { ConnectionState, RealtimeProvider } from '../providers/realtime-provider.ts';
+import { busCheckpoint, busFlush, busRestore, busStats, sessionProvider } from '../bus/session-bus.ts';
 import { DuckDBRealtimeWriter } from '../storage/duckdb-writer.ts';
 import { openDuckDBData, type DuckDBDataService } from '../strategy/duckdb-data.ts';
 import type { StrategyHostServices } from '../strategy/host-api.ts';
@@ -74,7 +75,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const emit = <K extends keyof SessionEvents>(type: K, event: SessionEvents[K]) => listeners.get(type)?.emit(event);
   const providerInspect = options.providerDeps?.inspect ?? options.inspect;
   const provider: RealtimeProvider = options.provider
-    ?? createRealtimeProvider(config.realtimeProvider, config.realtimeProviderConfig, { ...options.providerDeps, ...(providerInspect ? { inspect: providerInspect } : {}) });
+    ?? sessionProvider(config, id, () => createRealtimeProvider(config.realtimeProvider, config.realtimeProviderConfig, { ...options.providerDeps, ...(providerInspect ? { inspect: providerInspect } : {}) }));
   const hasStrategy = config.strategy !== undefined;
 
   let writer: DuckDBRealtimeWriter | undefined;
@@ -102,7 +103,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   let logClosed = false;
   const record = (type: string, event: Record<string, unknown>, at = Date.now()) => {
     // After the writer closed nothing can be persisted any more: those few events (the end of the stop) are not logged.
-    if (logClosed) return;
+    if (logClosed || config.noStorage) return;
     if (log) log.append(type, event, at);
     else preLog.push({ type, event, at });
   };
@@ -115,8 +116,11 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   // Bars first, then the events that reference them: a logged reference always resolves.
   const flushAll = async (): Promise<void> => {
     if (!writer || !log) return;
+    // A bus source acknowledges only bars its strategy finished and the writer holds, once this flush logged them.
+    const ack = busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barsReceived - overflow.length), record);
     await writer.flush();
     await log.flush();
+    ack?.();
   };
   const periodicFlush = () => {
     // The status line reads account and positions synchronously: refresh them on the flush cadence.
@@ -173,6 +177,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     const conn = await writer.connect();
     log = await SessionEventLog.open(conn, id);
     const earlier = await SessionEventLog.read(conn, id);
+    busRestore(provider, earlier);
     if (earlier.length > 0) {
       resumed = true;
       risk.resume(earlier);
@@ -267,8 +272,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       },
     },
     writer: {
-      open: () => (inFlight.writer = openWriter()),
+      // A bus-only recorder (no storage_config): the bus publisher is the store; no DuckDB is opened.
+      open: () => (inFlight.writer = config.noStorage ? Promise.resolve() : openWriter()),
       write: (bar: Bar) => {
+        if (config.noStorage) return;
         if (!writer) throw notReady('the writer');
         if (overflow.length > 0) {
           overflow.push(bar);
@@ -405,6 +412,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     async flush() {
       await snapshotTrading();
       await drainOverflow();
+      await busFlush(provider);
       await flushAll();
     },
     on(type, listener) {
@@ -427,6 +435,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         strategy: st ? { ...st, queued: feed?.queued ?? 0, skipped: feed?.skipped ?? 0 } : null,
         eventsPending: (log?.pendingCount ?? 0) + preLog.length,
         ...(hasStrategy ? { risk: risk.stats() } : {}),
+        ...(busStats(provider) ? { bus: busStats(provider)! } : {}),
       };
     },
   };

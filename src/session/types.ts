@@ -4,6 +4,7 @@ import type { RealtimeError } from '../errors.ts';
 import type { ConnectionState, ProviderStats } from '../providers/realtime-provider.ts';
 import type { RealtimeWriterStats } from '../storage/realtime-writer.ts';
 import type { RiskFact, RiskStats } from '../risk/guarded-provider.ts';
+import type { SessionBusStats } from '../bus/session-bus.ts';
 import type { StrategyEvent, StrategyStats } from '../strategy/events.ts';
 import type { AccountInfo, Fill, Order, Position } from '../trading/types.ts';
 
@@ -48,6 +49,8 @@ export interface SessionStats {
   readonly eventsPending: number;
   /** The risk engine: kill switch, rejections by check, open orders, exposure, daily P&L. */
   readonly risk?: RiskStats;
+  /** Bus figures when the session publishes to or consumes from NATS JetStream (docs/scale-out.md). */
+  readonly bus?: SessionBusStats;
 }
 
 /** How a session ended. */
