@@ -83,7 +83,7 @@ describe('CLI fit and finish', () => {
   it('skips an unknown symbol among known ones with exit 0 and fails with exit 2 when none is known, as the exit-code table says', async () => {
     const record = (symbols: string) => runCli(['record', '--symbols', symbols, '--out', join(dir, `${symbols.replace(/,/g, '-')}.duckdb`), '--ws-url', sim.wsUrl, '--rest-url', sim.restUrl, '--duration', '2']);
     const some = await record('BTCUSDT,NOPEUSDT');
-    expect(some.stdout).toContain('INVALID_SYMBOL NOPEUSDT is not a Binance symbol');
+    expect(some.stdout).toContain('INVALID_SYMBOL NOPEUSDT is not a Binance spot symbol');
     expect(some.stdout).toContain('session stopped');
     expect(some.code).toBe(0);
     const none = await record('NOPEUSDT');
