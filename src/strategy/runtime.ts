@@ -1,6 +1,9 @@
 /**
- * The strategy runtime: runs a strategy module in a worker thread so that a strategy that throws, loops
- * forever or leaks memory cannot take the host down, and hands it bars one at a time under a time budget.
+ * The strategy runtime: runs a strategy module off the host's thread, by default inside a QuickJS sandbox
+ * (`isolation: 'sandbox'`, see `sandbox-worker.ts`: no environment, files, network, processes or host
+ * internals), or for the user's own code in a plain worker thread (`isolation: 'trusted'`), so that a strategy
+ * that throws, loops forever or leaks memory cannot take the host down, and hands it bars one at a time under
+ * a time budget.
  *
  * Failures and policy. Every failure is a `strategy.failed` event (reason `threw`, `timeout`, `oom`,
  * `exited` or `load_failed`) on `onEvent` and, for a bar, in that bar's outcome. Then, with `onError: 'skip'`
@@ -21,7 +24,8 @@ import type { BarOutcome, RunnerState, StrategyEvent, StrategyFailed, StrategyFa
 import type { StrategyHostServices } from './host-api.ts';
 import { LatencyRecorder } from './latency.ts';
 import type { SerializedError } from './protocol.ts';
-import { StrategyWorker, type WorkerDeath } from './worker-host.ts';
+import type { GateLimits } from './message-gate.ts';
+import { StrategyWorker, type Isolation, type WorkerDeath } from './worker-host.ts';
 
 /** What to do after a strategy failure: carry on with the next bar, or halt and refuse further bars. */
 export type FailurePolicy = 'skip' | 'stop';
@@ -36,6 +40,12 @@ export interface StrategyRunnerOptions {
   readonly budgetMs?: number;
   /** Policy after a failure (default `skip`). */
   readonly onError?: FailurePolicy;
+  /** `sandbox` (default): QuickJS in WebAssembly, nothing reachable but the host API; `trusted`: a plain worker thread. */
+  readonly isolation?: Isolation;
+  /** Memory limit of the sandbox in MB (default 256): heap and ArrayBuffers; exceeding it is an `oom` failure. */
+  readonly sandboxMemoryMb?: number;
+  /** Limits on the messages (host calls) the strategy sends. */
+  readonly gate?: Partial<GateLimits>;
   /** V8 old-generation heap limit of the worker in MB (default 256); exceeding it is an `oom` failure. */
   readonly maxOldGenerationSizeMb?: number;
   /** V8 young-generation heap limit of the worker in MB (default: V8's). */
@@ -52,7 +62,7 @@ export interface StrategyRunnerOptions {
 
 const deathMessage = (death: WorkerDeath, heapMb: number): string =>
   death.reason === 'oom'
-    ? `the strategy ran out of memory (heap limit ${heapMb} MB): ${death.error.message}`
+    ? `the strategy ran out of memory (limit ${heapMb} MB): ${death.error.message}`
     : death.error.message;
 
 /** A loaded strategy in its worker, fed one bar at a time. */
@@ -64,6 +74,11 @@ export class StrategyRunner {
   readonly #heapMb: number;
   readonly #latency: LatencyRecorder;
   #worker: StrategyWorker | undefined;
+  // The limit an `oom` message names: the sandbox's, or the trusted worker's V8 heap.
+  get #memoryMb(): number {
+    return this.#options.isolation === 'trusted' ? this.#heapMb : (this.#options.sandboxMemoryMb ?? 256);
+  }
+
   #loaded: { name: string; config: Record<string, unknown>; configSchema: JsonSchema | undefined } = { name: '', config: {}, configSchema: undefined };
   #generation = 0;
   #state: RunnerState = 'running';
@@ -171,7 +186,7 @@ export class StrategyRunner {
     } else if (run.kind === 'threw') {
       failure = this.#fail('threw', run.error.message, run.error.stack, key);
     } else {
-      failure = this.#fail(run.death.reason, deathMessage(run.death, this.#heapMb), run.death.error.stack, key);
+      failure = this.#fail(run.death.reason, deathMessage(run.death, this.#memoryMb), run.death.error.stack, key);
     }
     this.#applyPolicy(failure, run === 'timeout' || run.kind === 'died');
     if (this.state === 'halted') this.#terminateWorker();
@@ -181,11 +196,15 @@ export class StrategyRunner {
   #spawn(): Promise<StrategyWorker> {
     const generation = ++this.#generation;
     const current = (): boolean => generation === this.#generation;
-    const { maxYoungGenerationSizeMb } = this.#options;
+    const { maxYoungGenerationSizeMb, isolation, sandboxMemoryMb, gate } = this.#options;
     return StrategyWorker.spawn({
       path: this.path,
       config: this.#options.config ?? {},
       services: this.#options.services,
+      isolation: isolation ?? 'sandbox',
+      budgetMs: this.#budgetMs,
+      memoryLimitBytes: (sandboxMemoryMb ?? 256) * 1024 * 1024,
+      ...(gate ? { gate } : {}),
       resourceLimits: { maxOldGenerationSizeMb: this.#heapMb, ...(maxYoungGenerationSizeMb ? { maxYoungGenerationSizeMb } : {}) },
       initTimeoutMs: this.#options.initTimeoutMs ?? 10_000,
       onUncaught: (error) => { if (current()) this.#onUncaught(error); },
@@ -203,7 +222,7 @@ export class StrategyRunner {
   }
 
   #onIdleDeath(death: WorkerDeath): void {
-    const failure = this.#fail(death.reason, deathMessage(death, this.#heapMb), death.error.stack);
+    const failure = this.#fail(death.reason, deathMessage(death, this.#memoryMb), death.error.stack);
     this.#applyPolicy(failure, true);
   }
 

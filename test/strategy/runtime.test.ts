@@ -151,15 +151,29 @@ describe('failures on bars', () => {
   });
 
   it('reports a strategy that allocates without bound as oom and restarts it', async () => {
-    const { runner, events } = await start(fixture('leaks-memory'), { budgetMs: 20_000, maxOldGenerationSizeMb: 32 });
+    const { runner, events } = await start(fixture('leaks-memory'), { budgetMs: 20_000, sandboxMemoryMb: 32 });
     const outcomes = await feed(runner, 3);
     expect(outcomes.map((o) => o.status)).toEqual(['ok', 'failed', 'ok']);
-    expect(outcomes[1]).toMatchObject({ failure: { reason: 'oom', message: expect.stringContaining('ran out of memory (heap limit 32 MB)') } });
+    expect(outcomes[1]).toMatchObject({ failure: { reason: 'oom', message: expect.stringContaining('ran out of memory (limit 32 MB)') } });
     expect(events.map((e) => e.type)).toEqual(['strategy.failed', 'strategy.restarted']);
   });
 
-  it('reports a strategy that exits its worker as exited', async () => {
-    const { runner, events } = await start(fixture('exits'));
+  it('reports a trusted strategy that allocates without bound as oom and restarts it', async () => {
+    const { runner, events } = await start(fixture('leaks-memory'), { budgetMs: 20_000, maxOldGenerationSizeMb: 32, isolation: 'trusted' });
+    const outcomes = await feed(runner, 3);
+    expect(outcomes.map((o) => o.status)).toEqual(['ok', 'failed', 'ok']);
+    expect(outcomes[1]).toMatchObject({ failure: { reason: 'oom', message: expect.stringContaining('ran out of memory (limit 32 MB)') } });
+    expect(events.map((e) => e.type)).toEqual(['strategy.failed', 'strategy.restarted']);
+  });
+
+  it('reports a sandboxed strategy that calls process.exit as a throw: there is no process', async () => {
+    const { runner } = await start(fixture('exits'));
+    const outcomes = await feed(runner, 1);
+    expect(outcomes[0]).toMatchObject({ status: 'failed', failure: { reason: 'threw', message: expect.stringContaining('process') } });
+  });
+
+  it('reports a trusted strategy that exits its worker as exited', async () => {
+    const { runner, events } = await start(fixture('exits'), { isolation: 'trusted' });
     const outcomes = await feed(runner, 2);
     expect(outcomes.map((o) => (o.status === 'failed' ? o.failure.reason : o.status))).toEqual(['exited', 'exited']);
     expect(outcomes[0]).toMatchObject({ failure: { message: "the strategy's worker exited with code 3" } });
