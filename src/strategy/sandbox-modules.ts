@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 /** The name under which the built-in `argo-realtime` module is loaded. */
 export const BUILTIN_MODULE = 'argo-realtime:strategy';
 
+const REFUSED = 'argo-realtime:refused:';
 const BUILTIN_SOURCE = 'export const defineStrategy = (strategy) => strategy;\n';
 const PACKAGE_NAMES = new Set(['argo-realtime', 'argo-realtime/strategy']);
 const EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
@@ -48,14 +49,16 @@ export const sandboxModules = (strategyPath: string): SandboxModules => {
   const roots = [...new Set([projectRoot(dirname(strategyPath)), PACKAGE_ROOT].map((r) => realpathSync(r)))];
   const normalize = (base: string, requested: string): string => {
     if (PACKAGE_NAMES.has(requested)) return BUILTIN_MODULE;
-    if (!requested.startsWith('./') && !requested.startsWith('../') && !requested.startsWith('/')) {
-      throw new Error(`cannot import "${requested}": a sandboxed strategy may import only relative .ts/.js files ` +
-        '(no node: built-ins, no npm packages); run it with isolation: trusted if it needs them');
-    }
+    // QuickJS does not pass a normaliser's error on; the refusal is carried to `load`, which throws it.
+    if (!requested.startsWith('./') && !requested.startsWith('../') && !requested.startsWith('/')) return `${REFUSED}${requested}`;
     return resolve(dirname(base), requested);
   };
   const load = (name: string): string => {
     if (name === BUILTIN_MODULE) return BUILTIN_SOURCE;
+    if (name.startsWith(REFUSED)) {
+      throw new Error(`cannot import "${name.slice(REFUSED.length)}": a sandboxed strategy may import only relative .ts/.js files ` +
+        '(no node: built-ins, no npm packages); run it with isolation: trusted if it needs them');
+    }
     const ext = extname(name);
     if (!EXTENSIONS.has(ext)) throw new Error(`cannot import "${name}": only .ts, .mts, .js and .mjs files can be imported`);
     let real: string;

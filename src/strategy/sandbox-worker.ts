@@ -41,7 +41,9 @@ const decode = (s: string): unknown => JSON.parse(s, (_k, x: unknown) =>
 
 // The package's types describe its CommonJS build; imported as ESM, the default export is the variant itself.
 const qjs = await newQuickJSWASMModuleFromVariant(releaseSync as unknown as QuickJSSyncVariant);
-const runtime = qjs.newRuntime({ memoryLimitBytes: input.memoryLimitBytes ?? 256 * 1024 * 1024, maxStackSizeBytes: 1024 * 1024 });
+const memoryLimitBytes = input.memoryLimitBytes ?? 256 * 1024 * 1024;
+const runtime = qjs.newRuntime({ memoryLimitBytes, maxStackSizeBytes: 1024 * 1024 });
+const wasmMemory = qjs.getWasmMemory();
 const ctx = runtime.newContext();
 const modules = sandboxModules(input.path);
 runtime.setModuleLoader(
@@ -92,6 +94,16 @@ const onEscaped = (e: SerializedError): void => {
   if (!fatalIfOom(e)) post({ kind: 'uncaught', error: e });
 };
 
+/**
+ * WebAssembly memory only grows: once it has reached the limit, the strategy hit the limit (even if it caught
+ * the `out of memory` error), and only a fresh worker gives that memory back to the host.
+ */
+const checkMemory = (): void => {
+  if (!dead && wasmMemory.buffer.byteLength >= memoryLimitBytes) {
+    fatalIfOom({ name: 'InternalError', message: 'out of memory' });
+  }
+};
+
 /** Runs pending QuickJS jobs (promise reactions) under the current deadline. */
 const pump = (): void => {
   for (;;) {
@@ -108,6 +120,7 @@ const enter = (fn: () => void): void => {
   try {
     fn();
     if (!dead) pump();
+    checkMemory();
   } finally {
     if (barDeadline === undefined) deadline = Date.now() + budgetMs;
   }
@@ -232,7 +245,8 @@ define('ready', () => {
 
 define('done', (seqH) => {
   barDeadline = undefined;
-  post({ kind: 'bar.done', seq: ctx.getNumber(seqH) });
+  checkMemory();
+  if (!dead) post({ kind: 'bar.done', seq: ctx.getNumber(seqH) });
 });
 
 define('failed', (seqH, jsonH) => {
