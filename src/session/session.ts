@@ -283,7 +283,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         if (!writer) throw notReady('the writer');
         data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name });
         runner = await StrategyRunner.start(s.path, {
-          services: services(), config: s.config, budgetMs: s.budgetMs, onError: s.onError,
+          services: services(), config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb,
           onEvent: (ev) => {
             record(`strategy:${ev.type}`, ev as unknown as Record<string, unknown>);
             emit('strategy', ev);

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBinanceSimulator, type BinanceSimulator } from '../../src/sim/binance/index.ts';
+import { openDuckDBData } from '../../src/strategy/duckdb-data.ts';
+import type { ReadOnlyQueryError } from '../../src/strategy/errors.ts';
 import { registerSecret } from '../../src/secrets.ts';
 import type { BarOutcome } from '../../src/strategy/events.ts';
 import type { StrategyHostServices } from '../../src/strategy/host-api.ts';
@@ -210,6 +212,34 @@ describe('what a sandboxed strategy cannot exhaust', () => {
     expect(run.services.orders.length).toBeLessThanOrEqual(64);
     expect(run.mark).toMatch(/^escaped: placed (\d+)$/);
     expect(run.ticks).toBeGreaterThan(0);
+  });
+});
+
+describe('what a sandboxed strategy cannot make the database do', () => {
+  it('leaves no query running after six slow executeSQL calls and stop', async () => {
+    const data = await openDuckDBData({ path: join(dir, 'flood.duckdb'), queryTimeoutMs: 600_000 });
+    const calls: Promise<unknown>[] = [];
+    const executeSQL: StrategyHostServices['executeSQL'] = (...a) => { const p = data.executeSQL(...a); calls.push(p); return p; };
+    const run = await probe('sql-flood', {}, { budgetMs: 300 }, { executeSQL });
+    expect(run.first).toMatchObject({ status: 'failed', failure: { reason: 'timeout' } });
+    await runners.pop()!.stop();
+    await data.close();
+    const settled = await Promise.allSettled(calls);
+    expect(settled).toHaveLength(6);
+    expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as ReadOnlyQueryError).reason : 'fulfilled'))).toEqual(Array(6).fill('closed'));
+  });
+
+  it('refuses one huge executeSQL result without growing the host heap', async () => {
+    const data = await openDuckDBData({ path: join(dir, 'huge.duckdb') });
+    try {
+      const before = process.memoryUsage().heapUsed;
+      const run = await probe('sql-huge', {}, { budgetMs: 20_000 }, { executeSQL: (...a) => data.executeSQL(...a) });
+      expect(run.first.status).toBe('ok');
+      expect(run.mark).toMatch(/^blocked: ReadOnlyQueryError: executeSQL: the result is larger than 16777216 bytes/);
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(256 * 1024 * 1024);
+    } finally {
+      await data.close();
+    }
   });
 });
 
