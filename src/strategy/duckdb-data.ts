@@ -35,6 +35,8 @@ export interface DuckDBDataOptions {
   readonly maxBytes?: number;
   /** Longest one `executeSQL` may run before it is interrupted (default 5000 ms). */
   readonly queryTimeoutMs?: number;
+  /** `executeSQL` calls that may wait behind the one running (default 3); more are refused at once (`busy`). */
+  readonly maxQueued?: number;
   /** Leave DuckDB's external access (files, URLs) on for the instance (default false: it is turned off). */
   readonly allowExternalAccess?: boolean;
 }
@@ -100,6 +102,8 @@ export const openDuckDBData = async (options: DuckDBDataOptions): Promise<DuckDB
 
   let tail: Promise<unknown> = Promise.resolve();
   let closed = false;
+  const maxQueued = options.maxQueued ?? 3;
+  let sqlWaiting = 0;
   const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
     const result = tail.then(() => {
       if (closed) throw new ReadOnlyQueryError({ reason: 'closed', message: 'the data service is closed (the session is stopping)' });
@@ -152,7 +156,14 @@ export const openDuckDBData = async (options: DuckDBDataOptions): Promise<DuckDB
       );
       return bars[0];
     }),
-    executeSQL: (query: string, params?: SqlParams) => exclusive(() => runGuarded(query, params)),
+    executeSQL: (query: string, params?: SqlParams) => {
+      // A strategy that fires queries without awaiting them would otherwise queue CPU-bound work for minutes.
+      if (sqlWaiting > maxQueued) {
+        return Promise.reject(new ReadOnlyQueryError({ reason: 'busy', message: `executeSQL: ${sqlWaiting} queries are already waiting; await them before sending more` }));
+      }
+      sqlWaiting += 1;
+      return exclusive(() => runGuarded(query, params)).finally(() => { sqlWaiting -= 1; });
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -27,6 +27,7 @@ export type ReadOnlyQueryReason =
   | 'too_many_rows'
   | 'too_large'
   | 'timeout'
+  | 'busy'
   | 'closed';
 
 /** `executeSQL` refused a query that is not one read-only SELECT, or aborted one that ran too long or big. */

@@ -1,7 +1,7 @@
 /**
  * The script that runs first inside a strategy's QuickJS sandbox, before the strategy module. It takes the
  * host functions (`__host`) off the global object so the strategy cannot call them directly, builds the
- * frozen {@link StrategyApi} object, `setTimeout`/`clearTimeout`, `console`, and the three entry points the
+ * frozen {@link StrategyApi} object, `setTimeout`/`clearTimeout`, `performance.now()`, `console`, and the entry points the
  * sandbox worker calls (`__describe`, `__init`, `__bar`, `__fire`). Values cross the boundary as JSON with
  * BigInts as `{"$bigint":"…"}` and byte arrays as `{"$bytes":[…]}`.
  */
@@ -58,6 +58,8 @@ export const SANDBOX_PRELUDE = String.raw`
   globalThis.setInterval = (fn, ms, ...args) => setTimer(fn, ms, args, true);
   globalThis.clearTimeout = clearTimer;
   globalThis.clearInterval = clearTimer;
+  const timeOrigin = host.timeOrigin();
+  globalThis.performance = Object.freeze({ timeOrigin, now: () => host.now() });
   if (typeof globalThis.queueMicrotask !== 'function') globalThis.queueMicrotask = (fn) => { Promise.resolve().then(fn); };
   const text = (args) => args.map((a) => typeof a === 'string' ? a : (() => { try { return JSON.stringify(a); } catch { return String(a); } })()).join(' ');
   globalThis.console = Object.freeze({

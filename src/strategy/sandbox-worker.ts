@@ -207,6 +207,9 @@ define('timer', (idH, msH) => {
   }, Math.min(ctx.getNumber(msH), 2 ** 31 - 1)));
 });
 
+define('timeOrigin', () => ctx.newNumber(performance.timeOrigin));
+define('now', () => ctx.newNumber(performance.now()));
+
 define('clearTimer', (idH) => {
   const id = ctx.getNumber(idH);
   clearTimeout(timers.get(id));

@@ -175,14 +175,16 @@ describe('executeSQL', () => {
     expect(await data.executeSQL('SELECT 2 AS two')).toEqual([{ two: 2 }]);
   });
 
-  it('interrupts the query in hand and refuses the queued ones on close', async () => {
+  it('refuses calls past maxQueued, and on close interrupts the query in hand and refuses the queued ones', async () => {
     const own = mkdtempSync(join(tmpdir(), 'argo-sql-close-'));
     try {
       const service = await openDuckDBData({ path: join(own, 'db.duckdb'), queryTimeoutMs: 600_000 });
       const slow = Array.from({ length: 6 }, () => service.executeSQL('SELECT count(*) AS n FROM range(100000000000000)'));
       await service.close();
       const settled = await Promise.allSettled(slow);
-      expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as ReadOnlyQueryError).reason : 'fulfilled'))).toEqual(Array(6).fill('closed'));
+      // One runs, three wait, the two beyond maxQueued are refused at once; close ends the four.
+      expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as ReadOnlyQueryError).reason : 'fulfilled')))
+        .toEqual(['closed', 'closed', 'closed', 'closed', 'busy', 'busy']);
     } finally {
       rmSync(own, { recursive: true, force: true });
     }
