@@ -13,9 +13,9 @@ import type { SerializedError, WorkerMessage } from './protocol.ts';
 export interface GateLimits {
   /** Host calls that may await an answer at once (default 64). */
   readonly maxInFlight: number;
-  /** Sustained host calls per second (default 500). */
+  /** Sustained host calls per second (default 2000). */
   readonly callsPerSecond: number;
-  /** Calls allowed in a burst above the sustained rate (default 1000). */
+  /** Calls allowed in a burst above the sustained rate (default 2000). */
   readonly burst: number;
   /** Longest JSON text of one call's arguments (default 262 144 characters). */
   readonly maxArgsChars: number;
@@ -24,7 +24,7 @@ export interface GateLimits {
 }
 
 /** The default {@link GateLimits}. */
-export const DEFAULT_GATE_LIMITS: GateLimits = { maxInFlight: 64, callsPerSecond: 500, burst: 1000, maxArgsChars: 256 * 1024, maxLogChars: 4096 };
+export const DEFAULT_GATE_LIMITS: GateLimits = { maxInFlight: 64, callsPerSecond: 2000, burst: 2000, maxArgsChars: 256 * 1024, maxLogChars: 4096 };
 
 const KINDS = new Set(['ready', 'load.failed', 'bar.done', 'bar.failed', 'request', 'notify', 'uncaught', 'fatal']);
 const LEVELS: ReadonlySet<string> = new Set<LogLevel>(['debug', 'info', 'warn', 'error']);

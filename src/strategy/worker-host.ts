@@ -242,7 +242,7 @@ export class StrategyWorker {
     try {
       if (!isNotifyMethod(method)) throw new TypeError(`unknown host notification ${method}`);
       const refused = this.#gate.admit(method, args, false);
-      if (refused) throw new RangeError(refused.message);
+      if (refused) return this.#reportDropped(method, refused.message);
       if (method === 'log') {
         const [level, message, data] = args;
         const safe = data === undefined ? [] : [data];
@@ -254,6 +254,18 @@ export class StrategyWorker {
     } catch (e) {
       this.#options.onServiceError(method, e);
     }
+  }
+
+  // One report per second at most: a strategy flooding `log` must not flood the event log with reports instead.
+  #dropped = { count: 0, reportedAt: Number.NEGATIVE_INFINITY };
+
+  #reportDropped(method: string, message: string): void {
+    this.#dropped.count += 1;
+    const now = performance.now();
+    if (now - this.#dropped.reportedAt < 1_000) return;
+    const count = this.#dropped.count;
+    this.#dropped = { count: 0, reportedAt: now };
+    this.#options.onServiceError(method, new RangeError(`${count} call${count === 1 ? '' : 's'} dropped (latest: ${message})`));
   }
 
   #onExit(code: number): void {
