@@ -34,7 +34,7 @@ export const StrategySectionSchema = Schema.Struct({
   budget_ms: withDefault(PositiveInt, 1_000, 'Time a strategy may spend on one bar before it is stopped and restarted'),
   on_error: withDefault(Schema.Literals(['skip', 'stop']), 'skip', 'On a strategy failure: skip the bar, or stop the session'),
   isolation: withDefault(Schema.Literals(['sandbox', 'trusted']), 'sandbox', 'sandbox: QuickJS/WebAssembly, only the host API reachable; trusted: a plain worker thread with Node\'s APIs, for your own code only'),
-  memory_mb: withDefault(PositiveInt, 256, 'Memory limit of the sandbox (heap and ArrayBuffers); reaching it is an oom failure'),
+  memory_mb: withDefault(PositiveInt, 256, 'Memory limit of the sandbox (heap and ArrayBuffers; at least 32); reaching it is an oom failure'),
 });
 
 /** The whole file. */

@@ -27,6 +27,9 @@ import type { SerializedError } from './protocol.ts';
 import type { GateLimits } from './message-gate.ts';
 import { StrategyWorker, type Isolation, type WorkerDeath } from './worker-host.ts';
 
+// QuickJS's WebAssembly memory starts at about 16 MB; a limit near that would count the engine's own pages as the strategy's.
+const MIN_SANDBOX_MB = 32;
+
 /** What to do after a strategy failure: carry on with the next bar, or halt and refuse further bars. */
 export type FailurePolicy = 'skip' | 'stop';
 
@@ -42,7 +45,7 @@ export interface StrategyRunnerOptions {
   readonly onError?: FailurePolicy;
   /** `sandbox` (default): QuickJS in WebAssembly, nothing reachable but the host API; `trusted`: a plain worker thread. */
   readonly isolation?: Isolation;
-  /** Memory limit of the sandbox in MB (default 256): heap and ArrayBuffers; exceeding it is an `oom` failure. */
+  /** Memory limit of the sandbox in MB (default 256, at least 32): heap and ArrayBuffers; reaching it is an `oom` failure. */
   readonly sandboxMemoryMb?: number;
   /** Limits on the messages (host calls) the strategy sends. */
   readonly gate?: Partial<GateLimits>;
@@ -76,7 +79,7 @@ export class StrategyRunner {
   #worker: StrategyWorker | undefined;
   // The limit an `oom` message names: the sandbox's, or the trusted worker's V8 heap.
   get #memoryMb(): number {
-    return this.#options.isolation === 'trusted' ? this.#heapMb : (this.#options.sandboxMemoryMb ?? 256);
+    return this.#options.isolation === 'trusted' ? this.#heapMb : Math.max(MIN_SANDBOX_MB, this.#options.sandboxMemoryMb ?? 256);
   }
 
   #loaded: { name: string; config: Record<string, unknown>; configSchema: JsonSchema | undefined } = { name: '', config: {}, configSchema: undefined };
@@ -169,7 +172,8 @@ export class StrategyRunner {
     const overrun = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.#budgetMs); });
     const run = await Promise.race([worker.run(bar), overrun]);
     clearTimeout(timer);
-    const latencyMs = performance.now() - sentAt;
+    // A timer may fire a fraction of a millisecond early by performance.now(); a timeout counts as the budget.
+    const latencyMs = run === 'timeout' ? Math.max(this.#budgetMs, performance.now() - sentAt) : performance.now() - sentAt;
     this.#latency.record(latencyMs);
     this.#inFlight = undefined;
     if (run !== 'timeout' && run.kind === 'done') {
@@ -196,14 +200,14 @@ export class StrategyRunner {
   #spawn(): Promise<StrategyWorker> {
     const generation = ++this.#generation;
     const current = (): boolean => generation === this.#generation;
-    const { maxYoungGenerationSizeMb, isolation, sandboxMemoryMb, gate } = this.#options;
+    const { maxYoungGenerationSizeMb, isolation, gate } = this.#options;
     return StrategyWorker.spawn({
       path: this.path,
       config: this.#options.config ?? {},
       services: this.#options.services,
       isolation: isolation ?? 'sandbox',
       budgetMs: this.#budgetMs,
-      memoryLimitBytes: (sandboxMemoryMb ?? 256) * 1024 * 1024,
+      memoryLimitBytes: this.#memoryMb * 1024 * 1024,
       ...(gate ? { gate } : {}),
       resourceLimits: { maxOldGenerationSizeMb: this.#heapMb, ...(maxYoungGenerationSizeMb ? { maxYoungGenerationSizeMb } : {}) },
       initTimeoutMs: this.#options.initTimeoutMs ?? 10_000,

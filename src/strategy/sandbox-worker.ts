@@ -90,7 +90,11 @@ const errorOf = (handle: QuickJSHandle): SerializedError => {
     : e;
 };
 
+const isInterrupt = (e: SerializedError): boolean => e.name === 'InternalError' && e.message.startsWith('interrupted');
+
 const onEscaped = (e: SerializedError): void => {
+  // A bar interrupted at its deadline never settles: the host's budget timer reports it as a timeout.
+  if (barDeadline !== undefined && isInterrupt(e)) return;
   if (!fatalIfOom(e)) post({ kind: 'uncaught', error: e });
 };
 
@@ -253,8 +257,9 @@ define('done', (seqH) => {
 });
 
 define('failed', (seqH, jsonH) => {
-  barDeadline = undefined;
   const error = asSerialized(decode(boundedText(jsonH, 'error')));
+  if (isInterrupt(error)) return;
+  barDeadline = undefined;
   if (!fatalIfOom(error)) post({ kind: 'bar.failed', seq: ctx.getNumber(seqH), error });
 });
 

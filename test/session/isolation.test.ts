@@ -63,5 +63,5 @@ describe('a hostile strategy in a session', () => {
     expect(payloads.some((p) => p.includes('found ***'))).toBe(true);
     expect(payloads.some((p) => p.includes('kill attempted: undefined'))).toBe(true);
     expect(payloads.every((p) => !JSON.parse(p).message.includes('\n'))).toBe(true);
-  });
+  }, 90_000);
 });

@@ -151,12 +151,19 @@ describe('failures on bars', () => {
   });
 
   it('reports a strategy that allocates without bound as oom and restarts it', async () => {
-    const { runner, events } = await start(fixture('leaks-memory'), { budgetMs: 20_000, sandboxMemoryMb: 32 });
+    const { runner, events } = await start(fixture('leaks-memory'), { budgetMs: 50_000, sandboxMemoryMb: 32 });
     const outcomes = await feed(runner, 3);
     expect(outcomes.map((o) => o.status)).toEqual(['ok', 'failed', 'ok']);
     expect(outcomes[1]).toMatchObject({ failure: { reason: 'oom', message: expect.stringContaining('ran out of memory (limit 32 MB)') } });
     expect(events.map((e) => e.type)).toEqual(['strategy.failed', 'strategy.restarted']);
-  });
+  }, 60_000);
+
+  it('raises a sandbox memory limit below 32 MB to 32 MB', async () => {
+    const { runner } = await start(fixture('leaks-memory'), { budgetMs: 50_000, sandboxMemoryMb: 8 });
+    const outcomes = await feed(runner, 2);
+    expect(outcomes[0]!.status).toBe('ok');
+    expect(outcomes[1]).toMatchObject({ failure: { reason: 'oom', message: expect.stringContaining('ran out of memory (limit 32 MB)') } });
+  }, 60_000);
 
   it('reports a trusted strategy that allocates without bound as oom and restarts it', async () => {
     const { runner, events } = await start(fixture('leaks-memory'), { budgetMs: 20_000, maxOldGenerationSizeMb: 32, isolation: 'trusted' });
