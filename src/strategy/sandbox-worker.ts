@@ -9,7 +9,7 @@
  * Speaks the same protocol as `worker.ts` (`protocol.ts`) plus `fatal` for out of memory.
  */
 import releaseSync from '@jitl/quickjs-wasmfile-release-sync';
-import { newQuickJSWASMModuleFromVariant, type QuickJSDeferredPromise, type QuickJSHandle, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSDeferredPromise, type QuickJSHandle, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
 import { parentPort, workerData } from 'node:worker_threads';
 import { resolveConfig } from './config.ts';
 import { isNotifyMethod, isRequestMethod } from './host-api.ts';
@@ -39,11 +39,19 @@ const encode = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) =>
 const decode = (s: string): unknown => JSON.parse(s, (_k, x: unknown) =>
   isTagged(x, '$bigint') ? BigInt(String(x.$bigint)) : isTagged(x, '$bytes') ? new Uint8Array(x.$bytes as number[]) : x);
 
-// The package's types describe its CommonJS build; imported as ESM, the default export is the variant itself.
-const qjs = await newQuickJSWASMModuleFromVariant(releaseSync as unknown as QuickJSSyncVariant);
 const memoryLimitBytes = input.memoryLimitBytes ?? 256 * 1024 * 1024;
+// QuickJS's own limit does not count every allocation (a string built by `repeat` escaped it and grew the
+// WebAssembly memory to 2 GB): the WebAssembly memory itself gets a maximum, the limit plus the engine's
+// 16 MB start, so that malloc fails there whatever allocates.
+const PAGE = 64 * 1024;
+const START_PAGES = 256;
+// This project's `lib` has no WebAssembly types; the global exists in every Node.
+type WasmMemory = { readonly buffer: ArrayBuffer };
+const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => WasmMemory } }).WebAssembly;
+const wasmMemory = new Memory({ initial: START_PAGES, maximum: START_PAGES + Math.ceil(memoryLimitBytes / PAGE) });
+// The package's types describe its CommonJS build; imported as ESM, the default export is the variant itself.
+const qjs = await newQuickJSWASMModuleFromVariant(newVariant(releaseSync as unknown as QuickJSSyncVariant, { wasmMemory: wasmMemory as never }));
 const runtime = qjs.newRuntime({ memoryLimitBytes, maxStackSizeBytes: 1024 * 1024 });
-const wasmMemory = qjs.getWasmMemory();
 const ctx = runtime.newContext();
 const modules = sandboxModules(input.path);
 runtime.setModuleLoader(
@@ -54,7 +62,8 @@ runtime.setModuleLoader(
 let deadline = Date.now() + LOAD_BUDGET_MS;
 let barDeadline: number | undefined;
 let dead = false;
-runtime.setInterruptHandler(() => Date.now() > deadline);
+// Also stops a strategy that keeps allocating after catching `out of memory`; `checkMemory` then reports oom.
+runtime.setInterruptHandler(() => Date.now() > deadline || wasmMemory.buffer.byteLength >= memoryLimitBytes);
 
 const pending = new Map<number, QuickJSDeferredPromise>();
 const timers = new Map<number, NodeJS.Timeout>();

@@ -54,6 +54,7 @@ describe('a hostile strategy in a session', () => {
     await enough;
     const summary = await session.stop();
     expect(summary.state).toBe('stopped');
+    console.log(JSON.stringify(events.map((e) => [e.type, (e as { reason?: string }).reason, (e as { message?: string }).message?.slice(0, 80)])));
     expect(events.find((e) => e.type === 'strategy.failed')).toMatchObject({ reason: 'oom' });
     const [{ n }] = await query(db, 'SELECT count(*) AS n FROM realtime_market_data') as [{ n: bigint }];
     expect(Number(n)).toBe(summary.bars);
