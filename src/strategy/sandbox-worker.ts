@@ -63,7 +63,14 @@ let deadline = Date.now() + LOAD_BUDGET_MS;
 let barDeadline: number | undefined;
 let dead = false;
 // Also stops a strategy that keeps allocating after catching `out of memory`; `checkMemory` then reports oom.
-runtime.setInterruptHandler(() => Date.now() > deadline || wasmMemory.buffer.byteLength >= memoryLimitBytes);
+// A bar interrupted at its deadline is the host's timeout, whatever the strategy does after it (an interrupt
+// that crosses an `await` becomes a catchable rejection, so the strategy could otherwise finish "in time").
+let barInterrupted = false;
+runtime.setInterruptHandler(() => {
+  const over = Date.now() > deadline || wasmMemory.buffer.byteLength >= memoryLimitBytes;
+  if (over && barDeadline !== undefined) barInterrupted = true;
+  return over;
+});
 
 const pending = new Map<number, QuickJSDeferredPromise>();
 const timers = new Map<number, NodeJS.Timeout>();
@@ -262,14 +269,14 @@ define('ready', () => {
 define('done', (seqH) => {
   barDeadline = undefined;
   checkMemory();
-  if (!dead) post({ kind: 'bar.done', seq: ctx.getNumber(seqH) });
+  if (!dead && !barInterrupted) post({ kind: 'bar.done', seq: ctx.getNumber(seqH) });
 });
 
 define('failed', (seqH, jsonH) => {
   const error = asSerialized(decode(boundedText(jsonH, 'error')));
-  if (isInterrupt(error)) return;
   barDeadline = undefined;
-  if (!fatalIfOom(error)) post({ kind: 'bar.failed', seq: ctx.getNumber(seqH), error });
+  if (fatalIfOom(error) || barInterrupted || isInterrupt(error)) return;
+  post({ kind: 'bar.failed', seq: ctx.getNumber(seqH), error });
 });
 
 define('uncaught', (jsonH) => onEscaped(asSerialized(decode(boundedText(jsonH, 'error')))));
@@ -281,6 +288,7 @@ const onHostMessage = (message: HostMessage): void => {
   if (dead) return;
   if (message.kind === 'bar') {
     barDeadline = Date.now() + budgetMs;
+    barInterrupted = false;
     enter(() => callGlobal('__bar', [ctx.newNumber(message.seq), ctx.newString(encode(message.bar))]));
     return;
   }

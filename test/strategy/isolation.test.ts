@@ -54,7 +54,7 @@ const probe = async (
   name: string, extra: Record<string, unknown> = {}, options: Partial<StrategyRunnerOptions> = {}, overrides: Partial<StrategyHostServices> = {},
 ): Promise<ProbeRun> => {
   const services = fakeServices(overrides);
-  const runner = await startStrategy(PROBE, { services, budgetMs: 1_000, sandboxMemoryMb: 64, config: { probe: name, at: bar(0).openTime, ...extra }, ...options });
+  const runner = await startStrategy(PROBE, { services, budgetMs: 5_000, sandboxMemoryMb: 64, config: { probe: name, at: bar(0).openTime, ...extra }, ...options });
   runners.push(runner);
   let ticks = 0;
   const ticker = setInterval(() => { ticks += 1; }, 5);
@@ -194,14 +194,14 @@ describe('what a sandboxed strategy cannot exhaust', () => {
   });
 
   it('interrupts an infinite loop at the budget while the host keeps running its timers', async () => {
-    const run = await probe('loop', {}, { budgetMs: 300 });
+    const run = await probe('loop', {}, { budgetMs: 1_000 });
     expect(run.first).toMatchObject({ status: 'failed', failure: { reason: 'timeout' } });
     expect(run.ticks).toBeGreaterThan(0);
     expect(run.second.status).toBe('ok');
   });
 
   it('holds the budget although the strategy tries to forge bar.done on the port', async () => {
-    const run = await probe('forge', {}, { budgetMs: 300 });
+    const run = await probe('forge', {}, { budgetMs: 1_000 });
     expect(run.first).toMatchObject({ status: 'failed', failure: { reason: 'timeout' } });
     expect(run.second.status).toBe('ok');
   });
@@ -220,7 +220,7 @@ describe('what a sandboxed strategy cannot make the database do', () => {
     const data = await openDuckDBData({ path: join(dir, 'flood.duckdb'), queryTimeoutMs: 600_000 });
     const calls: Promise<unknown>[] = [];
     const executeSQL: StrategyHostServices['executeSQL'] = (...a) => { const p = data.executeSQL(...a); calls.push(p); return p; };
-    const run = await probe('sql-flood', {}, { budgetMs: 300 }, { executeSQL });
+    const run = await probe('sql-flood', {}, { budgetMs: 1_000 }, { executeSQL });
     expect(run.first).toMatchObject({ status: 'failed', failure: { reason: 'timeout' } });
     await runners.pop()!.stop();
     await data.close();
@@ -231,10 +231,10 @@ describe('what a sandboxed strategy cannot make the database do', () => {
   });
 
   it('refuses one huge executeSQL result without growing the host heap', async () => {
-    const data = await openDuckDBData({ path: join(dir, 'huge.duckdb') });
+    const data = await openDuckDBData({ path: join(dir, 'huge.duckdb'), queryTimeoutMs: 120_000 });
     try {
       const before = process.memoryUsage().heapUsed;
-      const run = await probe('sql-huge', {}, { budgetMs: 20_000 }, { executeSQL: (...a) => data.executeSQL(...a) });
+      const run = await probe('sql-huge', {}, { budgetMs: 120_000 }, { executeSQL: (...a) => data.executeSQL(...a) });
       expect(run.first.status).toBe('ok');
       expect(run.mark).toMatch(/^blocked: ReadOnlyQueryError: executeSQL: the result is larger than 16777216 bytes/);
       expect(process.memoryUsage().heapUsed - before).toBeLessThan(256 * 1024 * 1024);
