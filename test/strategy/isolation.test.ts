@@ -193,6 +193,14 @@ describe('what a sandboxed strategy cannot exhaust', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 1024 * 1024);
   });
 
+  it('reports a bomb of 1 MB strings as oom at the limit (QuickJS\'s own limit misses them) and keeps the host\'s memory bounded', async () => {
+    const before = process.memoryUsage().rss;
+    const run = await probe('string-bomb', { rethrow: true }, { budgetMs: 60_000 });
+    expect(run.first).toMatchObject({ status: 'failed', failure: { reason: 'oom', message: expect.stringContaining('limit 64 MB') } });
+    expect(run.second.status).toBe('ok');
+    expect(process.memoryUsage().rss - before).toBeLessThan(512 * 1024 * 1024);
+  });
+
   it('interrupts an infinite loop at the budget while the host keeps running its timers', async () => {
     const run = await probe('loop', {}, { budgetMs: 1_000 });
     expect(run.first).toMatchObject({ status: 'failed', failure: { reason: 'timeout' } });
