@@ -9,7 +9,7 @@
  *                     now − arrival; the same bars appended to a DuckDB file (same columns and key) with an
  *                     Appender flushed on the writer's triggers (every `buffer_size` rows or `flush_interval_ms`).
  *
- *   node bench/latency.bench.ts --mode pipeline --rate 5000 --symbols 10 --seconds 10
+ *   node bench/latency.bench.ts --mode pipeline --rate 5000 --symbols 10 --seconds 10 [--isolation trusted]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -123,7 +123,9 @@ const baselineClient = async (wsUrl: string, symbols: readonly string[], dbPath:
   };
 };
 
-export const runLatency = async (o: { mode: 'baseline' | 'pipeline'; rate: number; symbols: number; seconds: number; warmS: number }): Promise<LatencyResult> => {
+export const runLatency = async (o: {
+  mode: 'baseline' | 'pipeline'; rate: number; symbols: number; seconds: number; warmS: number; isolation?: 'sandbox' | 'trusted';
+}): Promise<LatencyResult> => {
   const sim = await forkSimulator({ symbolCount: o.symbols, marketStepMs: 1000 });
   const dbPath = tempDb('latency');
   const stepsPerSecond = o.rate / (2 * o.symbols);
@@ -143,6 +145,7 @@ export const runLatency = async (o: { mode: 'baseline' | 'pipeline'; rate: numbe
       const session = await startPipeline({
         wsUrl: sim.wsUrl, restUrl: sim.restUrl, symbols: sim.symbols, interval: INTERVAL, dbPath,
         strategy: fileURLToPath(new URL('./fixtures/latency.strategy.ts', import.meta.url)),
+        ...(o.isolation ? { isolation: o.isolation } : {}),
         storageConfig: { flush_interval_ms: FLUSH_INTERVAL_MS, buffer_size: BUFFER_SIZE },
       });
       toStrategy = [];
@@ -202,6 +205,7 @@ if (import.meta.main) {
   report(await runLatency({
     mode: f.mode === 'baseline' ? 'baseline' : 'pipeline', rate: Number(f.rate ?? 5000), symbols: Number(f.symbols ?? 10),
     seconds: Number(f.seconds ?? 10), warmS: Number(f['warm-s'] ?? 2),
+    ...(f.isolation === 'trusted' || f.isolation === 'sandbox' ? { isolation: f.isolation } : {}),
   }));
   process.exit(0);
 }

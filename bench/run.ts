@@ -10,7 +10,8 @@
  *   npm run bench -- --only memory --soak-s 300    # the issue's full 5-minute soak
  *   npm run bench -- --no-docs                     # print only
  *
- * Other flags: --ingest-s 5 (streaming per ingest run), --latency-s 10, --startup-runs 5, --reconnect-drops 10.
+ * Other flags: --ingest-s 5 (streaming per ingest run), --latency-s 10, --startup-runs 5, --reconnect-drops 10,
+ * --isolation-s 20.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import type { IngestResult } from './ingest.bench.ts';
+import type { IsolationCostResult, IsolationHostResult } from './isolation.bench.ts';
 import type { LatencyResult } from './latency.bench.ts';
 import type { MemoryResult } from './memory.bench.ts';
 import type { ReconnectResult } from './reconnect.bench.ts';
@@ -25,7 +27,7 @@ import type { StartupResult } from './startup.bench.ts';
 import { flags, runChild } from './support/common.ts';
 import { MIXES } from './support/mix.ts';
 
-const NAMES = ['ingest', 'latency', 'writer', 'memory', 'reconnect', 'startup'] as const;
+const NAMES = ['ingest', 'latency', 'writer', 'memory', 'reconnect', 'startup', 'isolation'] as const;
 type Name = (typeof NAMES)[number];
 
 /** One row of the summary table. */
@@ -362,6 +364,74 @@ const startupSection = async (runs: number): Promise<Section> => {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
+// 7. Isolation (bench/isolation.bench.ts)
+
+const isolationSection = async (seconds: number): Promise<Section> => {
+  const before = load();
+  const script = here('./isolation.bench.ts');
+  const host = async (strategy: string): Promise<IsolationHostResult> => {
+    log(`isolation: host pace, ${strategy} strategy`);
+    return runChild<IsolationHostResult>(script, ['--mode', 'host', '--strategy', strategy, '--seconds', String(seconds)]);
+  };
+  const idle = await host('idle');
+  const hostile = await host('hostile');
+  const cost = async (isolation: string): Promise<IsolationCostResult> => {
+    log(`isolation: runtime cost, ${isolation}`);
+    return runChild<IsolationCostResult>(script, ['--mode', 'cost', '--isolation', isolation, '--bars', '5000']);
+  };
+  const trusted = await cost('trusted');
+  const sandbox = await cost('sandbox');
+  const latency = async (isolation: string): Promise<LatencyResult> => {
+    log(`isolation: pipeline latency, ${isolation}`);
+    return runChild<LatencyResult>(here('./latency.bench.ts'), ['--mode', 'pipeline', '--rate', '5000', '--symbols', '10', '--seconds', '10', '--isolation', isolation]);
+  };
+  const latTrusted = await latency('trusted');
+  const latSandbox = await latency('sandbox');
+  const durableRatio = hostile.durablePerSecond / idle.durablePerSecond;
+  const delayRatio = hostile.eventLoopDelay.p99 / idle.eventLoopDelay.p99;
+  const rows: Row[] = [
+    {
+      benchmark: '7. isolation: bars durable per second, hostile vs idle strategy', figure: int(hostile.durablePerSecond), baseline: int(idle.durablePerSecond),
+      ratio: x(durableRatio), target: '≥ 0.90×', result: verdict(durableRatio >= 0.9),
+    },
+    {
+      benchmark: '7. isolation: main-thread event-loop delay p99 ms, hostile vs idle strategy', figure: ms(hostile.eventLoopDelay.p99), baseline: ms(idle.eventLoopDelay.p99),
+      ratio: x(delayRatio), target: '≤ 1.10×', result: verdict(delayRatio <= 1.1),
+    },
+    {
+      benchmark: '7. sandbox cost: frame → processData p99 ms at 5,000 msg/s, sandbox vs trusted', figure: ms(latSandbox.toStrategy.p99), baseline: ms(latTrusted.toStrategy.p99),
+      ratio: x(latSandbox.toStrategy.p99 / latTrusted.toStrategy.p99), target: '(measured)', result: 'info',
+    },
+    {
+      benchmark: '7. sandbox cost: ma-cross bars per second through the runtime, sandbox vs trusted', figure: int(sandbox.barsPerSecond), baseline: int(trusted.barsPerSecond),
+      ratio: x(sandbox.barsPerSecond / trusted.barsPerSecond), target: '(measured)', result: 'info',
+    },
+  ];
+  const three = (s: { p50: number; p99: number; max: number }): string => `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}`;
+  const markdown = [
+    '## 7. Strategy isolation', '',
+    stamp(`npm run bench -- --only isolation --isolation-s ${seconds}`, before), '',
+    `**Host pace.** A session at 2,000 msg/s (10 symbols, 1s bars: 1,000 closed bars/s), ${seconds} s measured after a 3 s warm-up, ` +
+    'once with bench/fixtures/noop.strategy.ts and once with bench/fixtures/hostile.strategy.ts, which on every bar it gets does one of: ' +
+    'an endless loop, 10,000 orders at once, six slow queries, 1,000 log lines with forged newlines, a heap bomb, a huge query result. ' +
+    'Both in the default sandbox. Event-loop delay is the host\'s main thread (`monitorEventLoopDelay`, 1 ms resolution); durable rows ' +
+    'are counted from the writer\'s `writer.flushed` events.', '',
+    table(['strategy', 'durable rows/s', 'frames/s', 'event-loop delay p50 / p99 / max ms', 'bars processed / failed / timed out', 'restarts', 'skipped by the queue'],
+      [idle, hostile].map((r) => [r.strategy, int(r.durablePerSecond), int(r.framesPerSecond), three(r.eventLoopDelay),
+        `${int(r.strategy_.processed)} / ${int(r.strategy_.failed)} / ${int(r.strategy_.timedOut)}`, int(r.strategy_.restarts), int(r.strategy_.skipped)])),
+    '',
+    '**What the sandbox costs.** The strategy runtime alone, examples/ma-cross.strategy.ts fed 5,000 bars one after the other after 200 ' +
+    'warm-up bars (host-measured round trip, bar sent → outcome), and the latency benchmark\'s pipeline (section 2) with each isolation:', '',
+    table(['isolation', 'runtime: bars/s', 'runtime: round trip p50 / p99 / max ms', 'load (import + initialize) ms', 'pipeline: frame → processData p50 / p99 / max ms'],
+      [[trusted, latTrusted], [sandbox, latSandbox]].map(([c, l]) => {
+        const r = c as IsolationCostResult;
+        return [r.isolation, int(r.barsPerSecond), three(r.roundTrip), ms(r.loadMs), three((l as LatencyResult).toStrategy)];
+      })),
+  ].join('\n');
+  return { name: 'isolation', rows, markdown };
+};
+
+// ---------------------------------------------------------------------------------------------------------------
 // Doc
 
 const SUMMARY_START = '<!-- bench-suite:summary:start (generated by npm run bench; edit bench/run.ts) -->';
@@ -435,6 +505,7 @@ const runners: Record<Name, () => Promise<Section>> = {
   memory: () => memorySection(Number(f['soak-s'] ?? 60)),
   reconnect: () => reconnectSection(Number(f['reconnect-drops'] ?? 10)),
   startup: () => startupSection(Number(f['startup-runs'] ?? 5)),
+  isolation: () => isolationSection(Number(f['isolation-s'] ?? 20)),
 };
 
 const started = performance.now();

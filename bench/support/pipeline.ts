@@ -86,6 +86,8 @@ export interface PipelineOptions {
   readonly dbPath: string;
   /** Strategy module; none: record only (no strategy, no trading). */
   readonly strategy?: string;
+  /** How the strategy is isolated (default: the session's, `sandbox`). */
+  readonly isolation?: 'sandbox' | 'trusted';
   readonly providerConfig?: Record<string, unknown>;
   readonly storageConfig?: Record<string, unknown>;
   readonly sessionId?: string;
@@ -104,7 +106,7 @@ export const startPipeline = async (o: PipelineOptions): Promise<RealtimeSession
       symbols: [...o.symbols],
       interval: o.interval,
     },
-    ...(o.strategy ? { strategy: { path: o.strategy } } : {}),
+    ...(o.strategy ? { strategy: { path: o.strategy, ...(o.isolation ? { isolation: o.isolation } : {}) } } : {}),
   });
   const session = createRealtimeSession(config, { providerDeps: { clock: preciseClock } });
   await session.start();

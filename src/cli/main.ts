@@ -180,8 +180,12 @@ program
   .argument('<sql>', 'one SELECT statement')
   .option('--json', 'print rows as a JSON array')
   .option('--max-rows <n>', 'most rows to print', count, 10_000)
-  .action(async (sql: string, o: { db: string; json?: boolean; maxRows: number }) => {
-    process.exitCode = await (await import('./query.ts')).runQuery(out, { db: o.db, sql, json: o.json === true, maxRows: o.maxRows });
+  .option('--max-bytes <n>', 'most bytes of result values', count, 64 * 1024 * 1024)
+  .option('--timeout <ms>', 'interrupt the query after this many ms', count, 30_000)
+  .action(async (sql: string, o: { db: string; json?: boolean; maxRows: number; maxBytes: number; timeout: number }) => {
+    process.exitCode = await (await import('./query.ts')).runQuery(out, {
+      db: o.db, sql, json: o.json === true, maxRows: o.maxRows, maxBytes: o.maxBytes, timeoutMs: o.timeout,
+    });
   });
 
 try {

@@ -1,12 +1,14 @@
 /**
  * `argo-realtime query --db <file> "<sql>"`: one read-only SELECT over a recorded DuckDB file, printed as an
  * aligned table (or JSON). The file is opened in DuckDB's READ_ONLY mode and the statement goes through the
- * strategy SQL guard (`src/strategy/sql-guard.ts`): one SELECT, no file or URL readers.
+ * strategy SQL guard (`src/strategy/sql-guard.ts`): one SELECT, no file or URL readers, no settings views;
+ * external access is off, and the result is bounded in rows, bytes and time (`src/strategy/bounded-query.ts`).
  */
 import { existsSync } from 'node:fs';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader, type JS } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue, type JS } from '@duckdb/node-api';
 import pc from 'picocolors';
 import { describe } from '../errors.ts';
+import { runBounded, type BoundedResult } from '../strategy/bounded-query.ts';
 import { ReadOnlyQueryError } from '../strategy/errors.ts';
 import { prepareReadOnly } from '../strategy/sql-guard.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -19,6 +21,10 @@ export interface QueryOptions {
   readonly json: boolean;
   /** Most rows printed; more is an error asking for a LIMIT (default 10 000). */
   readonly maxRows: number;
+  /** Most bytes of result values; more is an error (default 64 MiB). */
+  readonly maxBytes?: number;
+  /** Longest the query may run before it is interrupted (default 30 000 ms). */
+  readonly timeoutMs?: number;
 }
 
 const NUMERIC = new Set<DuckDBTypeId>([
@@ -37,6 +43,14 @@ const jsonCell = (v: JS): unknown => {
   return v;
 };
 
+// DuckDB's own text form, with control characters escaped so that a cell cannot forge lines on the terminal.
+const textCell = (v: DuckDBValue): string => {
+  if (v === null) return 'NULL';
+  const text = String(v);
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+};
+
 /** Renders a result as an aligned text table; numbers right-aligned. */
 export const formatTable = (columns: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[]): string[] => {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
@@ -46,29 +60,29 @@ export const formatTable = (columns: readonly string[], rows: readonly (readonly
   return lines;
 };
 
-const run = async (connection: DuckDBConnection, sql: string, maxRows: number): Promise<DuckDBResultReader> => {
+type Bounds = { maxRows: number; maxBytes: number; timeoutMs: number };
+
+const run = async <C extends 'js' | 'duckdb'>(connection: DuckDBConnection, sql: string, bounds: Bounds, cells: C):
+  Promise<BoundedResult<C extends 'js' ? JS : DuckDBValue>> => {
   await connection.run('BEGIN TRANSACTION READ ONLY');
   const prepared = await prepareReadOnly(connection, sql);
   try {
-    const reader = await prepared.runAndReadUntil(maxRows + 1);
-    if (reader.currentRowCount > maxRows) {
-      throw new ReadOnlyQueryError({ reason: 'too_many_rows', message: `the result has more than ${maxRows} rows; add a LIMIT (or pass --max-rows)` });
-    }
-    return reader;
+    const result = await runBounded(connection, prepared, { ...bounds, cells, hint: 'add a LIMIT (or pass --max-rows / --max-bytes)' });
+    return result as BoundedResult<C extends 'js' ? JS : DuckDBValue>;
   } finally {
     prepared.destroySync();
   }
 };
 
 /** Runs the query command; resolves to the exit code. */
-export const runQuery = async (out: Output, { db, sql, json, maxRows }: QueryOptions): Promise<ExitCode> => {
+export const runQuery = async (out: Output, { db, sql, json, maxRows, maxBytes = 64 * 1024 * 1024, timeoutMs = 30_000 }: QueryOptions): Promise<ExitCode> => {
   if (!existsSync(db)) {
     out.error(`${pc.red(pc.bold('error'))} no database file at ${db} (record one with \`argo-realtime record\` or \`argo-realtime demo\`)`);
     return EXIT.config;
   }
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+    instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY', enable_external_access: 'false' });
   } catch (e) {
     const busy = /lock|in use|conflicting/i.test(describe(e));
     out.error(`${pc.red(pc.bold('error'))} cannot open ${db}: ${describe(e)}`);
@@ -77,15 +91,17 @@ export const runQuery = async (out: Output, { db, sql, json, maxRows }: QueryOpt
   }
   const connection = await instance.connect();
   try {
-    const reader = await run(connection, sql, maxRows);
-    const columns = reader.columnNames();
+    const bounds = { maxRows, maxBytes, timeoutMs };
     if (json) {
-      const rows = reader.getRowsJS().map((r) => Object.fromEntries(columns.map((c, i) => [c, jsonCell(r[i]!)])));
+      const result = await run(connection, sql, bounds, 'js');
+      const rows = result.rows.map((r) => Object.fromEntries(result.columns.map((c, i) => [c, jsonCell(r[i]!)])));
       out.line(JSON.stringify(rows, null, 2));
       return EXIT.ok;
     }
-    const numeric = columns.map((_, i) => NUMERIC.has(reader.columnTypeId(i)));
-    const rows = reader.getRows().map((r) => r.map((v) => (v === null ? 'NULL' : String(v))));
+    const result = await run(connection, sql, bounds, 'duckdb');
+    const { columns } = result;
+    const numeric = columns.map((_, i) => NUMERIC.has(result.typeIds[i]!));
+    const rows = result.rows.map((r) => r.map(textCell));
     for (const l of formatTable(columns, rows, numeric)) out.line(l);
     out.line(pc.dim(`(${rows.length} row${rows.length === 1 ? '' : 's'})`));
     return EXIT.ok;

@@ -116,6 +116,18 @@ const pathOf = (ancestors: readonly unknown[], node: unknown): Segment[] => {
 const expandInPlace = (doc: Document, env: Env, locate: (n: Node) => { line?: number; column?: number }): LocatedIssue[] => {
   const issues: LocatedIssue[] = [];
   visit(doc, {
+    // `id: &k LITERAL` … `api_key: *k` would carry a literal (or an unregistered expansion) into a secret.
+    Alias(key, node, ancestors) {
+      if (key === 'key') return;
+      const path = pathOf(ancestors, node);
+      const name = path.at(-1);
+      if (typeof name === 'string' && SECRET_KEYS.has(name)) {
+        issues.push({
+          path: path.join('.'), ...locate(node),
+          message: `a secret cannot come from a YAML alias (*${node.source}); write \`${name}: \${${suggestVar(doc, path)}}\``,
+        });
+      }
+    },
     Scalar(key, node: Scalar, ancestors) {
       if (key === 'key') return;
       const path = pathOf(ancestors, node);

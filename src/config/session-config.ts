@@ -35,6 +35,8 @@ export const StrategySectionSchema = Schema.Struct({
   config: withDefault(AnyObject, {}, 'Passed to initialize(config), checked against the strategy\'s configSchema'),
   budget_ms: withDefault(PositiveInt, 1_000, 'Time a strategy may spend on one bar before it is stopped and restarted'),
   on_error: withDefault(Schema.Literals(['skip', 'stop']), 'skip', 'On a strategy failure: skip the bar, or stop the session'),
+  isolation: withDefault(Schema.Literals(['sandbox', 'trusted']), 'sandbox', 'sandbox: QuickJS/WebAssembly, only the host API reachable; trusted: a plain worker thread with Node\'s APIs, for your own code only'),
+  memory_mb: withDefault(PositiveInt, 256, 'Memory limit of the sandbox (heap and ArrayBuffers; at least 32); reaching it is an oom failure'),
 });
 
 /** The whole file. */
@@ -61,6 +63,10 @@ export interface SessionConfig {
     readonly config: Record<string, unknown>;
     readonly budgetMs: number;
     readonly onError: 'skip' | 'stop';
+    /** Default `sandbox`. */
+    readonly isolation?: 'sandbox' | 'trusted';
+    /** Default 256. */
+    readonly memoryMb?: number;
   };
   /** Pre-trade risk limits (`risk:`); the defaults over the session's symbols when absent. */
   readonly risk?: RiskLimits;
@@ -141,7 +147,7 @@ export const decodeSessionConfig = (input: unknown, where = 'config'): SessionCo
     symbols: s.symbols,
     interval: s.interval,
     strategyQueueSize: s.strategy_queue_size,
-    ...(st ? { strategy: { path: st.path, config: st.config, budgetMs: st.budget_ms, onError: st.on_error } } : {}),
+    ...(st ? { strategy: { path: st.path, config: st.config, budgetMs: st.budget_ms, onError: st.on_error, isolation: st.isolation, memoryMb: st.memory_mb } } : {}),
     risk: riskLimitsOf(file.risk ?? decodeRiskSection({}), s.symbols),
     ...(file.bus ? { bus: file.bus } : {}),
     ...(storageless ? { noStorage: true as const } : {}),

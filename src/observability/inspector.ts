@@ -7,13 +7,17 @@
  * Why not `createInspectorServer` from `@statelyai/inspect/server` (0.7.2): it listens on every interface (no host
  * option), cannot report the port it got for port 0, opens a browser with `exec`, and keeps only the last 200
  * messages, so a page opened after start misses the actor registrations. This relay speaks the same protocol
- * (every message a client sends is forwarded to the other clients, and replayed to late joiners), binds
- * 127.0.0.1, keeps the first 200 actor registrations (roots and long-lived children) plus the last `replay` other
- * messages, and opens nothing.
+ * (the producer's messages are forwarded to every page, and replayed to late joiners), binds 127.0.0.1, keeps the
+ * first 200 actor registrations (roots and long-lived children) plus the last `replay` other messages, and opens
+ * nothing. Unlike the library's server it trusts no client: only the session's own producer (which connects with
+ * a random token) is relayed, whatever any other client sends is dropped, and a WebSocket whose `Origin` is not
+ * loopback or the Stately inspector's own (https://stately.ai), or a request whose `Host` is not loopback (DNS
+ * rebinding), is refused.
  * Actors of different actor systems (the session, each provider connection, the writer) would all be `x:0`:
  * session ids are prefixed with their system's index so that the inspector shows them apart.
  */
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -45,6 +49,32 @@ export interface Inspector {
 }
 
 const PINNED = 200;
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+/** Origins besides loopback pages that may open a relay WebSocket: the hosted Stately inspector. */
+export const INSPECTOR_ORIGINS: ReadonlySet<string> = new Set(['https://stately.ai']);
+
+/** True when a WebSocket `Origin` header may connect: none (not a browser), a loopback page, or the Stately inspector. */
+export const originAllowed = (origin: string | undefined): boolean => {
+  if (origin === undefined) return true;
+  if (INSPECTOR_ORIGINS.has(origin)) return true;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK_HOSTS.has(url.hostname);
+  } catch {
+    return false;
+  }
+};
+
+// A page reached under another name (DNS rebinding: evil.example resolving to 127.0.0.1) is refused.
+const hostAllowed = (req: IncomingMessage): boolean => {
+  const host = req.headers.host;
+  if (host === undefined) return false;
+  try {
+    return LOOPBACK_HOSTS.has(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
+};
 
 const page = (wsUrl: string): string => `<!DOCTYPE html>
 <html><head><title>argo-realtime · Stately Inspector</title>
@@ -85,9 +115,12 @@ const prefixRef = (ref: ActorRefParts & { getSnapshot?: () => unknown }, prefix:
 /** Starts the loopback relay and a WebSocket inspector connected to it; resolves once both are up. */
 export const startInspector = async (options: InspectorOptions = {}): Promise<Inspector> => {
   const keep = options.replay ?? 5000;
+  let producerSeen: () => void = () => undefined;
+  const producerConnected = new Promise<void>((resolve) => { producerSeen = resolve; });
   const registrations: string[] = [];
   const recent: string[] = [];
-  const http: Server = createServer((_req, res) => {
+  const http: Server = createServer((req, res) => {
+    if (!hostAllowed(req)) return void res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden: not a loopback host\n');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(wsUrl));
   });
   await new Promise<void>((resolve, reject) => {
@@ -95,9 +128,19 @@ export const startInspector = async (options: InspectorOptions = {}): Promise<In
     http.listen(options.port ?? 8080, '127.0.0.1', () => { http.removeAllListeners('error'); resolve(); });
   });
   // Created once listening: a WebSocketServer re-emits its HTTP server's listen error, and nobody would handle it.
-  const wss = new WebSocketServer({ server: http });
-  wss.on('connection', (ws) => {
-    for (const msg of [...registrations, ...recent]) ws.send(msg);
+  const token = randomUUID();
+  const wss = new WebSocketServer({
+    server: http,
+    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) => hostAllowed(req) && originAllowed(origin || undefined),
+  });
+  wss.on('connection', (ws, req) => {
+    const producer = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('token') === token;
+    if (!producer) {
+      for (const msg of [...registrations, ...recent]) ws.send(msg);
+      // A page only receives: what it sends is never relayed, stored or replayed.
+      return;
+    }
+    producerSeen();
     ws.on('message', (data) => {
       const msg = data.toString();
       // The first registrations (roots and long-lived children) stay; later ones (per-flush actors) rotate.
@@ -109,11 +152,10 @@ export const startInspector = async (options: InspectorOptions = {}): Promise<In
   });
   const port = (http.address() as AddressInfo).port;
   const wsUrl = `ws://127.0.0.1:${port}`;
-  const producerConnected = new Promise<void>((resolve) => wss.once('connection', () => resolve()));
 
   const sanitize = <T>(value: T): T => JSON.parse(redact(JSON.stringify(toTraceValue(value) ?? null))) as T;
   const inspector = createWebSocketInspector({
-    url: wsUrl,
+    url: `${wsUrl}/?token=${token}`,
     // Bars become their key, secrets are masked: the same rules as traces.
     sanitizeEvent: (event: AnyEventObject) => sanitize(event),
     sanitizeContext: (context) => sanitize(context),

@@ -9,6 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { barKey, type Bar } from '../domain/bar.ts';
 import { bucketEnd, isInterval } from '../domain/interval.ts';
+import { redact } from '../secrets.ts';
 import { quoteIdent } from '../storage/schema.ts';
 
 /** A row of the log. */
@@ -59,7 +60,8 @@ export class SessionEventLog {
   /** Queues one event (bars replaced by references). */
   append(type: string, event: Record<string, unknown>, at: number): void {
     const { type: _t, ...payload } = withBarRef(event);
-    this.pending.push({ seq: this.nextSeq++, at, type, payload: JSON.stringify(payload) });
+    // Registered secrets never reach the file, whichever event carried them (a strategy's log text included).
+    this.pending.push({ seq: this.nextSeq++, at, type, payload: redact(JSON.stringify(payload)) });
   }
 
   /** Events queued and not yet durable. */

@@ -299,9 +299,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       load: () => (inFlight.strategy = (async () => {
         const s = config.strategy!;
         if (!writer) throw notReady('the writer');
-        data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name });
+        // A query cannot usefully outlive the bar's budget, and a long one slows the writer sharing the instance.
+        data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name, queryTimeoutMs: s.budgetMs });
         runner = await StrategyRunner.start(s.path, {
-          services: services(), config: s.config, budgetMs: s.budgetMs, onError: s.onError,
+          services: services(), config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb,
           onEvent: (ev) => {
             record(`strategy:${ev.type}`, ev as unknown as Record<string, unknown>);
             emit('strategy', ev);

@@ -1,7 +1,10 @@
 /**
  * The data half of the strategy host services over the session's DuckDB file: `getRange` and `readLastData`
  * read bars from the `realtime_market_data` table, `executeSQL` runs one guarded, read-only SELECT
- * (see `sql-guard.ts`) inside `BEGIN TRANSACTION READ ONLY`, with a row cap and a time limit.
+ * (see `sql-guard.ts`) inside `BEGIN TRANSACTION READ ONLY`, with caps on rows, bytes and time
+ * (`bounded-query.ts`). Opening the service turns DuckDB's `enable_external_access` off for the whole instance
+ * (it cannot be turned back on while the instance runs), so no query of any connection to it reads or writes
+ * files other than the database's own. `close` interrupts the query in hand and refuses the queued ones.
  *
  * In a session the writer owns the DuckDB instance: pass it as `instance` and this service opens its own
  * connection on it (a second instance of the same file would conflict with the writer's). Without an
@@ -9,6 +12,7 @@
  * Result cells: BIGINTs become numbers when they fit exactly, TIMESTAMP and DATE values become Unix ms.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type JS } from '@duckdb/node-api';
+import { runBounded } from './bounded-query.ts';
 import type { Bar } from '../domain/bar.ts';
 import { bucketEnd, isInterval, type Interval } from '../domain/interval.ts';
 import { ReadOnlyQueryError } from './errors.ts';
@@ -27,14 +31,20 @@ export interface DuckDBDataOptions {
   readonly provider?: string;
   /** Most rows one `executeSQL` may return (default 100 000); more is an error, not a silent cut. */
   readonly maxRows?: number;
+  /** Most bytes of values one `executeSQL` may return (default 16 MiB); more is an error. */
+  readonly maxBytes?: number;
   /** Longest one `executeSQL` may run before it is interrupted (default 5000 ms). */
   readonly queryTimeoutMs?: number;
+  /** `executeSQL` calls that may wait behind the one running (default 3); more are refused at once (`busy`). */
+  readonly maxQueued?: number;
+  /** Leave DuckDB's external access (files, URLs) on for the instance (default false: it is turned off). */
+  readonly allowExternalAccess?: boolean;
 }
 
 /** {@link StrategyDataServices} backed by DuckDB, plus `close`. */
 export interface DuckDBDataService extends StrategyDataServices {
-  /** Closes the connection (and the instance, when this service opened it). */
-  close(): void;
+  /** Interrupts the query in hand, refuses queued calls, then closes the connection (and the instance, when this service opened it). */
+  close(): Promise<void>;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -82,15 +92,23 @@ export const openDuckDBData = async (options: DuckDBDataOptions): Promise<DuckDB
   const owned = options.instance ? undefined : await DuckDBInstance.create(options.path);
   const instance = options.instance ?? owned;
   const connection: DuckDBConnection = await (instance as DuckDBInstance).connect();
+  if (options.allowExternalAccess !== true) await connection.run('SET enable_external_access = false');
   const maxRows = options.maxRows ?? 100_000;
+  const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
   const timeoutMs = options.queryTimeoutMs ?? 5_000;
   const columns = `provider, symbol, "interval", epoch_ms("timestamp") AS open_ms, open, high, low, close, volume, vwap, trade_count, received_at`;
   const providerFilter = options.provider === undefined ? '' : ' AND provider = $provider';
   const providerParam: Record<string, string> = options.provider === undefined ? {} : { provider: options.provider };
 
   let tail: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  const maxQueued = options.maxQueued ?? 3;
+  let sqlWaiting = 0;
   const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
-    const result = tail.then(task);
+    const result = tail.then(() => {
+      if (closed) throw new ReadOnlyQueryError({ reason: 'closed', message: 'the data service is closed (the session is stopping)' });
+      return task();
+    });
     tail = result.catch(() => undefined);
     return result;
   };
@@ -102,22 +120,22 @@ export const openDuckDBData = async (options: DuckDBDataOptions): Promise<DuckDB
 
   const runGuarded = async (query: string, params: SqlParams | undefined): Promise<SqlRow[]> => {
     let prepared: DuckDBPreparedStatement | undefined;
-    let timedOut = false;
     await connection.run('BEGIN TRANSACTION READ ONLY');
-    const timer = setTimeout(() => { timedOut = true; connection.interrupt(); }, timeoutMs);
     try {
       prepared = await prepareReadOnly(connection, query);
       if (params !== undefined) prepared.bind(params as Parameters<DuckDBPreparedStatement['bind']>[0]);
-      const reader = await prepared.runAndReadUntil(maxRows + 1);
-      if (reader.currentRowCount > maxRows) {
-        throw new ReadOnlyQueryError({ reason: 'too_many_rows', message: `executeSQL returns at most ${maxRows} rows; add a LIMIT or aggregate` });
-      }
-      return reader.getRowObjectsJS().map((row) => toSqlValue(row) as SqlRow);
+      const result = await runBounded(connection, prepared, { maxRows, maxBytes, timeoutMs, hint: 'add a LIMIT or aggregate' });
+      return result.rows.map((cells) => Object.fromEntries(result.columns.map((c, i) => [c, toSqlValue(cells[i]!)])) as SqlRow);
     } catch (e) {
-      if (timedOut) throw new ReadOnlyQueryError({ reason: 'timeout', message: `executeSQL was interrupted after ${timeoutMs} ms` });
+      if (closed) throw new ReadOnlyQueryError({ reason: 'closed', message: 'executeSQL was interrupted: the data service is closing' });
+      if (e instanceof ReadOnlyQueryError && e.reason !== 'timeout' && !e.message.startsWith('executeSQL')) {
+        throw new ReadOnlyQueryError({ reason: e.reason, message: `executeSQL: ${e.message}` });
+      }
+      if (e instanceof ReadOnlyQueryError && e.reason === 'timeout') {
+        throw new ReadOnlyQueryError({ reason: 'timeout', message: `executeSQL was interrupted after ${timeoutMs} ms` });
+      }
       throw e;
     } finally {
-      clearTimeout(timer);
       prepared?.destroySync();
       // After an error or interrupt DuckDB has already aborted the transaction; ROLLBACK may then report that.
       await connection.run('ROLLBACK').catch(() => undefined);
@@ -138,8 +156,19 @@ export const openDuckDBData = async (options: DuckDBDataOptions): Promise<DuckDB
       );
       return bars[0];
     }),
-    executeSQL: (query: string, params?: SqlParams) => exclusive(() => runGuarded(query, params)),
-    close: () => {
+    executeSQL: (query: string, params?: SqlParams) => {
+      // A strategy that fires queries without awaiting them would otherwise queue CPU-bound work for minutes.
+      if (sqlWaiting > maxQueued) {
+        return Promise.reject(new ReadOnlyQueryError({ reason: 'busy', message: `executeSQL: ${sqlWaiting} queries are already waiting; await them before sending more` }));
+      }
+      sqlWaiting += 1;
+      return exclusive(() => runGuarded(query, params)).finally(() => { sqlWaiting -= 1; });
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      connection.interrupt();
+      await tail;
       connection.closeSync();
       owned?.closeSync();
     },

@@ -25,7 +25,10 @@ export type ReadOnlyQueryReason =
   | 'forbidden_function'
   | 'forbidden_table'
   | 'too_many_rows'
-  | 'timeout';
+  | 'too_large'
+  | 'timeout'
+  | 'busy'
+  | 'closed';
 
 /** `executeSQL` refused a query that is not one read-only SELECT, or aborted one that ran too long or big. */
 export class ReadOnlyQueryError extends Data.TaggedError('ReadOnlyQueryError')<{

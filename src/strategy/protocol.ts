@@ -23,6 +23,10 @@ export interface WorkerInput {
   /** Absolute path of the strategy module. */
   readonly path: string;
   readonly config: Record<string, unknown>;
+  /** Per-bar CPU budget the sandbox enforces with QuickJS's interrupt handler (ms). */
+  readonly budgetMs?: number;
+  /** Memory limit of the sandbox's QuickJS runtime (bytes). */
+  readonly memoryLimitBytes?: number;
 }
 
 /** The step of loading that failed. */
@@ -42,7 +46,9 @@ export type WorkerMessage =
   | { readonly kind: 'bar.failed'; readonly seq: number; readonly error: SerializedError }
   | { readonly kind: 'request'; readonly id: number; readonly method: RequestMethod; readonly args: readonly unknown[] }
   | { readonly kind: 'notify'; readonly method: NotifyMethod; readonly args: readonly unknown[] }
-  | { readonly kind: 'uncaught'; readonly error: SerializedError };
+  | { readonly kind: 'uncaught'; readonly error: SerializedError }
+  /** The sandbox ran out of memory; the worker exits right after this message. */
+  | { readonly kind: 'fatal'; readonly reason: 'oom'; readonly error: SerializedError };
 
 /** Reduces any thrown value to a {@link SerializedError}, keeping its stack, `code` and `reason`. */
 export const serializeError = (e: unknown): SerializedError => {

@@ -1,6 +1,9 @@
 /**
- * The strategy runtime: runs a strategy module in a worker thread so that a strategy that throws, loops
- * forever or leaks memory cannot take the host down, and hands it bars one at a time under a time budget.
+ * The strategy runtime: runs a strategy module off the host's thread, by default inside a QuickJS sandbox
+ * (`isolation: 'sandbox'`, see `sandbox-worker.ts`: no environment, files, network, processes or host
+ * internals), or for the user's own code in a plain worker thread (`isolation: 'trusted'`), so that a strategy
+ * that throws, loops forever or leaks memory cannot take the host down, and hands it bars one at a time under
+ * a time budget.
  *
  * Failures and policy. Every failure is a `strategy.failed` event (reason `threw`, `timeout`, `oom`,
  * `exited` or `load_failed`) on `onEvent` and, for a bar, in that bar's outcome. Then, with `onError: 'skip'`
@@ -21,7 +24,11 @@ import type { BarOutcome, RunnerState, StrategyEvent, StrategyFailed, StrategyFa
 import type { StrategyHostServices } from './host-api.ts';
 import { LatencyRecorder } from './latency.ts';
 import type { SerializedError } from './protocol.ts';
-import { StrategyWorker, type WorkerDeath } from './worker-host.ts';
+import type { GateLimits } from './message-gate.ts';
+import { StrategyWorker, type Isolation, type WorkerDeath } from './worker-host.ts';
+
+// QuickJS's WebAssembly memory starts at about 16 MB; a limit near that would count the engine's own pages as the strategy's.
+const MIN_SANDBOX_MB = 32;
 
 /** What to do after a strategy failure: carry on with the next bar, or halt and refuse further bars. */
 export type FailurePolicy = 'skip' | 'stop';
@@ -36,6 +43,12 @@ export interface StrategyRunnerOptions {
   readonly budgetMs?: number;
   /** Policy after a failure (default `skip`). */
   readonly onError?: FailurePolicy;
+  /** `sandbox` (default): QuickJS in WebAssembly, nothing reachable but the host API; `trusted`: a plain worker thread. */
+  readonly isolation?: Isolation;
+  /** Memory limit of the sandbox in MB (default 256, at least 32): heap and ArrayBuffers; reaching it is an `oom` failure. */
+  readonly sandboxMemoryMb?: number;
+  /** Limits on the messages (host calls) the strategy sends. */
+  readonly gate?: Partial<GateLimits>;
   /** V8 old-generation heap limit of the worker in MB (default 256); exceeding it is an `oom` failure. */
   readonly maxOldGenerationSizeMb?: number;
   /** V8 young-generation heap limit of the worker in MB (default: V8's). */
@@ -52,7 +65,7 @@ export interface StrategyRunnerOptions {
 
 const deathMessage = (death: WorkerDeath, heapMb: number): string =>
   death.reason === 'oom'
-    ? `the strategy ran out of memory (heap limit ${heapMb} MB): ${death.error.message}`
+    ? `the strategy ran out of memory (limit ${heapMb} MB): ${death.error.message}`
     : death.error.message;
 
 /** A loaded strategy in its worker, fed one bar at a time. */
@@ -64,6 +77,11 @@ export class StrategyRunner {
   readonly #heapMb: number;
   readonly #latency: LatencyRecorder;
   #worker: StrategyWorker | undefined;
+  // The limit an `oom` message names: the sandbox's, or the trusted worker's V8 heap.
+  get #memoryMb(): number {
+    return this.#options.isolation === 'trusted' ? this.#heapMb : Math.max(MIN_SANDBOX_MB, this.#options.sandboxMemoryMb ?? 256);
+  }
+
   #loaded: { name: string; config: Record<string, unknown>; configSchema: JsonSchema | undefined } = { name: '', config: {}, configSchema: undefined };
   #generation = 0;
   #state: RunnerState = 'running';
@@ -154,7 +172,8 @@ export class StrategyRunner {
     const overrun = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.#budgetMs); });
     const run = await Promise.race([worker.run(bar), overrun]);
     clearTimeout(timer);
-    const latencyMs = performance.now() - sentAt;
+    // A timer may fire a fraction of a millisecond early by performance.now(); a timeout counts as the budget.
+    const latencyMs = run === 'timeout' ? Math.max(this.#budgetMs, performance.now() - sentAt) : performance.now() - sentAt;
     this.#latency.record(latencyMs);
     this.#inFlight = undefined;
     if (run !== 'timeout' && run.kind === 'done') {
@@ -171,7 +190,7 @@ export class StrategyRunner {
     } else if (run.kind === 'threw') {
       failure = this.#fail('threw', run.error.message, run.error.stack, key);
     } else {
-      failure = this.#fail(run.death.reason, deathMessage(run.death, this.#heapMb), run.death.error.stack, key);
+      failure = this.#fail(run.death.reason, deathMessage(run.death, this.#memoryMb), run.death.error.stack, key);
     }
     this.#applyPolicy(failure, run === 'timeout' || run.kind === 'died');
     if (this.state === 'halted') this.#terminateWorker();
@@ -181,11 +200,15 @@ export class StrategyRunner {
   #spawn(): Promise<StrategyWorker> {
     const generation = ++this.#generation;
     const current = (): boolean => generation === this.#generation;
-    const { maxYoungGenerationSizeMb } = this.#options;
+    const { maxYoungGenerationSizeMb, isolation, gate } = this.#options;
     return StrategyWorker.spawn({
       path: this.path,
       config: this.#options.config ?? {},
       services: this.#options.services,
+      isolation: isolation ?? 'sandbox',
+      budgetMs: this.#budgetMs,
+      memoryLimitBytes: this.#memoryMb * 1024 * 1024,
+      ...(gate ? { gate } : {}),
       resourceLimits: { maxOldGenerationSizeMb: this.#heapMb, ...(maxYoungGenerationSizeMb ? { maxYoungGenerationSizeMb } : {}) },
       initTimeoutMs: this.#options.initTimeoutMs ?? 10_000,
       onUncaught: (error) => { if (current()) this.#onUncaught(error); },
@@ -203,7 +226,7 @@ export class StrategyRunner {
   }
 
   #onIdleDeath(death: WorkerDeath): void {
-    const failure = this.#fail(death.reason, deathMessage(death, this.#heapMb), death.error.stack);
+    const failure = this.#fail(death.reason, deathMessage(death, this.#memoryMb), death.error.stack);
     this.#applyPolicy(failure, true);
   }
 

@@ -8,7 +8,8 @@
  *    tree is walked: every table function must be on {@link ALLOWED_TABLE_FUNCTIONS} (so `read_csv`,
  *    `read_parquet`, `read_json*`, `read_text`, `read_blob`, `glob`, `query`, `sniff_csv`, extension scanners
  *    and any function added later are refused), every table reference must be a plain identifier (DuckDB
- *    would read `FROM '/etc/passwd'` or `FROM 'https://…'` as a file through a replacement scan), and no
+ *    would read `FROM '/etc/passwd'` or `FROM 'https://…'` as a file through a replacement scan) and not a
+ *    system view that shows settings or paths (`pg_settings`, `duckdb_settings`, `duckdb_databases`), and no
  *    scalar function on {@link FORBIDDEN_SCALAR_FUNCTIONS} may appear.
  * 3. Only then is the statement prepared, and `prepared.statementType` must be `SELECT`.
  *
@@ -28,7 +29,12 @@ export const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** Scalar functions refused anywhere in a query: they change state or expose the host's settings. */
-export const FORBIDDEN_SCALAR_FUNCTIONS: ReadonlySet<string> = new Set(['nextval', 'setseed', 'current_setting']);
+export const FORBIDDEN_SCALAR_FUNCTIONS: ReadonlySet<string> = new Set(['nextval', 'setseed', 'current_setting', 'getvariable']);
+
+// DuckDB's system views (`pg_settings`, `duckdb_settings`, `duckdb_databases`, `pragma_database_list`, …) show
+// settings such as enable_external_access and the paths of attached files: only the catalog views that
+// describe tables and types are allowed, the same ones as the table functions above.
+const SYSTEM_VIEW = /^(pg_|duckdb_|pragma_|sqlite_)/i;
 
 // A replacement scan only triggers on names that look like paths or URLs; a bare identifier cannot.
 const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
@@ -59,6 +65,9 @@ const nodeProblem = (node: Record<string, unknown>): QueryProblem | undefined =>
     const name = String(node.table_name ?? '');
     if (!PLAIN_IDENTIFIER.test(name)) {
       return { reason: 'forbidden_table', message: `"${name}" is not a plain table name; executeSQL cannot read files or URLs` };
+    }
+    if (SYSTEM_VIEW.test(name) && !ALLOWED_TABLE_FUNCTIONS.has(name.toLowerCase())) {
+      return { reason: 'forbidden_table', message: `system view ${name} is not allowed: it shows the host's settings and file paths` };
     }
   } else if (node.class === 'FUNCTION' && FORBIDDEN_SCALAR_FUNCTIONS.has(functionName(node))) {
     return { reason: 'forbidden_function', message: `function ${functionName(node)}() is not allowed in executeSQL` };

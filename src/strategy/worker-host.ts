@@ -1,9 +1,13 @@
 /**
- * Host side of one strategy worker thread: spawns `worker.ts` with V8 heap limits, waits for the strategy to
- * load, serves its host API requests from {@link StrategyHostServices}, runs one bar at a time, and tells how
- * the worker died (out of memory, exited, uncaught error). Budgets and policy live in `runtime.ts`; this file
+ * Host side of one strategy worker thread: spawns `sandbox-worker.ts` (QuickJS sandbox, the default) or
+ * `worker.ts` (trusted: the strategy runs in the thread's own V8) with V8 heap limits and an empty
+ * environment, waits for the strategy to load, serves its host API requests from {@link StrategyHostServices}
+ * after the {@link MessageGate} checked their shape, size and rate, runs one bar at a time, and tells how the
+ * worker died (out of memory, exited, uncaught error). Budgets and policy live in `runtime.ts`; this file
  * only knows one worker's life.
  */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Bar } from '../domain/bar.ts';
 import { StrategyLoadError } from './errors.ts';
@@ -12,8 +16,18 @@ import { isNotifyMethod, isRequestMethod, type StrategyHostServices } from './ho
 import { siblingModuleUrl, workerExecArgv } from '../module-url.ts';
 import { serializeError, type HostMessage, type SerializedError, type WorkerMessage } from './protocol.ts';
 
-// worker.ts from sources, worker.js from the build.
-const WORKER_ENTRY = siblingModuleUrl('./worker', import.meta.url);
+import { MessageGate, safeLogLevel, safeLogText, type GateLimits } from './message-gate.ts';
+
+/** How a strategy is isolated: `sandbox` (QuickJS in WebAssembly, the default) or `trusted` (a plain worker thread). */
+export type Isolation = 'sandbox' | 'trusted';
+
+// `.ts` when run from source, `.js` from a build: the worker entries sit beside this module either way.
+const EXT = extname(fileURLToPath(import.meta.url));
+const ENTRIES: Record<Isolation, URL> = {
+  sandbox: new URL(`./sandbox-worker${EXT}`, import.meta.url),
+  trusted: new URL(`./worker${EXT}`, import.meta.url),
+};
+// Workers started from sources resolve `argo-realtime/strategy` to the sources too (the package's source condition).
 const WORKER_EXEC_ARGV = workerExecArgv(import.meta.url);
 
 /** How a worker ended without the host asking it to. */
@@ -35,6 +49,14 @@ export interface SpawnOptions {
   readonly config: Record<string, unknown>;
   readonly services: StrategyHostServices;
   readonly resourceLimits: ResourceLimits;
+  /** How the strategy is isolated (default `sandbox`). */
+  readonly isolation?: Isolation;
+  /** Per-bar budget, enforced inside the sandbox too (ms). */
+  readonly budgetMs?: number;
+  /** Memory limit of the sandbox (bytes). */
+  readonly memoryLimitBytes?: number;
+  /** Limits on the messages the worker sends. */
+  readonly gate?: Partial<GateLimits>;
   /** Time allowed for import + `initialize`. */
   readonly initTimeoutMs: number;
   /** An error escaped the strategy outside `processData`'s promise; the worker lives on. */
@@ -68,18 +90,32 @@ export class StrategyWorker {
   #run: { seq: number; resolve: (run: BarRun) => void } | undefined;
   #seq = 0;
   #lastError: Error | undefined;
+  #fatal: WorkerDeath | undefined;
+  readonly #gate: MessageGate;
   #exited = false;
   #terminating = false;
   readonly #exit: Promise<void>;
 
   private constructor(options: SpawnOptions) {
     this.#options = options;
-    this.#worker = new Worker(WORKER_ENTRY, {
-      workerData: { path: options.path, config: options.config },
+    this.#gate = new MessageGate(options.gate);
+    this.#worker = new Worker(ENTRIES[options.isolation ?? 'sandbox'], {
+      workerData: {
+        path: options.path, config: options.config,
+        ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
+        ...(options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {}),
+      },
       resourceLimits: options.resourceLimits,
       ...(WORKER_EXEC_ARGV ? { execArgv: WORKER_EXEC_ARGV } : {}),
+      // A worker thread shares process.env unless given its own: the strategy's thread gets none.
+      env: {},
+      stdout: true,
+      stderr: true,
     });
-    this.#worker.on('message', (m: WorkerMessage) => this.#onMessage(m));
+    // The thread's own stdout/stderr are not the terminal's: drain them so output neither blocks nor reaches it.
+    this.#worker.stdout.resume();
+    this.#worker.stderr.resume();
+    this.#worker.on('message', (m: unknown) => this.#onMessage(m));
     this.#worker.on('error', (e: Error) => { this.#lastError = e; });
     this.#exit = new Promise((resolve) => this.#worker.once('exit', (code: number) => { this.#onExit(code); resolve(); }));
   }
@@ -113,7 +149,7 @@ export class StrategyWorker {
   /** Sends one bar and resolves when the strategy finished it, threw, or the worker died; one bar at a time. */
   run(bar: Bar): Promise<BarRun> {
     if (this.#run) return Promise.reject(new Error('a bar is already in flight'));
-    if (this.#exited) return Promise.resolve({ kind: 'died', death: deathOf(this.#lastError, 1) });
+    if (this.#exited) return Promise.resolve({ kind: 'died', death: this.#fatal ?? deathOf(this.#lastError, 1) });
     const seq = ++this.#seq;
     return new Promise<BarRun>((resolve) => {
       this.#run = { seq, resolve };
@@ -144,7 +180,14 @@ export class StrategyWorker {
     resolve(run);
   }
 
-  #onMessage(m: WorkerMessage): void {
+  /** Messages the gate dropped as malformed, and calls it refused over a limit. */
+  get gateCounts(): { dropped: number; refused: number } {
+    return { dropped: this.#gate.dropped, refused: this.#gate.refused };
+  }
+
+  #onMessage(raw: unknown): void {
+    const m = this.#gate.accept(raw);
+    if (!m) return;
     switch (m.kind) {
       case 'ready':
         this.name = m.name;
@@ -168,17 +211,27 @@ export class StrategyWorker {
         return void this.#notify(m.method, m.args);
       case 'uncaught':
         return this.#options.onUncaught(m.error);
+      case 'fatal':
+        this.#fatal = { reason: 'oom', error: m.error };
+        return void this.#worker.terminate();
     }
   }
 
   async #serve(id: number, method: string, args: readonly unknown[]): Promise<void> {
     let reply: HostMessage;
-    try {
-      if (!isRequestMethod(method)) throw new TypeError(`unknown host method ${method}`);
-      const fn = this.#options.services[method] as (...a: readonly unknown[]) => Promise<unknown>;
-      reply = { kind: 'reply', id, ok: true, value: await fn.apply(this.#options.services, [...args]) };
-    } catch (e) {
-      reply = { kind: 'reply', id, ok: false, error: serializeError(e) };
+    const refused = this.#gate.admit(method, args, true);
+    if (refused) {
+      reply = { kind: 'reply', id, ok: false, error: refused };
+    } else {
+      try {
+        if (!isRequestMethod(method)) throw new TypeError(`unknown host method ${method}`);
+        const fn = this.#options.services[method] as (...a: readonly unknown[]) => Promise<unknown>;
+        reply = { kind: 'reply', id, ok: true, value: await fn.apply(this.#options.services, [...args]) };
+      } catch (e) {
+        reply = { kind: 'reply', id, ok: false, error: serializeError(e) };
+      } finally {
+        this.#gate.release();
+      }
     }
     if (this.#exited) return;
     try {
@@ -192,6 +245,14 @@ export class StrategyWorker {
   async #notify(method: string, args: readonly unknown[]): Promise<void> {
     try {
       if (!isNotifyMethod(method)) throw new TypeError(`unknown host notification ${method}`);
+      const refused = this.#gate.admit(method, args, false);
+      if (refused) return this.#reportDropped(method, refused.message);
+      if (method === 'log') {
+        const [level, message, data] = args;
+        const safe = data === undefined ? [] : [data];
+        await this.#options.services.log(safeLogLevel(level), safeLogText(message, this.#gate.limits.maxLogChars), ...safe);
+        return;
+      }
       const fn = this.#options.services[method] as (...a: readonly unknown[]) => Promise<void>;
       await fn.apply(this.#options.services, [...args]);
     } catch (e) {
@@ -199,9 +260,21 @@ export class StrategyWorker {
     }
   }
 
+  // One report per second at most: a strategy flooding `log` must not flood the event log with reports instead.
+  #dropped = { count: 0, reportedAt: Number.NEGATIVE_INFINITY };
+
+  #reportDropped(method: string, message: string): void {
+    this.#dropped.count += 1;
+    const now = performance.now();
+    if (now - this.#dropped.reportedAt < 1_000) return;
+    const count = this.#dropped.count;
+    this.#dropped = { count: 0, reportedAt: now };
+    this.#options.onServiceError(method, new RangeError(`${count} call${count === 1 ? '' : 's'} dropped (latest: ${message})`));
+  }
+
   #onExit(code: number): void {
     this.#exited = true;
-    const death = deathOf(this.#lastError, code);
+    const death = this.#fatal ?? deathOf(this.#lastError, code);
     if (this.#loading) {
       const why = death.reason === 'oom' ? 'ran out of memory' : `worker ${death.reason}: ${death.error.message}`;
       this.#loading.reject(this.#loadError('worker', `${why} while loading`, death.error.stack));

@@ -9,6 +9,7 @@ import { decodeConfig, jsonSchemaOf, NonNegativeInt, optional, PositiveInt, with
 import { realtimeError } from '../errors.ts';
 import { createBinanceTradingProvider } from './binance/binance-provider.ts';
 import { BinanceLiveConfigSchema, BinancePaperConfigSchema, type BinanceVenue } from './binance/config.ts';
+import { assertPracticeVenue } from './venue-guard.ts';
 import { DEFAULT_PAPER_CONFIG } from './paper/account.ts';
 import { IBKR_CONFIG_SCHEMAS, IBKR_FACTORIES } from './ibkr/index.ts';
 import { createPaperTradingProvider } from './paper/paper-provider.ts';
@@ -144,8 +145,11 @@ const requireInfo = (name: string): TradingProviderInfo => {
 };
 
 /** Decodes a provider's config with its defaults; throws CONFIG_INVALID naming the field. */
-export const decodeTradingProviderConfig = (name: string, config: unknown): unknown =>
-  decodeConfig(requireInfo(name).configSchema, config, `${name} trading provider config`);
+export const decodeTradingProviderConfig = (name: string, config: unknown): unknown => {
+  const decoded = decodeConfig(requireInfo(name).configSchema, config, `${name} trading provider config`);
+  assertPracticeVenue(name, decoded);
+  return decoded;
+};
 
 /** Creates a provider by name; throws CONFIG_INVALID for an unknown or unavailable provider or a wrong config. */
 export const createTradingProvider = (name: string, config: unknown, deps: TradingProviderDeps = {}): TradingProvider => {
@@ -155,5 +159,7 @@ export const createTradingProvider = (name: string, config: unknown, deps: Tradi
     const ready = PROVIDERS.filter((p) => p.available).map((p) => p.name).join(', ');
     throw realtimeError('CONFIG_INVALID', `trading provider "${name}" is not available yet; available: ${ready}`, { provider: name });
   }
+  // The factory decodes the config itself; decoding it here first also applies the practice-venue guard.
+  decodeTradingProviderConfig(info.name, config);
   return create(config, deps);
 };

@@ -50,8 +50,8 @@ beforeAll(async () => {
   data = await openDuckDBData({ instance, maxRows: 50, queryTimeoutMs: 300 });
 });
 
-afterAll(() => {
-  data.close();
+afterAll(async () => {
+  await data.close();
   writer.closeSync();
   instance.closeSync();
   rmSync(dir, { recursive: true, force: true });
@@ -117,6 +117,14 @@ describe('executeSQL', () => {
     ['DESCRIBE of a file', () => "DESCRIBE '/etc/passwd'", 'forbidden_table'],
     ['nextval', () => "SELECT nextval('seq')", 'forbidden_function'],
     ['current_setting', () => "SELECT current_setting('temp_directory') AS t", 'forbidden_function'],
+    ['getvariable', () => "SELECT getvariable('x') AS v", 'forbidden_function'],
+    ['pg_settings', () => 'SELECT * FROM pg_settings', 'forbidden_table'],
+    ['pg_catalog.pg_settings', () => "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'enable_external_access'", 'forbidden_table'],
+    ['duckdb_settings()', () => 'SELECT * FROM duckdb_settings()', 'forbidden_function'],
+    ['the duckdb_databases view', () => 'SELECT path FROM duckdb_databases', 'forbidden_table'],
+    ['duckdb_databases()', () => 'SELECT path FROM duckdb_databases()', 'forbidden_function'],
+    ['pragma_database_list', () => 'SELECT file FROM pragma_database_list', 'forbidden_table'],
+    ['pg_database', () => 'SELECT * FROM pg_catalog.pg_database', 'forbidden_table'],
   ];
 
   it.each(refused)('refuses %s with a clear error and changes nothing', async (_label, sql, reason) => {
@@ -139,8 +147,20 @@ describe('executeSQL', () => {
 
   it('refuses a result larger than maxRows instead of truncating it', async () => {
     const error = await refusal('SELECT * FROM range(51)');
-    expect(error).toMatchObject({ reason: 'too_many_rows', message: 'executeSQL returns at most 50 rows; add a LIMIT or aggregate' });
+    expect(error).toMatchObject({ reason: 'too_many_rows', message: 'executeSQL: the result has more than 50 rows; add a LIMIT or aggregate' });
     expect(await data.executeSQL('SELECT * FROM range(50)')).toHaveLength(50);
+  });
+
+  it('refuses a result larger than maxBytes before converting all of it', async () => {
+    const error = await refusal("SELECT repeat('x', 1000000) AS s FROM range(20)");
+    expect(error).toMatchObject({ reason: 'too_large', message: 'executeSQL: the result is larger than 16777216 bytes; add a LIMIT or aggregate' });
+    expect(await data.executeSQL("SELECT repeat('x', 1000) AS s FROM range(10)")).toHaveLength(10);
+  });
+
+  it('turns external access off for the whole instance', async () => {
+    const r = await writer.runAndReadAll("SELECT current_setting('enable_external_access') AS on");
+    expect(r.getRowObjectsJS()).toEqual([{ on: false }]);
+    await expect(writer.run(`COPY (SELECT 1) TO '${dir}/leak.csv'`)).rejects.toThrow(/disabled by configuration/);
   });
 
   it('interrupts a query that runs longer than queryTimeoutMs and stays usable', async () => {
@@ -155,6 +175,21 @@ describe('executeSQL', () => {
     expect(await data.executeSQL('SELECT 2 AS two')).toEqual([{ two: 2 }]);
   });
 
+  it('refuses calls past maxQueued, and on close interrupts the query in hand and refuses the queued ones', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'argo-sql-close-'));
+    try {
+      const service = await openDuckDBData({ path: join(own, 'db.duckdb'), queryTimeoutMs: 600_000 });
+      const slow = Array.from({ length: 6 }, () => service.executeSQL('SELECT count(*) AS n FROM range(100000000000000)'));
+      await service.close();
+      const settled = await Promise.allSettled(slow);
+      // One runs, three wait, the two beyond maxQueued are refused at once; close ends the four.
+      expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as ReadOnlyQueryError).reason : 'fulfilled')))
+        .toEqual(['closed', 'closed', 'closed', 'closed', 'busy', 'busy']);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('opens the file itself when no instance is given', async () => {
     const own = mkdtempSync(join(tmpdir(), 'strategy-duckdb-own-'));
     try {
@@ -166,7 +201,7 @@ describe('executeSQL', () => {
       const service = await openDuckDBData({ path: join(own, 'db.duckdb') });
       expect(await service.executeSQL('SELECT count(*) AS n FROM realtime_market_data')).toEqual([{ n: 0 }]);
       await expect(service.executeSQL('DROP TABLE realtime_market_data')).rejects.toBeInstanceOf(ReadOnlyQueryError);
-      service.close();
+      await service.close();
     } finally {
       rmSync(own, { recursive: true, force: true });
     }

@@ -1,0 +1,79 @@
+/**
+ * Runs a prepared, guarded SELECT with bounds on what it may cost the host: at most `maxRows` rows and about
+ * `maxBytes` of converted values (the result is streamed from DuckDB chunk by chunk and converted one row at a
+ * time, so a huge result is refused after `maxBytes`, not materialised first), and at most `timeoutMs` of
+ * running time (then the connection is interrupted). Shared by the strategies' `executeSQL` and the `query`
+ * command.
+ */
+import { JSDuckDBValueConverter, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBTypeId, type DuckDBValue, type JS } from '@duckdb/node-api';
+import { ReadOnlyQueryError } from './errors.ts';
+
+/** Bounds of one query. */
+export interface QueryBounds {
+  /** Most rows returned; more is an error, not a silent cut. */
+  readonly maxRows: number;
+  /** Most bytes of result values (strings and blobs by length, other cells 8 bytes each). */
+  readonly maxBytes: number;
+  /** Longest running time before the query is interrupted (ms). */
+  readonly timeoutMs: number;
+  /** Added to the `too_many_rows` / `too_large` messages (how to get a smaller result). */
+  readonly hint?: string;
+  /** Cells as JS values (default) or as DuckDB values, whose `String()` is DuckDB's own text form. */
+  readonly cells?: 'js' | 'duckdb';
+}
+
+/** A bounded result: column names and type ids, and rows of JS values. */
+export interface BoundedResult<Cell = JS> {
+  readonly columns: readonly string[];
+  readonly typeIds: readonly DuckDBTypeId[];
+  readonly rows: readonly Cell[][];
+}
+
+/** An estimate of the bytes one JS value holds (strings by their length, containers by their items). */
+export const valueBytes = (v: JS): number => {
+  if (typeof v === 'string') return v.length;
+  if (v instanceof Uint8Array) return v.byteLength;
+  if (Array.isArray(v)) return v.reduce<number>((n, x) => n + valueBytes(x), 8);
+  if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+    return Object.entries(v).reduce<number>((n, [k, x]) => n + k.length + valueBytes(x as JS), 8);
+  }
+  return 8;
+};
+
+/** Streams `prepared` under `bounds`; throws a {@link ReadOnlyQueryError} (`too_many_rows`, `too_large`, `timeout`). */
+export async function runBounded(connection: DuckDBConnection, prepared: DuckDBPreparedStatement, bounds: QueryBounds & { cells: 'duckdb' }): Promise<BoundedResult<DuckDBValue>>;
+export async function runBounded(connection: DuckDBConnection, prepared: DuckDBPreparedStatement, bounds: QueryBounds): Promise<BoundedResult>;
+export async function runBounded(connection: DuckDBConnection, prepared: DuckDBPreparedStatement, bounds: QueryBounds): Promise<BoundedResult<JS | DuckDBValue>> {
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; connection.interrupt(); }, bounds.timeoutMs);
+  const hint = bounds.hint ? `; ${bounds.hint}` : '';
+  try {
+    const result = await prepared.stream();
+    const columns = result.columnNames();
+    const typeIds = columns.map((_, i) => result.columnTypeId(i));
+    const rows: (JS | DuckDBValue)[][] = [];
+    const raw = bounds.cells === 'duckdb';
+    let bytes = 0;
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      for (let r = 0; r < chunk.rowCount; r++) {
+        if (rows.length >= bounds.maxRows) {
+          throw new ReadOnlyQueryError({ reason: 'too_many_rows', message: `the result has more than ${bounds.maxRows} rows${hint}` });
+        }
+        const row = raw ? chunk.getRowValues(r) : (chunk.convertRowValues(r, JSDuckDBValueConverter) as JS[]);
+        bytes += raw
+          ? row.reduce<number>((n, v) => n + (v === null ? 8 : String(v).length), 0)
+          : row.reduce<number>((n, v) => n + valueBytes(v as JS), 0);
+        if (bytes > bounds.maxBytes) {
+          throw new ReadOnlyQueryError({ reason: 'too_large', message: `the result is larger than ${bounds.maxBytes} bytes${hint}` });
+        }
+        rows.push(row);
+      }
+    }
+    return { columns, typeIds, rows };
+  } catch (e) {
+    if (timedOut) throw new ReadOnlyQueryError({ reason: 'timeout', message: `the query was interrupted after ${bounds.timeoutMs} ms` });
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
