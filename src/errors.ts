@@ -17,6 +17,9 @@ export const ERROR_CODES = {
   BUFFER_OVERFLOW: { retryable: true, summary: 'the write buffer reached its hard cap' },
   CONFIG_INVALID: { retryable: false, summary: 'a configuration value is missing or wrong' },
   STRATEGY_FAILED: { retryable: false, summary: 'the strategy could not be loaded, or failed under the stop policy' },
+  STORAGE_LOST: { retryable: false, summary: 'the DuckDB file was deleted or replaced under the running process; nothing more is written' },
+  GAP_UNCOVERED: { retryable: false, summary: 'bars missing since the last stored bar are older than the resume lookback and were not fetched' },
+  BARS_UNPERSISTED: { retryable: true, summary: 'the session stopped with bars it could not persist (listed by stream and range); the next start fetches them' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 /** One of {@link ERROR_CODES}. */

@@ -7,7 +7,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { configIssues } from '../config/issues.ts';
 import { decodeSessionConfig, type SessionConfig } from '../config/session-config.ts';
 import { isRealtimeError, realtimeError } from '../errors.ts';
-import { exitCodeFor, type ExitCode } from './exit-codes.ts';
+import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
 import { runSession, type ObservabilityFlags } from './session-run.ts';
 import { displayPath, printSummary } from './summary.ts';
@@ -28,6 +28,8 @@ const runAndSummarise = async (out: Output, label: string, config: SessionConfig
   out.line(`${pc.bold(`argo-realtime ${label}`)}: ${describeConfig(config)}${durationS ? ` for ${durationS} s` : '; Ctrl-C stops gracefully'}`);
   const result = await runSession({ out, config, observe, ...(durationS !== undefined ? { durationS } : {}) });
   if (result.summary) await printSummary(out, result.summary);
+  // Bars the session accepted but could not persist: never a success, whatever else happened.
+  if (result.code === EXIT.ok && (result.summary?.unpersisted?.length ?? 0) > 0) return EXIT.failure;
   return result.code;
 };
 

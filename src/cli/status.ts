@@ -38,6 +38,22 @@ const CONNECTION_COLOUR: Record<string, (s: string) => string> = {
 /** Persisted rows: accepted by the writer and no longer buffered. */
 export const persistedRows = (s: SessionStats): number => s.writer.totalWrites - s.writer.bufferedWrites;
 
+/** Write failures, bars held back, gaps and corrections, as status text (empty when all is well). */
+export const durabilityText = (s: SessionStats, plain = false): string => {
+  const d = s.durability;
+  if (!d) return '';
+  const warn = plain ? (t: string) => t : pc.yellow;
+  const bad = plain ? (t: string) => t : pc.red;
+  const parts: string[] = [];
+  if (d.fatal) parts.push(bad(plain ? 'storage=lost' : 'STORAGE LOST'));
+  if (d.writeFailing) parts.push(bad(plain ? `write_failing=${(d.failingForMs / 1000).toFixed(0)}s` : `writes failing ${(d.failingForMs / 1000).toFixed(0)} s`));
+  if (d.holding) parts.push(bad(plain ? 'taking=no' : 'not taking bars (cap)'));
+  if (d.openGaps.length) parts.push(warn(plain ? `gaps=${d.openGaps.length}` : `gaps ${d.openGaps.map((g) => `${g.symbol} ${g.bars}`).join(', ')}`));
+  if (d.uncovered.length) parts.push(warn(plain ? `uncovered=${d.uncovered.length}` : `uncovered ranges ${d.uncovered.length}`));
+  if (d.corrections) parts.push(plain ? `corrections=${d.corrections}` : pc.dim(`corrections ${d.corrections}`));
+  return parts.length === 0 ? '' : plain ? ` ${parts.join(' ')}` : `  ${parts.join('  ')}`;
+};
+
 /** The status block for a terminal: one line per concern, one per symbol. */
 export const renderStatus = (s: SessionStats, elapsedMs: number, live = false): string[] => {
   // Real money: impossible to miss on every redraw.
@@ -49,7 +65,7 @@ export const renderStatus = (s: SessionStats, elapsedMs: number, live = false): 
     `  storage  persisted ${pc.bold(String(persistedRows(s)))}  buffered ${s.writer.bufferedWrites}  flushes ${s.writer.flushCount}` +
       (s.writer.errorCount ? pc.yellow(`  failed flushes ${s.writer.errorCount}`) : '') +
       (s.writer.overflowCount ? pc.yellow(`  overflow ${s.writer.overflowCount}`) : '') +
-      (s.eventsPending ? pc.dim(`  events pending ${s.eventsPending}`) : ''),
+      (s.eventsPending ? pc.dim(`  events pending ${s.eventsPending}`) : '') + durabilityText(s),
   ];
   const positions = new Map(s.positions.map((p) => [p.symbol, p]));
   for (const [symbol, bar] of Object.entries(s.lastBars).sort(([a], [b]) => a.localeCompare(b))) {
@@ -78,6 +94,8 @@ export const statusLine = (s: SessionStats, elapsedMs: number, live = false): st
     `persisted=${persistedRows(s)}`, `buffered=${s.writer.bufferedWrites}`,
   ];
   if (s.provider) parts.push(`reconnects=${s.provider.reconnects}`, `backfilled=${s.provider.barsBackfilled}`);
+  const durability = durabilityText(s, true).trim();
+  if (durability) parts.push(durability);
   const last = Object.entries(s.lastBars).map(([sym, b]) => `${sym}@${minute(b.openTime).slice(11)}=${price(b.close)}`);
   if (last.length) parts.push(`last=${last.join(',')}`);
   const open = s.positions.filter((p) => p.quantity !== 0).map((p) => `${p.symbol}:${p.quantity}`);

@@ -51,6 +51,24 @@ export const renderMetrics = (stats: SessionStats): string => {
     c('argo_writer_overflow_total', 'Writes refused at the buffer cap (back-pressure).', one(w.overflowCount)),
     g('argo_events_pending', 'Event log entries not yet flushed.', one(stats.eventsPending)),
   ];
+  const d = stats.durability;
+  if (d) {
+    families.push(
+      g('argo_storage_write_failing', 'Whether flushes are failing now (1) or not (0).', one(d.writeFailing ? 1 : 0)),
+      g('argo_storage_write_failing_seconds', 'How long flushes have been failing (0 when they succeed).', one(d.failingForMs / 1000)),
+      g('argo_storage_holding', 'Whether new bars are not taken because the writer is at its cap (1) or not (0).', one(d.holding ? 1 : 0)),
+      g('argo_storage_lost', 'Whether the DuckDB file was deleted or replaced under the process (1) or not (0).', one(d.fatal ? 1 : 0)),
+      g('argo_storage_open_gaps', 'Gaps of bars not taken and not yet fetched back.', one(d.openGaps.length)),
+      g('argo_storage_gap_bars', 'Bars not taken per stream in open gaps.', d.openGaps.map((gap) => [{ ...s, symbol: gap.symbol, interval: gap.interval }, gap.bars])),
+      c('argo_storage_gaps_opened_total', 'Gaps opened (bars not taken at the writer cap).', one(d.gapsOpened)),
+      c('argo_storage_gaps_closed_total', 'Gaps closed by fetching their range from REST.', one(d.gapsClosed)),
+      c('argo_storage_bars_refetched_total', 'Bars fetched from REST to close gaps.', one(d.barsRefetched)),
+      c('argo_storage_ranges_backfilled_total', 'Runs of bars the provider backfilled (reconnects, resume).', one(d.rangesBackfilled)),
+      c('argo_storage_corrections_total', 'Bars whose stored values were corrected.', one(d.corrections)),
+      c('argo_storage_duplicates_skipped_total', 'Re-read bars equal to the stored row, skipped.', one(d.duplicatesSkipped)),
+      g('argo_storage_uncovered_ranges', 'Ranges older than the resume lookback, not fetched.', one(d.uncovered.length)),
+    );
+  }
   if (p) {
     families.push(
       g('argo_provider_connections', 'Connections in the provider pool.', one(p.connections)),

@@ -60,4 +60,9 @@ export interface RealtimeProvider {
    * since are backfilled before the first live one. Call before `subscribe`. Optional: providers without backfill omit it.
    */
   resumeAfter?(symbol: string, interval: Interval, lastOpenTime: number): void;
+  /**
+   * The closed bars of a stream opening in [from, to), from the venue's REST history, in order (`backfilled: true`):
+   * the session fetches the bars it could not persist (a full disk) with it. Optional: providers without REST omit it.
+   */
+  fetchClosedBars?(symbol: string, interval: Interval, from: number, to: number): Promise<Bar[]>;
 }

@@ -22,6 +22,8 @@ import { StrategyRunner } from '../strategy/runtime.ts';
 import { createTradingProvider } from '../trading/registry.ts';
 import type { TradingProvider } from '../trading/trading-provider.ts';
 import { notReady, sessionChildren } from './children.ts';
+import { DurabilityGuard } from './durability.ts';
+import { applyResume, barProviderOf, readResumePoints, StoredBars } from './resume.ts';
 import { SessionEventLog } from './event-log.ts';
 import { StrategyFeed } from './strategy-feed.ts';
 import type { SessionEvents, SessionState, SessionStats, SessionSummary } from './types.ts';
@@ -90,8 +92,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const halts: ((f: SessionFailure) => void)[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
-  const overflow: Bar[] = [];
-  let draining = false;
+  // Durability across restarts and write failures: resume.ts and durability.ts.
+  let guard: DurabilityGuard | undefined;
+  let stored = new StoredBars([]);
+  const writerFatals: ((e: RealtimeError) => void)[] = [];
 
   let logClosed = false;
   const record = (type: string, event: Record<string, unknown>, at = Date.now()) => {
@@ -105,31 +109,16 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   // Bars first, then the events that reference them: a logged reference always resolves.
   const flushAll = async (): Promise<void> => {
     if (!writer || !log) return;
+    if (guard?.fatalError) throw guard.fatalError;
     await writer.flush();
     await log.flush();
   };
   const periodicFlush = () => {
     // The status line reads account and positions synchronously: refresh them on the flush cadence.
     void snapshotTrading();
+    // While flushes fail the writer retries on its own and the guard reports: no second report per second here.
+    if (guard?.writeFailing || guard?.fatalError) return;
     flushing ??= flushAll().catch((e: unknown) => reportError(realtimeError('WRITE_FAILED', `event log flush failed: ${(e as Error).message}`))).finally(() => { flushing = undefined; });
-  };
-
-  const drainOverflow = async () => {
-    if (draining || !writer) return;
-    draining = true;
-    try {
-      while (overflow.length > 0 && writer) {
-        await writer.whenWritable();
-        try {
-          writer.writeRealtime(overflow[0]!);
-          overflow.shift();
-        } catch (e) {
-          if ((e as RealtimeError).code !== 'BUFFER_OVERFLOW') { overflow.shift(); reportError(e as RealtimeError); }
-        }
-      }
-    } finally {
-      draining = false;
-    }
   };
 
   const services = (): StrategyHostServices => {
@@ -158,7 +147,11 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   };
 
   const openWriter = async () => {
-    writer = await DuckDBRealtimeWriter.open(config.storage, options.inspect ? { inspect: options.inspect } : {});
+    writer = await DuckDBRealtimeWriter.open(config.storage, {
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+      // Before every flush: the file must still be the one opened (never write into a deleted or replaced file).
+      wrapFlush: (input, next) => { guard?.checkFile(); return next(input); },
+    });
     writer.onError(reportError);
     const conn = await writer.connect();
     log = await SessionEventLog.open(conn, id);
@@ -175,18 +168,20 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         return typeof ref === 'string' ? { type, ...rest, bar: bars.get(ref) } : { type, ...rest };
       });
       if (config.tradingProvider === 'paper') resumedBroker = foldEvents(paperBrokerMachine, events);
-      // Backfill from the last persisted bar of each stream.
-      for (const symbol of config.symbols) {
-        const r = await conn.runAndReadAll(
-          `SELECT max(epoch_ms("timestamp")) AS t FROM "${config.storage.table_name}" WHERE symbol = $s AND "interval" = $i`,
-          { s: symbol.toUpperCase(), i: config.interval },
-        );
-        const last = r.getRowObjectsJS()[0]?.t;
-        if (last !== null && last !== undefined) provider.resumeAfter?.(symbol, config.interval, Number(last));
-      }
     }
+    // Whatever wrote the file last, the series continues from it: one query for every configured stream.
+    const streams = config.symbols.map((symbol) => ({ provider: barProviderOf(provider), symbol, interval: config.interval }));
+    const points = await readResumePoints(conn, config.storage.table_name, streams);
+    stored = new StoredBars(points);
+    const plan = applyResume(provider, points, streams, Date.now(), config.storage.resume_max_gap_ms);
+    guard = new DurabilityGuard({
+      writer, path: config.storage.output_path, reportEveryMs: config.storage.failure_report_interval_ms, record, report: reportError,
+      fatal: (e) => writerFatals.forEach((f) => f(e)),
+      ...(provider.fetchClosedBars ? { fetchClosedBars: (sym, i, from, to) => provider.fetchClosedBars!(sym, i, from, to) } : {}),
+    });
     for (const p of preLog.splice(0)) log.append(p.type, p.event, p.at);
-    record('session:resume', { resumed, previousEvents: earlier.length });
+    record('session:resume', { resumed, previousEvents: earlier.length, streams: plan.resumed });
+    for (const range of plan.uncovered) guard.uncovered(range);
     flushTimer = setInterval(periodicFlush, Math.max(100, config.storage.flush_interval_ms || 1000));
     flushTimer.unref();
   };
@@ -194,12 +189,19 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const closeWriter = async () => {
     if (flushTimer) clearInterval(flushTimer);
     await flushing;
-    await drainOverflow();
+    await guard?.settle();
     if (!writer) return;
+    if (guard?.fatalError) {
+      // The file is gone or replaced: closing would checkpoint into it. Nothing more is written.
+      logClosed = true;
+      guard.close();
+      throw guard.fatalError;
+    }
     try {
       await flushAll();
     } finally {
       logClosed = true;
+      guard?.close();
       await writer.close();
     }
   };
@@ -213,8 +215,14 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     marketData: {
       listen: (onBar: (bar: Bar) => void, onFatal: (e: RealtimeError) => void) => {
         const offs = [
-          provider.onData((bar) => {
-            if (!bar.final) return;
+          provider.onData((received) => {
+            if (!received.final) return;
+            // A bar re-read after a restart: equal to the stored row it is skipped, different it is a correction.
+            const match = stored.match(received);
+            if (match === 'duplicate') { guard?.duplicate(); return; }
+            const bar = match === 'correction' && !received.correction ? { ...received, correction: true } : received;
+            if (bar.correction) guard?.correction(bar);
+            guard?.observe(bar);
             barsReceived++;
             const now = Date.now();
             recent.push(now);
@@ -258,23 +266,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     writer: {
       open: () => (inFlight.writer = openWriter()),
       write: (bar: Bar) => {
-        if (!writer) throw notReady('the writer');
-        if (overflow.length > 0) {
-          overflow.push(bar);
-          return;
-        }
-        try {
-          writer.writeRealtime(bar);
-        } catch (e) {
-          const err = e as RealtimeError;
-          if (err.code === 'BUFFER_OVERFLOW') {
-            // Back-pressure: hold the bar here (never drop it) until the writer has room again.
-            overflow.push(bar);
-            void drainOverflow();
-          } else if (err.code === 'INVALID_MESSAGE') reportError(err);
-          else throw err;
-        }
+        if (!writer || !guard) throw notReady('the writer');
+        guard.write(bar);
       },
+      onFatal: (fn: (e: RealtimeError) => void) => { writerFatals.push(fn); },
       close: async () => { await settled(inFlight.writer); await closeWriter(); },
     },
     strategy: {
@@ -344,6 +339,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       bars: barsReceived, orders: orders.placed, fills,
       account: lastAccount, positions: lastPositions,
       dbPath: config.storage.output_path, table: config.storage.table_name, resumed,
+      unpersisted: guard?.unpersisted() ?? [],
     };
   };
   let lastAccount: SessionSummary['account'] = null;
@@ -389,7 +385,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     },
     async flush() {
       await snapshotTrading();
-      await drainOverflow();
+      await guard?.settle();
       await flushAll();
     },
     on(type, listener) {
@@ -411,6 +407,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         orders: { ...orders },
         strategy: st ? { ...st, queued: feed?.queued ?? 0, skipped: feed?.skipped ?? 0 } : null,
         eventsPending: (log?.pendingCount ?? 0) + preLog.length,
+        ...(guard ? { durability: guard.stats() } : {}),
       };
     },
   };

@@ -4,6 +4,7 @@ import type { RealtimeError } from '../errors.ts';
 import type { ConnectionState, ProviderStats } from '../providers/realtime-provider.ts';
 import type { RealtimeWriterStats } from '../storage/realtime-writer.ts';
 import type { StrategyEvent, StrategyStats } from '../strategy/events.ts';
+import type { DurabilityStats, UnpersistedRange } from './durability.ts';
 import type { AccountInfo, Fill, Order, Position } from '../trading/types.ts';
 
 /** States of a session, as the session machine names them. */
@@ -43,6 +44,8 @@ export interface SessionStats {
   readonly strategy: (StrategyStats & { readonly queued: number; readonly skipped: number }) | null;
   /** Events appended to the log and not yet flushed to DuckDB. */
   readonly eventsPending: number;
+  /** Write failures, bars held back, gaps, corrections, resume ranges left uncovered (once the writer is open). */
+  readonly durability?: DurabilityStats;
 }
 
 /** How a session ended. */
@@ -60,4 +63,6 @@ export interface SessionSummary {
   readonly table: string;
   /** True when the session continued an earlier run with the same id. */
   readonly resumed: boolean;
+  /** Ranges of bars not in the file when the session ended (held rows that could not be flushed, gaps not fetched). */
+  readonly unpersisted?: readonly UnpersistedRange[];
 }

@@ -126,6 +126,10 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     this.tracker.resumeAfter(normaliseBinanceSymbol(symbol), interval, lastOpenTime);
   }
 
+  fetchClosedBars(symbol: string, interval: Interval, from: number, to: number): Promise<Bar[]> {
+    return this.rest.closedBars(normaliseBinanceSymbol(symbol), interval, from, to);
+  }
+
   onData(callback: (bar: Bar) => void): Unlisten {
     return this.signals.data.add(callback);
   }
