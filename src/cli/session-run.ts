@@ -12,7 +12,7 @@ import type { Order } from '../trading/types.ts';
 import { EXIT, exitCodeFor, exitCodeForCode, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
 import { onStopSignals } from './signals.ts';
-import { LiveStatus } from './status.ts';
+import { durabilityLine, LiveStatus } from './status.ts';
 import { combineInspect, createTraceWriter, startInspector, startMetricsServer } from '../observability/index.ts';
 
 /** `--inspect[=port]`, `--trace <file>`, `--metrics <port>` and `--live` of run, record and demo. */
@@ -79,6 +79,10 @@ const listen = (session: RealtimeSession, status: LiveStatus): (() => void) => {
       else status.log(`${pc.yellow('strategy service failed')} ${e.method}: ${e.message}`);
     }),
     session.on('log', (e) => status.log(`${pc.blue('strategy')} ${e.level} ${e.message}${e.data === undefined ? '' : pc.dim(` ${JSON.stringify(e.data)}`)}`)),
+    session.on('durability', (e) => {
+      const text = durabilityLine(e);
+      if (text) status.log(text);
+    }),
     session.on('strategy.skipped', (e) => status.log(pc.yellow(`strategy queue full: ${e.skipped} bar(s) skipped (oldest first)`))),
   ];
   return () => offs.forEach((off) => off());

@@ -54,6 +54,24 @@ export const durabilityText = (s: SessionStats, plain = false): string => {
   return parts.length === 0 ? '' : plain ? ` ${parts.join(' ')}` : `  ${parts.join('  ')}`;
 };
 
+const iso = (t: unknown): string => (typeof t === 'number' ? new Date(t).toISOString() : '?');
+
+/** One log line for a durability fact; undefined for the ones too frequent to print (each correction, each resumed stream). */
+export const durabilityLine = (e: { readonly type: string; readonly [field: string]: unknown }): string | undefined => {
+  const stream = `${String(e.symbol ?? '')} ${String(e.interval ?? '')}`.trim();
+  switch (e.type) {
+    case 'gap.opened': return pc.yellow(`durability gap opened ${stream} from ${iso(e.from)} (bars not taken: the writer is at its cap)`);
+    case 'gap.closed': return pc.green(`durability gap closed ${stream} ${iso(e.from)} → ${iso(e.to)}: ${String(e.fetched)} bars fetched from REST`);
+    case 'range.backfilled': return e.source === 'gap' ? undefined : pc.dim(`durability range backfilled ${stream} ${iso(e.from)} → ${iso(e.to)} (${String(e.bars)} bars)`);
+    case 'writes.failing': return pc.red(`durability writes failing: ${String(e.error)}`);
+    case 'writes.recovered': return pc.green(`durability writes succeed again after ${((Number(e.failedForMs) || 0) / 1000).toFixed(1)} s`);
+    case 'holding': return pc.red(`durability writer at its cap (${String(e.buffered)} rows held): new bars are not taken, streams become gaps`);
+    case 'taking': return pc.green(`durability taking bars again (${String(e.buffered)} rows held)`);
+    case 'storage.lost': return pc.red(`durability ${String(e.path)} was ${e.replaced ? 'replaced' : 'deleted'}: nothing more is written`);
+    default: return undefined;
+  }
+};
+
 /** The status block for a terminal: one line per concern, one per symbol. */
 export const renderStatus = (s: SessionStats, elapsedMs: number, live = false): string[] => {
   // Real money: impossible to miss on every redraw.

@@ -145,11 +145,10 @@ export class DurabilityGuard {
     throw this.#fatal;
   }
 
-  /** Notes a range older than the resume lookback. */
+  /** Notes (logs and counts) a range older than the resume lookback, which the provider reported and did not fetch. */
   uncovered(range: StreamRange): void {
     this.#uncovered.push(range);
     this.#o.record('durability:gap.uncovered', { ...range });
-    this.#o.report(realtimeError('GAP_UNCOVERED', `${range.symbol} ${range.interval}: ${rangeText(range)} is older than the resume lookback (storage_config.resume_max_gap_ms); not fetched`, { ...range }));
   }
 
   /** Counts a re-read bar equal to the stored one. */

@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Bar } from '../domain/bar.ts';
-import { bucketEnd, bucketStart, isInterval, nextBucketStart, type Interval } from '../domain/interval.ts';
+import { bucketEnd, isInterval, type Interval } from '../domain/interval.ts';
 import type { RealtimeProvider } from '../providers/realtime-provider.ts';
 import { quoteIdent, quoteLiteral } from '../storage/schema.ts';
 
@@ -74,38 +74,25 @@ export const readResumePoints = async (
   return [...points.values()];
 };
 
-/** What a resume asked of the provider. */
-export interface ResumePlan {
-  /** Streams told to the provider, with the open time it continues after. */
-  readonly resumed: readonly (StreamId & { readonly after: number })[];
-  /** Ranges older than the lookback: not fetched, reported. */
-  readonly uncovered: readonly StreamRange[];
-}
+/** A stream told to the provider, with the open time it continues after. */
+export type ResumedStream = StreamId & { readonly after: number };
 
 /**
- * Tells the provider where each stored stream stands (`resumeAfter`), bounded by `maxGapMs` before `now`: a stream
- * whose newest bar is older continues from the bound, and the range in between is returned as uncovered.
+ * Tells the provider where each stored stream stands (`resumeAfter`), with the lookback bound `maxGapMs`: the
+ * provider measures it against the venue's present and reports an older part of the gap as GAP_UNCOVERED.
  */
 export const applyResume = (
-  provider: Pick<RealtimeProvider, 'resumeAfter'>, points: readonly ResumePoint[], configured: readonly StreamId[], now: number, maxGapMs: number,
-): ResumePlan => {
-  const resumed: (StreamId & { after: number })[] = [];
-  const uncovered: StreamRange[] = [];
-  if (!provider.resumeAfter) return { resumed, uncovered };
+  provider: Pick<RealtimeProvider, 'resumeAfter'>, points: readonly ResumePoint[], configured: readonly StreamId[], maxGapMs: number,
+): ResumedStream[] => {
+  const resumed: ResumedStream[] = [];
+  if (!provider.resumeAfter) return resumed;
   for (const c of configured) {
     const point = points.find((p) => p.provider === c.provider && p.interval === c.interval && p.symbol.toUpperCase() === c.symbol.toUpperCase());
     if (!point) continue;
-    // The bar opening at the bound is the last one treated as stored: fetching starts right after it.
-    const bound = bucketStart(c.interval, now - maxGapMs);
-    let after = point.lastOpenTime;
-    if (after < bound) {
-      uncovered.push({ provider: point.provider, symbol: point.symbol, interval: c.interval, from: nextBucketStart(c.interval, after), to: nextBucketStart(c.interval, bound) });
-      after = bound;
-    }
-    provider.resumeAfter(c.symbol, c.interval, after);
-    resumed.push({ provider: point.provider, symbol: point.symbol, interval: c.interval, after });
+    provider.resumeAfter(c.symbol, c.interval, point.lastOpenTime, maxGapMs);
+    resumed.push({ provider: point.provider, symbol: point.symbol, interval: c.interval, after: point.lastOpenTime });
   }
-  return { resumed, uncovered };
+  return resumed;
 };
 
 /** How a bar relates to what the file held at start. */

@@ -10,6 +10,7 @@ import { paperBrokerMachine } from '../../machines/paper-broker.machine.ts';
 import { sessionMachine, type SessionFailure } from '../../machines/session.machine.ts';
 import type { SessionConfig } from '../config/session-config.ts';
 import type { Bar } from '../domain/bar.ts';
+import type { Interval } from '../domain/interval.ts';
 import { realtimeError, type RealtimeError } from '../errors.ts';
 import { foldEvents, recordRootEvents, type LoggedEvent } from '../events/fold.ts';
 import { Listeners } from '../providers/shared/listeners.ts';
@@ -173,15 +174,15 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     const streams = config.symbols.map((symbol) => ({ provider: barProviderOf(provider), symbol, interval: config.interval }));
     const points = await readResumePoints(conn, config.storage.table_name, streams);
     stored = new StoredBars(points);
-    const plan = applyResume(provider, points, streams, Date.now(), config.storage.resume_max_gap_ms);
+    const resumedStreams = applyResume(provider, points, streams, config.storage.resume_max_gap_ms);
     guard = new DurabilityGuard({
-      writer, path: config.storage.output_path, reportEveryMs: config.storage.failure_report_interval_ms, record, report: reportError,
+      writer, path: config.storage.output_path, reportEveryMs: config.storage.failure_report_interval_ms, report: reportError,
+      record: (type, event) => { record(type, event); emit('durability', { type: type.slice('durability:'.length), ...event }); },
       fatal: (e) => writerFatals.forEach((f) => f(e)),
       ...(provider.fetchClosedBars ? { fetchClosedBars: (sym, i, from, to) => provider.fetchClosedBars!(sym, i, from, to) } : {}),
     });
     for (const p of preLog.splice(0)) log.append(p.type, p.event, p.at);
-    record('session:resume', { resumed, previousEvents: earlier.length, streams: plan.resumed });
-    for (const range of plan.uncovered) guard.uncovered(range);
+    record('session:resume', { resumed, previousEvents: earlier.length, streams: resumedStreams });
     flushTimer = setInterval(periodicFlush, Math.max(100, config.storage.flush_interval_ms || 1000));
     flushTimer.unref();
   };
@@ -233,6 +234,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
           }),
           provider.onError((e) => {
             reportError(e);
+            const d = e.data as { symbol?: string; interval?: Interval; from?: number; to?: number } | undefined;
+            if (e.code === 'GAP_UNCOVERED' && d?.symbol && d.interval && d.from !== undefined && d.to !== undefined) {
+              guard?.uncovered({ provider: barProviderOf(provider), symbol: d.symbol, interval: d.interval, from: d.from, to: d.to });
+            }
             if (!e.retryable && FATAL_PROVIDER_CODES.has(e.code)) onFatal(e);
           }),
           provider.onConnectionStateChange((s, d) => {

@@ -23,6 +23,8 @@ export interface SessionEvents {
   readonly strategy: StrategyEvent;
   readonly log: { readonly level: string; readonly message: string; readonly data?: unknown };
   readonly mark: { readonly name: string; readonly value?: unknown };
+  /** A durability fact (`gap.opened`, `gap.closed`, `range.backfilled`, `correction.applied`, `writes.failing`, ...), as logged. */
+  readonly durability: { readonly type: string; readonly [field: string]: unknown };
   /** A bar the strategy did not get because its queue was full (oldest dropped first). */
   readonly 'strategy.skipped': { readonly bar: Bar; readonly skipped: number };
 }

@@ -122,8 +122,8 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     if (this.connected) await this.signals.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
   }
 
-  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
-    this.tracker.resumeAfter(normaliseBinanceSymbol(symbol), interval, lastOpenTime);
+  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {
+    this.tracker.resumeAfter(normaliseBinanceSymbol(symbol), interval, lastOpenTime, maxGapMs);
   }
 
   fetchClosedBars(symbol: string, interval: Interval, from: number, to: number): Promise<Bar[]> {

@@ -67,6 +67,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
   private openedAt = Number.NEGATIVE_INFINITY;
   private closeTimer: TimerHandle | undefined;
   private connected = false;
+  private readonly marketTime: () => number;
 
   constructor(config: unknown, deps: PolygonProviderDeps = {}) {
     this.config = decodePolygonRealtimeConfig(config);
@@ -75,6 +76,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     this.clock = deps.clock ?? systemClock;
     this.signals = new ProviderSignals(this.clock);
     const marketTime = deps.marketTime ?? (() => this.clock.now());
+    this.marketTime = marketTime;
     this.endpoints = polygonEndpoints(this.config);
     const feed = this.config.feed;
     this.rest = new PolygonRestClient(this.endpoints.rest, this.config.api_key, { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms), onError: (e) => this.signals.fail(e) });
@@ -153,13 +155,21 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     if (this.connected) await this.signals.waitFor(() => streams.every((st) => !shard.subscriptionState()?.confirmed.includes(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
   }
 
-  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
+  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {
     const s = normalisePolygonSymbol(this.config.feed, symbol);
     if (!s || !isInterval(interval)) return;
+    let from = nextBucketStart(interval, lastOpenTime);
+    if (maxGapMs !== undefined) {
+      const bound = bucketStart(interval, this.marketTime() - maxGapMs);
+      if (from < bound) {
+        this.signals.fail(realtimeError('GAP_UNCOVERED', `${s} ${interval}: bars from ${new Date(from).toISOString()} to ${new Date(bound).toISOString()} are older than the resume lookback; not fetched`, { symbol: s, interval, from, to: bound }));
+        from = bound;
+      }
+    }
     // Re-read the last stored bars too: they may have been corrected while no process was recording.
     const pushed = sourceInterval(this.config.feed, interval);
     const back = Math.max(this.config.correction_lookback_bars * intervalMs(interval), pushed === '1m' ? this.config.correction_window_ms : 0);
-    this.resumes.set(`${s}|${interval}`, bucketStart(interval, nextBucketStart(interval, lastOpenTime) - back));
+    this.resumes.set(`${s}|${interval}`, bucketStart(interval, from - back));
   }
 
   /** Closed bars from the REST aggregates; intervals Polygon does not serve are combined from the pushed ones. */
