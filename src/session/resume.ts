@@ -120,6 +120,8 @@ export class StoredBars {
     if (!stored) return 'new';
     if (sameStoredValues(stored, bar)) return 'duplicate';
     point.recent.set(bar.openTime, bar);
+    // Only a trade count the live stream lacked (Polygon's WebSocket aggregates carry none, REST does): not a correction.
+    if (sameStoredValues({ ...stored, tradeCount: null }, { ...bar, tradeCount: null }) && (stored.tradeCount === null || bar.tradeCount === null)) return 'new';
     return 'correction';
   }
 }
