@@ -1,0 +1,16 @@
+import { startBinanceSimulator } from '/work/wt/h12/src/sim/binance/index.ts';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+const sim = await startBinanceSimulator({ seed: 22, symbols: ['BTCUSDT'], startTime: Math.floor(Date.now() / 1000) * 1000, tickMs: 50, marketStepMs: 1_000 });
+fs.rmSync('/tmp/h12exp/g.duckdb', { force: true });
+const c = spawn(process.execPath, ['/work/wt/h12/src/cli/main.ts', 'record', '--symbols', 'BTCUSDT', '--interval', '1s', '--out', '/tmp/h12exp/g.duckdb', '--ws-url', sim.wsUrl, '--rest-url', sim.restUrl], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+const t0 = Date.now();
+let out = '';
+const log = (d: Buffer) => { for (const l of String(d).split('\n')) if (l) console.log(((Date.now() - t0) / 1000).toFixed(1), l); out += d; };
+c.stdout.on('data', log); c.stderr.on('data', log);
+await new Promise<void>((r) => { const i = setInterval(() => { if (/session running/.test(out)) { clearInterval(i); r(); } }, 20); });
+await new Promise((r) => setTimeout(r, 500));
+fs.rmSync('/tmp/h12exp/g.duckdb'); fs.rmSync('/tmp/h12exp/g.duckdb.wal', { force: true });
+console.log('deleted at', (Date.now() - t0) / 1000);
+await new Promise((r) => c.on('exit', (code) => { console.log('exit', code, (Date.now() - t0) / 1000); r(0); }));
+await sim.close();
