@@ -67,7 +67,8 @@ export const durabilityLine = (e: { readonly type: string; readonly [field: stri
     case 'writes.recovered': return pc.green(`durability writes succeed again after ${((Number(e.failedForMs) || 0) / 1000).toFixed(1)} s`);
     case 'holding': return pc.red(`durability writer at its cap (${String(e.buffered)} rows held): new bars are not taken, streams become gaps`);
     case 'taking': return pc.green(`durability taking bars again (${String(e.buffered)} rows held)`);
-    case 'storage.lost': return pc.red(`durability ${String(e.path)} was ${e.replaced ? 'replaced' : 'deleted'}: nothing more is written`);
+    case 'storage.lost': return pc.red(e.invalidated ? `durability the DuckDB database ${String(e.path)} was invalidated: nothing more is written`
+      : `durability ${String(e.path)} was ${e.replaced ? 'replaced' : 'deleted'}: nothing more is written`);
     default: return undefined;
   }
 };

@@ -68,7 +68,7 @@ export interface DurabilityStats {
 }
 
 interface Gap {
-  readonly id: number;
+  readonly id: string;
   readonly provider: string;
   readonly symbol: string;
   readonly interval: Interval;
@@ -89,6 +89,8 @@ export class DurabilityGuard {
   readonly #timer: NodeJS.Timeout;
   readonly #offs: (() => void)[] = [];
   #nextGap = 1;
+  /** Makes gap ids unique across the processes that log into one file. */
+  readonly #epoch = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   #failingSince: number | undefined;
   #lastError: string | null = null;
   #holding = false;
@@ -111,6 +113,13 @@ export class DurabilityGuard {
           this.#o.record('durability:writes.failing', { error: e.error.message });
         }
         this.#lastError = e.error.message;
+        // DuckDB refuses every statement after a fatal error (a CHECKPOINT that failed on a full disk): retrying is useless.
+        if (!this.#fatal && /database has been invalidated/i.test(e.error.message)) {
+          this.#fatal = realtimeError('WRITE_FAILED', `the DuckDB database was invalidated by a fatal error (${e.error.message.split('\n')[0]}); ` +
+            'nothing more can be written by this process. Restart: the next start resumes from the file.', { path: this.#o.path }, false);
+          this.#o.record('durability:storage.lost', { path: this.#o.path, invalidated: true });
+          this.#o.fatal(this.#fatal);
+        }
       }),
       w.on('writer.flushed', () => {
         if (this.#failingSince === undefined) return;
@@ -149,6 +158,11 @@ export class DurabilityGuard {
   uncovered(range: StreamRange): void {
     this.#uncovered.push(range);
     this.#o.record('durability:gap.uncovered', { ...range });
+  }
+
+  /** Takes over a gap an earlier process logged and never closed: it is fetched like one of this process. */
+  adopt(gap: StreamRange & { readonly gap: string }): void {
+    this.#gaps.push({ id: gap.gap, provider: gap.provider, symbol: gap.symbol, interval: gap.interval, from: gap.from, to: gap.to, bars: 0, state: 'open' });
   }
 
   /** Counts a re-read bar equal to the stored one. */
@@ -235,7 +249,7 @@ export class DurabilityGuard {
     let gap = this.#gaps.find((g) => g.state === 'open' && g.provider === bar.provider && g.symbol === bar.symbol && g.interval === bar.interval);
     const to = nextBucketStart(bar.interval, bar.openTime);
     if (!gap) {
-      gap = { id: this.#nextGap++, provider: bar.provider, symbol: bar.symbol, interval: bar.interval, from: bar.openTime, to, bars: 0, state: 'open' };
+      gap = { id: `${this.#epoch}-${this.#nextGap++}`, provider: bar.provider, symbol: bar.symbol, interval: bar.interval, from: bar.openTime, to, bars: 0, state: 'open' };
       this.#gaps.push(gap);
       this.#counts.gapsOpened++;
       this.#o.record('durability:gap.opened', { gap: gap.id, provider: gap.provider, symbol: gap.symbol, interval: gap.interval, from: gap.from });

@@ -74,6 +74,39 @@ export const readResumePoints = async (
   return [...points.values()];
 };
 
+/** A gap an earlier process recorded (`durability:gap.opened`) and never closed: its bars may be missing still. */
+export type OpenGap = StreamRange & { readonly gap: string };
+
+/**
+ * Gaps of the wanted streams opened by earlier processes on this file and never closed (their REST fetch failed,
+ * or the process ended first). Each ends at the first bar stored after it; a gap with no bar after it is covered
+ * by the resume from the last stored bar and is not returned.
+ */
+export const readOpenGaps = async (conn: DuckDBConnection, table: string, streams: readonly StreamId[]): Promise<OpenGap[]> => {
+  if (streams.length === 0) return [];
+  const exists = (await conn.runAndReadAll(`SELECT count(*)::INT AS n FROM information_schema.tables WHERE table_name = 'session_events'`)).getRowObjectsJS()[0];
+  if (!exists || Number(exists.n) === 0) return [];
+  const rows = (await conn.runAndReadAll(`
+    WITH opened AS (
+      SELECT json_extract_string(o.payload, '$.gap') AS gap, json_extract_string(o.payload, '$.provider') AS provider, json_extract_string(o.payload, '$.symbol') AS symbol, json_extract_string(o.payload, '$.interval') AS "interval",
+             CAST(json_extract_string(o.payload, '$.from') AS DOUBLE) AS "from"
+        FROM session_events o
+       WHERE o.type = 'durability:gap.opened'
+         AND NOT EXISTS (SELECT 1 FROM session_events c WHERE c.type = 'durability:gap.closed' AND json_extract_string(c.payload, '$.gap') = json_extract_string(o.payload, '$.gap')))
+    SELECT g.gap, g.provider, g.symbol, g."interval", g."from",
+           (SELECT epoch_ms(min(b."timestamp"))::DOUBLE FROM ${quoteIdent(table)} b
+             WHERE b.provider = g.provider AND b.symbol = g.symbol AND b."interval" = g."interval" AND epoch_ms(b."timestamp") >= g."from") AS "to"
+      FROM opened g`)).getRowObjectsJS();
+  const wanted = new Set(streams.map((s) => `${s.provider}|${s.symbol.toUpperCase()}|${s.interval}`));
+  const out: OpenGap[] = [];
+  for (const r of rows) {
+    const interval = String(r.interval);
+    if (!isInterval(interval) || r.to === null || !wanted.has(`${String(r.provider)}|${String(r.symbol).toUpperCase()}|${interval}`)) continue;
+    if (Number(r.to) > Number(r.from)) out.push({ gap: String(r.gap), provider: String(r.provider), symbol: String(r.symbol), interval, from: Number(r.from), to: Number(r.to) });
+  }
+  return out;
+};
+
 /** A stream told to the provider, with the open time it continues after. */
 export type ResumedStream = StreamId & { readonly after: number };
 

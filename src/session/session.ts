@@ -24,7 +24,7 @@ import { createTradingProvider } from '../trading/registry.ts';
 import type { TradingProvider } from '../trading/trading-provider.ts';
 import { notReady, sessionChildren } from './children.ts';
 import { DurabilityGuard } from './durability.ts';
-import { applyResume, barProviderOf, readResumePoints, StoredBars } from './resume.ts';
+import { applyResume, barProviderOf, readOpenGaps, readResumePoints, StoredBars } from './resume.ts';
 import { SessionEventLog } from './event-log.ts';
 import { StrategyFeed } from './strategy-feed.ts';
 import type { SessionEvents, SessionState, SessionStats, SessionSummary } from './types.ts';
@@ -183,6 +183,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     });
     for (const p of preLog.splice(0)) log.append(p.type, p.event, p.at);
     record('session:resume', { resumed, previousEvents: earlier.length, streams: resumedStreams });
+    for (const gap of await readOpenGaps(conn, config.storage.table_name, streams)) guard.adopt(gap);
     flushTimer = setInterval(periodicFlush, Math.max(100, config.storage.flush_interval_ms || 1000));
     flushTimer.unref();
   };

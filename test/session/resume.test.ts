@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bar } from '../../src/domain/bar.ts';
 import { intervalMs, type Interval } from '../../src/domain/interval.ts';
-import { applyResume, readResumePoints, StoredBars, type StreamId } from '../../src/session/resume.ts';
+import { SessionEventLog } from '../../src/session/event-log.ts';
+import { applyResume, readOpenGaps, readResumePoints, StoredBars, type StreamId } from '../../src/session/resume.ts';
 import { DuckDBRealtimeWriter } from '../../src/storage/duckdb-writer.ts';
 
 const dirs: string[] = [];
@@ -69,6 +70,37 @@ describe('readResumePoints', () => {
         { provider: 'polygon', symbol: 'BTCUSDT', interval: '5m' },
       ]);
       expect(points.map((p) => [p.provider, p.symbol, p.interval, p.lastOpenTime])).toEqual([['polygon', 'BTCUSDT', '1m', f.ends['polygon|1m']]]);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('readOpenGaps', () => {
+  it('returns the gaps earlier processes opened and never closed, ending at the first bar stored after them', async () => {
+    const f = await fileWithStreams();
+    try {
+      // A hole of ten seconds in the Binance 1 s bars, where an earlier process could not take bars.
+      await f.conn.run(`DELETE FROM realtime_market_data WHERE provider = 'binance' AND "interval" = '1s'
+        AND "timestamp" >= make_timestamp(${(T0 + 20_000) * 1000}) AND "timestamp" < make_timestamp(${(T0 + 30_000) * 1000})`);
+      const log = await SessionEventLog.open(f.conn, 'earlier');
+      const opened = (gap: string, provider: string, interval: string, from: number) =>
+        log.append('durability:gap.opened', { gap, provider, symbol: 'BTCUSDT', interval, from }, T0);
+      opened('a-1', 'binance', '1s', T0 + 20_000);
+      opened('a-2', 'binance', '1m', T0 + 2 * 60_000);
+      log.append('durability:gap.closed', { gap: 'a-2' }, T0);
+      // After the newest stored bar: the resume from the file covers it.
+      opened('a-3', 'polygon', '1s', T0 + 60_000);
+      opened('a-4', 'polygon', '1m', T0);
+      await log.flush();
+      const streams: StreamId[] = [
+        { provider: 'binance', symbol: 'BTCUSDT', interval: '1s' }, { provider: 'binance', symbol: 'BTCUSDT', interval: '1m' },
+        { provider: 'polygon', symbol: 'BTCUSDT', interval: '1s' },
+      ];
+      // a-2 is closed, a-3 is after the newest stored bar, a-4's stream is not wanted.
+      expect(await readOpenGaps(f.conn, 'realtime_market_data', streams)).toEqual([
+        { gap: 'a-1', provider: 'binance', symbol: 'BTCUSDT', interval: '1s', from: T0 + 20_000, to: T0 + 30_000 },
+      ]);
     } finally {
       await f.close();
     }
