@@ -29,7 +29,12 @@ const runAndSummarise = async (out: Output, label: string, config: SessionConfig
   const result = await runSession({ out, config, observe, ...(durationS !== undefined ? { durationS } : {}) });
   if (result.summary) await printSummary(out, result.summary);
   // Bars the session accepted but could not persist: never a success, whatever else happened.
-  if (result.code === EXIT.ok && (result.summary?.unpersisted?.length ?? 0) > 0) return EXIT.failure;
+  const unpersisted = result.summary?.unpersisted ?? [];
+  if (unpersisted.length > 0) {
+    printError(out, realtimeError('BARS_UNPERSISTED', `${unpersisted.reduce((n, r) => n + r.bars, 0)} bars of ${new Set(unpersisted.map((r) => `${r.symbol} ${r.interval}`)).size} stream(s) ` +
+      'are not in the file (ranges listed under NOT SAVED); the next start on this file fetches them', { ranges: unpersisted.map((r) => ({ ...r })) }));
+    if (result.code === EXIT.ok) return EXIT.failure;
+  }
   return result.code;
 };
 

@@ -55,7 +55,8 @@ const expectComplete = async (sim: BinanceSimulator, file: string) => {
   return spans;
 };
 
-describe.skipIf(!isRoot)('record on a filesystem that fills up (a real 3 MB tmpfs)', () => {
+// Mounting a size-limited tmpfs needs root (CI runs as root); elsewhere the test is skipped, its name says why.
+describe.skipIf(!isRoot)('record on a filesystem that fills up (a real 3 MB tmpfs, mounted by the test: needs root)', () => {
   let sim: BinanceSimulator;
   let mnt: string;
   beforeAll(async () => {
@@ -115,6 +116,7 @@ describe.skipIf(!isRoot)('record on a filesystem that fills up (a real 3 MB tmpf
     const r = await cli.exited();
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('NOT SAVED');
+    expect(r.stderr).toContain('BARS_UNPERSISTED');
     const ranges = [...r.stdout.matchAll(/binance (\w+) 1s: (\S+) → (\S+) \((\d+) bars (held in memory|not taken)/g)]
       .map((m) => ({ symbol: m[1]!, from: Date.parse(m[2]!), to: Date.parse(m[3]!), bars: Number(m[4]) }));
     expect(new Set(ranges.map((x) => x.symbol))).toEqual(new Set(SYMBOLS));
@@ -132,7 +134,7 @@ describe.skipIf(!isRoot)('record on a filesystem that fills up (a real 3 MB tmpf
   }, 90_000);
 });
 
-describe('record when its DuckDB file is deleted under it', () => {
+describe('record when its DuckDB file is deleted or replaced under it', () => {
   let sim: BinanceSimulator;
   let dir: string;
   beforeAll(async () => {
@@ -155,6 +157,21 @@ describe('record when its DuckDB file is deleted under it', () => {
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toContain('STORAGE_LOST');
     expect(r.stdout + r.stderr).toMatch(/was deleted while the session was writing to it/);
+    expect(r.stdout).toMatch(/NOT SAVED[\s\S]*binance BTCUSDT 1s: \S+ → \S+ \(\d+ bars held in memory/);
     expect(fs.existsSync(file)).toBe(false);
+  }, 60_000);
+
+  it('fails with STORAGE_LOST when another file replaces it, and leaves that file untouched', async () => {
+    const file = path.join(dir, 'replaced.duckdb');
+    const other = path.join(dir, 'other.duckdb');
+    fs.writeFileSync(other, 'not the recording');
+    const cli = startCli(['record', '--config', binanceConfig(dir, file, SYMBOLS)], { env: simEnv(sim) });
+    await cli.waitFor(/session running/, 30_000);
+    await sleep(500);
+    fs.renameSync(other, file);
+    const r = await cli.exited();
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/STORAGE_LOST[\s\S]*was replaced by another file/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('not the recording');
   }, 60_000);
 });
