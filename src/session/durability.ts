@@ -239,7 +239,7 @@ export class DurabilityGuard {
     await this.#fetching;
   }
 
-  /** Stops the timer and the listeners. */
+  /** Stops the timer (no new report, release or gap fetch) and the listeners; a fetch in progress goes on ({@link settle}). */
   close(): void {
     clearInterval(this.#timer);
     for (const off of this.#offs.splice(0)) off();

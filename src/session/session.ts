@@ -191,19 +191,19 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const closeWriter = async () => {
     if (flushTimer) clearInterval(flushTimer);
     await flushing;
+    // No new gap fetch from here on; one in progress finishes before the last flush (a gap left open is named at the end).
+    guard?.close();
     await guard?.settle();
     if (!writer) return;
     if (guard?.fatalError) {
       // The file is gone or replaced: closing would checkpoint into it. Nothing more is written.
       logClosed = true;
-      guard.close();
       throw guard.fatalError;
     }
     try {
       await flushAll();
     } finally {
       logClosed = true;
-      guard?.close();
       await writer.close();
     }
   };
