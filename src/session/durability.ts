@@ -76,6 +76,8 @@ interface Gap {
   to: number;
   bars: number;
   state: 'open' | 'fetching';
+  /** Left open by an earlier process: never merged with a new gap (the bars between are stored). */
+  readonly adopted: boolean;
 }
 
 const TICK_MS = 1_000;
@@ -162,7 +164,7 @@ export class DurabilityGuard {
 
   /** Takes over a gap an earlier process logged and never closed: it is fetched like one of this process. */
   adopt(gap: StreamRange & { readonly gap: string }): void {
-    this.#gaps.push({ id: gap.gap, provider: gap.provider, symbol: gap.symbol, interval: gap.interval, from: gap.from, to: gap.to, bars: 0, state: 'open' });
+    this.#gaps.push({ id: gap.gap, provider: gap.provider, symbol: gap.symbol, interval: gap.interval, from: gap.from, to: gap.to, bars: 0, state: 'open', adopted: true });
   }
 
   /** Counts a re-read bar equal to the stored one. */
@@ -246,10 +248,10 @@ export class DurabilityGuard {
   }
 
   #intoGap(bar: Bar): void {
-    let gap = this.#gaps.find((g) => g.state === 'open' && g.provider === bar.provider && g.symbol === bar.symbol && g.interval === bar.interval);
+    let gap = this.#gaps.find((g) => g.state === 'open' && !g.adopted && g.provider === bar.provider && g.symbol === bar.symbol && g.interval === bar.interval);
     const to = nextBucketStart(bar.interval, bar.openTime);
     if (!gap) {
-      gap = { id: `${this.#epoch}-${this.#nextGap++}`, provider: bar.provider, symbol: bar.symbol, interval: bar.interval, from: bar.openTime, to, bars: 0, state: 'open' };
+      gap = { id: `${this.#epoch}-${this.#nextGap++}`, provider: bar.provider, symbol: bar.symbol, interval: bar.interval, from: bar.openTime, to, bars: 0, state: 'open', adopted: false };
       this.#gaps.push(gap);
       this.#counts.gapsOpened++;
       this.#o.record('durability:gap.opened', { gap: gap.id, provider: gap.provider, symbol: gap.symbol, interval: gap.interval, from: gap.from });
