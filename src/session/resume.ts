@@ -1,9 +1,10 @@
 /**
  * Resume from the file: on every start the last persisted closed bars of every configured stream, keyed by
  * (provider, symbol, interval), are read in one query, and the provider is told where each stream stands so it
- * backfills the bars missed while no process was recording, before the first live bar. A bounded lookback keeps
- * an old file from fetching years: the part of a gap older than it is reported as uncovered, with its range. The
- * few most recent stored bars are kept to tell a re-read bar (a duplicate) from a corrected one.
+ * backfills the bars missed while no process was recording, before the first live bar. A bounded lookback (passed
+ * to the provider, which measures it against the venue's present) keeps an old file from fetching years: the part
+ * of a gap older than it is reported as uncovered, with its range. The few most recent stored bars are kept to tell
+ * a re-read bar (a duplicate) from a corrected one, and gaps earlier processes left open are read back from the log.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Bar } from '../domain/bar.ts';
