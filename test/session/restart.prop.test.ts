@@ -2,7 +2,8 @@
  * Kill and restart: the real CLI (`record`) is SIGKILLed at a moment fast-check chooses (during the resume
  * backfill, mid-flush, mid-checkpoint when every flush checkpoints), then started again on the same file in a new
  * process, and finally stopped gracefully. The file then holds every closed bar from its first to its last, once
- * each, with the simulator's exact values: for Binance (a bar every second) and Polygon (sparse second aggregates).
+ * each, with the simulator's exact values: for Binance (a bar every second) and Polygon (sparse second aggregates);
+ * 12 + 8 runs (one fixed early kill each, then generated ones).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let dir: string;
 beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restart-')); });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Always tried first: a kill as soon as the process runs, while the resume backfill is in flight, and a long down time. */
+const EARLY_KILL: [{ kills: { after: number; down: number }[]; enableWal: boolean }] = [{ kills: [{ after: 0, down: 2_000 }, { after: 0, down: 0 }], enableWal: true }];
 
 /** Where each process of a run is killed (ms after it reported `session running`), how long it stays down, the WAL setting. */
 const plan = fc.record({
@@ -38,11 +42,18 @@ const killAfter = async (config: string, env: Record<string, string>, kill: { af
   await sleep(kill.down);
 };
 
-/** A last, graceful run on the same file; it must end with exit code 0. */
+/**
+ * A last, graceful run on the same file; it must end with exit code 0. On a loaded machine the duration may pass
+ * before the first bar arrives (start-up takes seconds): such a run is a clean restart too, and it is run again.
+ */
 const finish = async (config: string, env: Record<string, string>, seconds: number): Promise<void> => {
-  const cli = startCli(['record', '--config', config, '--duration', String(seconds)], { env });
-  const r = await cli.exited();
-  expect(r.code, r.stdout + r.stderr).toBe(0);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const cli = startCli(['record', '--config', config, '--duration', String(seconds)], { env });
+    const r = await cli.exited();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    if (Number(/(\d+) closed bars received/.exec(r.stdout)?.[1] ?? 0) > 0) return;
+  }
+  throw new Error('three graceful runs in a row received no bar');
 };
 
 describe('record killed with SIGKILL and restarted on the same file', () => {
@@ -53,7 +64,7 @@ describe('record killed with SIGKILL and restarted on the same file', () => {
   });
   afterAll(async () => { await sim.close(); });
 
-  test.prop([plan], { numRuns: 12, endOnFailure: true })('keeps every closed Binance bar once with exact values', async ({ kills, enableWal }) => {
+  test.prop([plan], { numRuns: 11, endOnFailure: true, examples: [EARLY_KILL] })('keeps every closed Binance bar once with exact values', async ({ kills, enableWal }) => {
     const file = path.join(dir, `binance-${Math.random().toString(36).slice(2)}.duckdb`);
     const config = binanceConfig(dir, file, ['BTCUSDT', 'ETHUSDT'], { enable_wal: enableWal });
     const env = simEnv(sim);
@@ -72,7 +83,7 @@ describe('record killed with SIGKILL and restarted on the same file', () => {
       // A bar every second from the first stored to the last: no hole, and each equal to the simulator's.
       expect(rows).toEqual(binanceTruth(sim, symbol, first, last));
     }
-  }, 120_000);
+  }, 400_000);
 });
 
 describe('record of Polygon second aggregates killed with SIGKILL and restarted on the same file', () => {
@@ -85,7 +96,7 @@ describe('record of Polygon second aggregates killed with SIGKILL and restarted 
   });
   afterAll(async () => { await sim.close(); });
 
-  test.prop([plan], { numRuns: 8, endOnFailure: true })('keeps every Polygon bar once with exact values', async ({ kills, enableWal }) => {
+  test.prop([plan], { numRuns: 7, endOnFailure: true, examples: [EARLY_KILL] })('keeps every Polygon bar once with exact values', async ({ kills, enableWal }) => {
     const file = path.join(dir, `polygon-${Math.random().toString(36).slice(2)}.duckdb`);
     const config = polygonConfig(dir, file, POLYGON_SYMBOLS, { enable_wal: enableWal });
     const env = simEnv(sim, sim.options.apiKeys[0]);
@@ -94,6 +105,7 @@ describe('record of Polygon second aggregates killed with SIGKILL and restarted 
     const lastStart = sim.now();
     await finish(config, env, 3);
     let total = 0;
+    let newest = 0;
     for (const symbol of POLYGON_SYMBOLS) {
       const { rows, distinctIds } = await storedRows(file, symbol);
       // Seconds without trades have no bar: a short run may see none for one symbol, never for all.
@@ -103,12 +115,14 @@ describe('record of Polygon second aggregates killed with SIGKILL and restarted 
       const first = rows[0]!.t;
       const last = rows.at(-1)!.t;
       expect(first).toBeGreaterThanOrEqual(firstStart - 1_000);
-      expect(last).toBeGreaterThanOrEqual(lastStart);
+      newest = Math.max(newest, last);
       // Every second with trades from the first stored bar to the last, none twice, each with the simulator's values.
       // Polygon's WebSocket second aggregates carry no trade count (REST does): a bar stored from the stream has none.
       const truth = polygonTruth(sim, symbol, '1s', first, last);
       expect(rows).toEqual(truth.map((t, i) => (rows[i]?.n === null ? { ...t, n: null } : t)));
     }
     expect(total).toBeGreaterThan(0);
-  }, 120_000);
+    // Seconds without trades have no bar: it is the newest bar of any symbol that must come after the last restart.
+    expect(newest).toBeGreaterThanOrEqual(lastStart);
+  }, 400_000);
 });
