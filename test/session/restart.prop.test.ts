@@ -61,7 +61,11 @@ const finishLive = async (config: string, env: Record<string, string>, file: str
     const liveBar = metric(text, 'argo_provider_bars_emitted_total') > metric(text, 'argo_provider_bars_backfilled_total');
     return liveBar && symbols.every((symbol) => text.includes(`symbol="${symbol}"}`));
   };
-  while (!(await live())) await sleep(100);
+  const deadline = Date.now() + 60_000;
+  while (!(await live())) {
+    if (Date.now() > deadline || cli.child.exitCode !== null) throw new Error(`not live again within 60 s:\n${cli.stdout()}\n${cli.stderr()}`);
+    await sleep(100);
+  }
   cli.child.kill('SIGINT');
   const r = await cli.exited();
   expect(r.code, r.stdout + r.stderr).toBe(0);
