@@ -219,7 +219,9 @@ export const sessionMachine = setup({
         closingWriter: {
           always: { guard: ({ context }) => !context.started.writer, target: 'done' },
           entry: enqueueActions(({ context, enqueue }) => { if (context.started.writer) enqueue.sendTo('writer', { type: 'writer.close' }); }),
-          on: { 'writer.closed': 'done' },
+          // A close that failed (a flush that kept failing, the file lost) ends the stop at once, as failed: the
+          // writer already gave up, waiting longer would only delay reporting the rows it could not persist.
+          on: { 'writer.closed': 'done', 'writer.failed': { target: 'done', actions: 'failWith' } },
           // The writer retries a failing flush on its own; give it several steps before declaring the stop done.
           after: { step: { target: 'done', actions: assign(({ context }) => (context.failure ? {} : { failure: timeoutFailure('writer', 'closing the writer') })) } },
         },

@@ -19,6 +19,9 @@ export const ERROR_CODES = {
   STRATEGY_FAILED: { retryable: false, summary: 'the strategy could not be loaded, or failed under the stop policy' },
   RISK_REJECTED: { retryable: false, summary: 'the pre-trade risk engine refused an order (the check and reason are in the order and the event log)' },
   KILL_SWITCH_ACTIVE: { retryable: false, summary: 'the kill switch is tripped: new orders are refused until it is reset' },
+  STORAGE_LOST: { retryable: false, summary: 'the DuckDB file was deleted or replaced under the running process; nothing more is written' },
+  GAP_UNCOVERED: { retryable: false, summary: 'bars missing since the last stored bar are older than the resume lookback and were not fetched' },
+  BARS_UNPERSISTED: { retryable: true, summary: 'the session stopped with bars it could not persist (listed by stream and range); the next start fetches them' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 /** One of {@link ERROR_CODES}. */

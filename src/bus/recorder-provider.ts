@@ -35,7 +35,7 @@ export class BusRecorderProvider implements RealtimeProvider {
     this.name = inner.name;
     this.config = config;
     this.recorderId = recorderId;
-    this.barProvider = BAR_PROVIDER_OF[inner.name] ?? inner.name.replace(/-realtime$/, '');
+    this.barProvider = (inner as { barProvider?: string }).barProvider ?? BAR_PROVIDER_OF[inner.name] ?? inner.name.replace(/-realtime$/, '');
     // One listener publishes, ahead of the session's: however many listeners there are, a bar is queued once.
     inner.onData((bar) => { if (bar.final) this.publisher?.publish(bar); });
   }

@@ -34,6 +34,9 @@ export const busCheckpoint = (provider: RealtimeProvider, done: number, record: 
   return () => provider.commit(checkpoint);
 };
 
+/** True when the session reads its bars from the bus: it resumes from its logged checkpoints, not from the bar table. */
+export const isBusSource = (provider: RealtimeProvider): boolean => provider instanceof BusSourceProvider;
+
 /** On resume: hands the checkpoints an earlier run logged to a bus source. */
 export const busRestore = (provider: RealtimeProvider, earlier: readonly { readonly type: string; readonly payload: Record<string, unknown> }[]): void => {
   if (!(provider instanceof BusSourceProvider)) return;

@@ -8,7 +8,7 @@ import { configIssues } from '../config/issues.ts';
 import { decodeSessionConfig, type SessionConfig } from '../config/session-config.ts';
 import { isRealtimeError, realtimeError } from '../errors.ts';
 import { withBusFlags } from '../bus/cli-flags.ts';
-import { exitCodeFor, type ExitCode } from './exit-codes.ts';
+import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
 import { runSession, type ObservabilityFlags } from './session-run.ts';
 import { displayPath, printSummary } from './summary.ts';
@@ -34,6 +34,13 @@ const runAndSummarise = async (out: Output, label: string, config: SessionConfig
   out.line(`${pc.bold(`argo-realtime ${label}`)}: ${describeConfig(config)}${durationS ? ` for ${durationS} s` : '; Ctrl-C stops gracefully'}`);
   const result = await runSession({ out, config, observe, ...(durationS !== undefined ? { durationS } : {}), ...(outputKey ? { outputKey } : {}) });
   if (result.summary) await printSummary(out, result.summary);
+  // Bars the session accepted but could not persist: never a success, whatever else happened.
+  const unpersisted = result.summary?.unpersisted ?? [];
+  if (unpersisted.length > 0) {
+    printError(out, realtimeError('BARS_UNPERSISTED', `${unpersisted.reduce((n, r) => n + r.bars, 0)} bars of ${new Set(unpersisted.map((r) => `${r.symbol} ${r.interval}`)).size} stream(s) ` +
+      'are not in the file (ranges listed under NOT SAVED); the next start on this file fetches them', { ranges: unpersisted.map((r) => ({ ...r })) }));
+    if (result.code === EXIT.ok) return EXIT.failure;
+  }
   return result.code;
 };
 

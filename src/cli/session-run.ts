@@ -13,7 +13,7 @@ import { EXIT, exitCodeFor, exitCodeForCode, type ExitCode } from './exit-codes.
 import { printError, type Output } from './output.ts';
 import { onKillSignal, onStopSignals } from './signals.ts';
 import { riskLine } from './risk-lines.ts';
-import { LiveStatus } from './status.ts';
+import { durabilityLine, LiveStatus } from './status.ts';
 import { checkWritable } from './writable.ts';
 import { combineInspect, createTraceWriter, startInspector, startMetricsServer } from '../observability/index.ts';
 
@@ -85,6 +85,10 @@ const listen = (session: RealtimeSession, status: LiveStatus): (() => void) => {
       else status.log(`${pc.yellow('strategy service failed')} ${e.method}: ${e.message}`);
     }),
     session.on('log', (e) => status.log(`${pc.blue('strategy')} ${e.level} ${e.message}${e.data === undefined ? '' : pc.dim(` ${JSON.stringify(e.data)}`)}`)),
+    session.on('durability', (e) => {
+      const text = durabilityLine(e);
+      if (text) status.log(text);
+    }),
     session.on('strategy.skipped', (e) => status.log(pc.yellow(`strategy queue full: ${e.skipped} bar(s) skipped (oldest first)`))),
     session.on('risk', (fact) => { const line = riskText(fact); if (line) status.log(line); }),
   ];

@@ -54,6 +54,41 @@ const CONNECTION_COLOUR: Record<string, (s: string) => string> = {
 /** Persisted rows: accepted by the writer and no longer buffered. */
 export const persistedRows = (s: SessionStats): number => s.writer.totalWrites - s.writer.bufferedWrites;
 
+/** Write failures, bars held back, gaps and corrections, as status text (empty when all is well). */
+export const durabilityText = (s: SessionStats, plain = false): string => {
+  const d = s.durability;
+  if (!d) return '';
+  const warn = plain ? (t: string) => t : pc.yellow;
+  const bad = plain ? (t: string) => t : pc.red;
+  const parts: string[] = [];
+  if (d.fatal) parts.push(bad(plain ? 'storage=lost' : 'STORAGE LOST'));
+  if (d.writeFailing) parts.push(bad(plain ? `write_failing=${(d.failingForMs / 1000).toFixed(0)}s` : `writes failing ${(d.failingForMs / 1000).toFixed(0)} s`));
+  if (d.holding) parts.push(bad(plain ? 'taking=no' : 'not taking bars (cap)'));
+  if (d.openGaps.length) parts.push(warn(plain ? `gaps=${d.openGaps.length}` : `gaps ${d.openGaps.map((g) => `${g.symbol} ${g.bars}`).join(', ')}`));
+  if (d.uncovered.length) parts.push(warn(plain ? `uncovered=${d.uncovered.length}` : `uncovered ranges ${d.uncovered.length}`));
+  if (d.corrections) parts.push(plain ? `corrections=${d.corrections}` : pc.dim(`corrections ${d.corrections}`));
+  return parts.length === 0 ? '' : plain ? ` ${parts.join(' ')}` : `  ${parts.join('  ')}`;
+};
+
+const iso = (t: unknown): string => (typeof t === 'number' ? new Date(t).toISOString() : '?');
+
+/** One log line for a durability fact; undefined for the ones too frequent to print (each correction, each resumed stream). */
+export const durabilityLine = (e: { readonly type: string; readonly [field: string]: unknown }): string | undefined => {
+  const stream = `${String(e.symbol ?? '')} ${String(e.interval ?? '')}`.trim();
+  switch (e.type) {
+    case 'gap.opened': return pc.yellow(`durability gap opened ${stream} from ${iso(e.from)} (bars not taken: the writer is at its cap)`);
+    case 'gap.closed': return pc.green(`durability gap closed ${stream} ${iso(e.from)} → ${iso(e.to)}: ${String(e.fetched)} bars fetched from REST`);
+    case 'range.backfilled': return e.source === 'gap' ? undefined : pc.dim(`durability range backfilled ${stream} ${iso(e.from)} → ${iso(e.to)} (${String(e.bars)} bars)`);
+    case 'writes.failing': return pc.red(`durability writes failing: ${String(e.error)}`);
+    case 'writes.recovered': return pc.green(`durability writes succeed again after ${((Number(e.failedForMs) || 0) / 1000).toFixed(1)} s`);
+    case 'holding': return pc.red(`durability writer at its cap (${String(e.buffered)} rows held): new bars are not taken, streams become gaps`);
+    case 'taking': return pc.green(`durability taking bars again (${String(e.buffered)} rows held)`);
+    case 'storage.lost': return pc.red(e.invalidated ? `durability the DuckDB database ${String(e.path)} was invalidated: nothing more is written`
+      : `durability ${String(e.path)} was ${e.replaced ? 'replaced' : 'deleted'}: nothing more is written`);
+    default: return undefined;
+  }
+};
+
 /** The status block for a terminal: one line per concern, one per symbol. */
 export const renderStatus = (s: SessionStats, elapsedMs: number, live = false): string[] => {
   // Real money: impossible to miss on every redraw.
@@ -65,7 +100,7 @@ export const renderStatus = (s: SessionStats, elapsedMs: number, live = false): 
     `  storage  persisted ${pc.bold(String(persistedRows(s)))}  buffered ${s.writer.bufferedWrites}  flushes ${s.writer.flushCount}` +
       (s.writer.errorCount ? pc.yellow(`  failed flushes ${s.writer.errorCount}`) : '') +
       (s.writer.overflowCount ? pc.yellow(`  overflow ${s.writer.overflowCount}`) : '') +
-      (s.eventsPending ? pc.dim(`  events pending ${s.eventsPending}`) : ''),
+      (s.eventsPending ? pc.dim(`  events pending ${s.eventsPending}`) : '') + durabilityText(s),
   ];
   if (s.bus) lines.push(`  ${busStatusText(s.bus)}`);
   const positions = new Map(s.positions.map((p) => [p.symbol, p]));
@@ -108,6 +143,8 @@ export const statusLine = (s: SessionStats, elapsedMs: number, live = false): st
   ];
   if (s.provider) parts.push(`reconnects=${s.provider.reconnects}`, `backfilled=${s.provider.barsBackfilled}`);
   if (s.bus) parts.push(busStatusText(s.bus));
+  const durability = durabilityText(s, true).trim();
+  if (durability) parts.push(durability);
   const entries = Object.entries(s.lastBars);
   if (entries.length > LISTED_SYMBOLS) {
     // A log line per few seconds must stay one readable line at 1,000 symbols: counts and extremes only.

@@ -76,6 +76,13 @@ export const printSummary = async (out: Output, summary: SessionSummary, extra: 
     const open = summary.positions.filter((p) => p.quantity !== 0);
     row('positions', open.length ? open.map((p) => `${p.symbol} ${p.quantity} @ ${p.averagePrice.toFixed(2)}`).join(', ') : 'flat');
   }
+  const unpersisted = summary.unpersisted ?? [];
+  if (unpersisted.length > 0) {
+    row('NOT SAVED', pc.red(`${unpersisted.reduce((n, r) => n + r.bars, 0)} bars are not in the file; the next start on this file fetches them from the venue's REST history:`));
+    for (const r of unpersisted) {
+      out.line(pc.red(`             ${r.provider} ${r.symbol} ${r.interval}: ${new Date(r.from).toISOString()} → ${new Date(r.to).toISOString()} (${r.kind === 'buffered' ? `${r.bars} bars held in memory, not flushed` : r.bars > 0 ? `${r.bars} bars not taken at the writer cap` : 'a gap left open by an earlier run, not fetched yet'})`));
+    }
+  }
   for (const line of extra) out.line(line);
   if (summary.dbPath !== ':memory:' && streams.length > 0) {
     out.line();

@@ -58,6 +58,13 @@ export interface RealtimeProvider {
   /**
    * Tells the provider the last closed bar already persisted for a stream (resuming a session), so that the bars
    * since are backfilled before the first live one. Call before `subscribe`. Optional: providers without backfill omit it.
+   * With `maxGapMs`, bars older than that before the venue's present are not fetched but reported (GAP_UNCOVERED,
+   * `data: { symbol, interval, from, to }`).
    */
-  resumeAfter?(symbol: string, interval: Interval, lastOpenTime: number): void;
+  resumeAfter?(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void;
+  /**
+   * The closed bars of a stream opening in [from, to), from the venue's REST history, in order (`backfilled: true`):
+   * the session fetches the bars it could not persist (a full disk) with it. Optional: providers without REST omit it.
+   */
+  fetchClosedBars?(symbol: string, interval: Interval, from: number, to: number): Promise<Bar[]>;
 }

@@ -26,7 +26,7 @@ type Send = (event: SessionEvent) => void;
 /** What each child does; the session supplies these as closures over its components. */
 export interface ChildOps {
   readonly marketData: { start(): Promise<void>; stop(): Promise<void>; listen(onBar: (bar: Bar) => void, onFatal: (e: RealtimeError) => void): () => void };
-  readonly writer: { open(): Promise<void>; write(bar: Bar): void; close(): Promise<void> };
+  readonly writer: { open(): Promise<void>; write(bar: Bar): void; close(): Promise<void>; onFatal?(fn: (e: RealtimeError) => void): void };
   readonly strategy: { load(): Promise<void>; bar(bar: Bar): void; stop(): Promise<void>; onHalt(fn: (f: SessionFailure) => void): void };
   readonly trading: { connect(): Promise<void>; bar(bar: Bar): void; disconnect(): Promise<void> };
 }
@@ -52,6 +52,8 @@ export const sessionChildren = (ops: ChildOps) => ({
   }),
   writer: fromCallback<WriterCommand>(({ sendBack, receive }) => {
     const send = sendBack as Send;
+    // Storage lost under the running session (file deleted or replaced): fail it at once, not at the next bar.
+    ops.writer.onFatal?.((e) => send({ type: 'writer.failed', failure: failureOf('writer', e) }));
     receive((cmd) => {
       if (cmd.type === 'writer.write') {
         try {

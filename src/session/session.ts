@@ -10,12 +10,13 @@ import { paperBrokerMachine } from '../../machines/paper-broker.machine.ts';
 import { sessionMachine, type SessionFailure } from '../../machines/session.machine.ts';
 import type { SessionConfig } from '../config/session-config.ts';
 import type { Bar } from '../domain/bar.ts';
+import type { Interval } from '../domain/interval.ts';
 import { realtimeError, type RealtimeError } from '../errors.ts';
 import { foldEvents, recordRootEvents, type LoggedEvent } from '../events/fold.ts';
 import { Listeners } from '../providers/shared/listeners.ts';
 import { createRealtimeProvider, type RealtimeProviderDeps } from '../providers/registry.ts';
 import type { ConnectionState, RealtimeProvider } from '../providers/realtime-provider.ts';
-import { busCheckpoint, busFlush, busRestore, busStats, sessionProvider } from '../bus/session-bus.ts';
+import { busCheckpoint, busFlush, busRestore, busStats, isBusSource, sessionProvider } from '../bus/session-bus.ts';
 import { DuckDBRealtimeWriter } from '../storage/duckdb-writer.ts';
 import { openDuckDBData, type DuckDBDataService } from '../strategy/duckdb-data.ts';
 import type { StrategyHostServices } from '../strategy/host-api.ts';
@@ -25,6 +26,8 @@ import type { TradingProvider } from '../trading/trading-provider.ts';
 import { defaultRiskLimits } from '../risk/config.ts';
 import { SessionRisk, type SessionRiskControl } from '../risk/session-risk.ts';
 import { notReady, sessionChildren } from './children.ts';
+import { DurabilityGuard } from './durability.ts';
+import { applyResume, barProviderOf, readOpenGaps, readResumePoints, StoredBars } from './resume.ts';
 import { SessionEventLog } from './event-log.ts';
 import { StrategyFeed } from './strategy-feed.ts';
 import type { SessionEvents, SessionState, SessionStats, SessionSummary } from './types.ts';
@@ -97,8 +100,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const halts: ((f: SessionFailure) => void)[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
-  const overflow: Bar[] = [];
-  let draining = false;
+  // Durability across restarts and write failures: resume.ts and durability.ts.
+  let guard: DurabilityGuard | undefined;
+  let stored = new StoredBars([]);
+  const writerFatals: ((e: RealtimeError) => void)[] = [];
 
   let logClosed = false;
   const record = (type: string, event: Record<string, unknown>, at = Date.now()) => {
@@ -116,8 +121,11 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   // Bars first, then the events that reference them: a logged reference always resolves.
   const flushAll = async (): Promise<void> => {
     if (!writer || !log) return;
-    // A bus source acknowledges only bars its strategy finished and the writer holds, once this flush logged them.
-    const ack = busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barsReceived - overflow.length), record);
+    if (guard?.fatalError) throw guard.fatalError;
+    // A bus source acknowledges only bars its strategy finished and the writer holds (not those left to a gap at
+    // the writer's cap), once this flush logged them.
+    const notTaken = guard ? guard.stats().openGaps.reduce((n, g) => n + g.bars, 0) : 0;
+    const ack = busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barsReceived - notTaken), record);
     await writer.flush();
     await log.flush();
     ack?.();
@@ -125,25 +133,9 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const periodicFlush = () => {
     // The status line reads account and positions synchronously: refresh them on the flush cadence.
     void snapshotTrading();
+    // While flushes fail the writer retries on its own and the guard reports: no second report per second here.
+    if (guard?.writeFailing || guard?.fatalError) return;
     flushing ??= flushAll().catch((e: unknown) => reportError(realtimeError('WRITE_FAILED', `event log flush failed: ${(e as Error).message}`))).finally(() => { flushing = undefined; });
-  };
-
-  const drainOverflow = async () => {
-    if (draining || !writer) return;
-    draining = true;
-    try {
-      while (overflow.length > 0 && writer) {
-        await writer.whenWritable();
-        try {
-          writer.writeRealtime(overflow[0]!);
-          overflow.shift();
-        } catch (e) {
-          if ((e as RealtimeError).code !== 'BUFFER_OVERFLOW') { overflow.shift(); reportError(e as RealtimeError); }
-        }
-      }
-    } finally {
-      draining = false;
-    }
   };
 
   const services = (): StrategyHostServices => {
@@ -172,7 +164,11 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   };
 
   const openWriter = async () => {
-    writer = await DuckDBRealtimeWriter.open(config.storage, options.inspect ? { inspect: options.inspect } : {});
+    writer = await DuckDBRealtimeWriter.open(config.storage, {
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+      // Before every flush: the file must still be the one opened (never write into a deleted or replaced file).
+      wrapFlush: (input, next) => { guard?.checkFile(); return next(input); },
+    });
     writer.onError(reportError);
     const conn = await writer.connect();
     log = await SessionEventLog.open(conn, id);
@@ -191,18 +187,22 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         return typeof ref === 'string' ? { type, ...rest, bar: bars.get(ref) } : { type, ...rest };
       });
       if (config.tradingProvider === 'paper') resumedBroker = foldEvents(paperBrokerMachine, events);
-      // Backfill from the last persisted bar of each stream.
-      for (const symbol of config.symbols) {
-        const r = await conn.runAndReadAll(
-          `SELECT max(epoch_ms("timestamp")) AS t FROM "${config.storage.table_name}" WHERE symbol = $s AND "interval" = $i`,
-          { s: symbol.toUpperCase(), i: config.interval },
-        );
-        const last = r.getRowObjectsJS()[0]?.t;
-        if (last !== null && last !== undefined) provider.resumeAfter?.(symbol, config.interval, Number(last));
-      }
     }
+    // Whatever wrote the file last, the series continues from it: one query for every configured stream. A bus
+    // source continues from its logged checkpoints instead (the bus, not the file, is its series).
+    const streams = isBusSource(provider) ? [] : config.symbols.map((symbol) => ({ provider: barProviderOf(provider), symbol, interval: config.interval }));
+    const points = await readResumePoints(conn, config.storage.table_name, streams);
+    stored = new StoredBars(points);
+    const resumedStreams = applyResume(provider, points, streams, config.storage.resume_max_gap_ms);
+    guard = new DurabilityGuard({
+      writer, path: config.storage.output_path, reportEveryMs: config.storage.failure_report_interval_ms, report: reportError,
+      record: (type, event) => { record(type, event); emit('durability', { type: type.slice('durability:'.length), ...event }); },
+      fatal: (e) => writerFatals.forEach((f) => f(e)),
+      ...(provider.fetchClosedBars ? { fetchClosedBars: (sym, i, from, to) => provider.fetchClosedBars!(sym, i, from, to) } : {}),
+    });
     for (const p of preLog.splice(0)) log.append(p.type, p.event, p.at);
-    record('session:resume', { resumed, previousEvents: earlier.length });
+    record('session:resume', { resumed, previousEvents: earlier.length, streams: resumedStreams });
+    for (const gap of await readOpenGaps(conn, config.storage.table_name, streams)) guard.adopt(gap);
     flushTimer = setInterval(periodicFlush, Math.max(100, config.storage.flush_interval_ms || 1000));
     flushTimer.unref();
   };
@@ -210,8 +210,15 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const closeWriter = async () => {
     if (flushTimer) clearInterval(flushTimer);
     await flushing;
-    await drainOverflow();
+    // No new gap fetch from here on; one in progress finishes before the last flush (a gap left open is named at the end).
+    guard?.close();
+    await guard?.settle();
     if (!writer) return;
+    if (guard?.fatalError) {
+      // The file is gone or replaced: closing would checkpoint into it. Nothing more is written.
+      logClosed = true;
+      throw guard.fatalError;
+    }
     try {
       await flushAll();
     } finally {
@@ -229,8 +236,14 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     marketData: {
       listen: (onBar: (bar: Bar) => void, onFatal: (e: RealtimeError) => void) => {
         const offs = [
-          provider.onData((bar) => {
-            if (!bar.final) return;
+          provider.onData((received) => {
+            if (!received.final) return;
+            // A bar re-read after a restart: equal to the stored row it is skipped, different it is a correction.
+            const match = stored.match(received);
+            if (match === 'duplicate') { guard?.duplicate(); return; }
+            const bar = match === 'correction' && !received.correction ? { ...received, correction: true } : received;
+            if (bar.correction) guard?.correction(bar);
+            guard?.observe(bar);
             barsReceived++;
             const now = Date.now();
             recent.push(now);
@@ -241,6 +254,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
           }),
           provider.onError((e) => {
             reportError(e);
+            const d = e.data as { symbol?: string; interval?: Interval; from?: number; to?: number } | undefined;
+            if (e.code === 'GAP_UNCOVERED' && d?.symbol && d.interval && d.from !== undefined && d.to !== undefined) {
+              guard?.uncovered({ provider: barProviderOf(provider), symbol: d.symbol, interval: d.interval, from: d.from, to: d.to });
+            }
             if (!e.retryable && FATAL_PROVIDER_CODES.has(e.code)) onFatal(e);
           }),
           provider.onConnectionStateChange((s, d) => {
@@ -276,23 +293,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       open: () => (inFlight.writer = config.noStorage ? Promise.resolve() : openWriter()),
       write: (bar: Bar) => {
         if (config.noStorage) return;
-        if (!writer) throw notReady('the writer');
-        if (overflow.length > 0) {
-          overflow.push(bar);
-          return;
-        }
-        try {
-          writer.writeRealtime(bar);
-        } catch (e) {
-          const err = e as RealtimeError;
-          if (err.code === 'BUFFER_OVERFLOW') {
-            // Back-pressure: hold the bar here (never drop it) until the writer has room again.
-            overflow.push(bar);
-            void drainOverflow();
-          } else if (err.code === 'INVALID_MESSAGE') reportError(err);
-          else throw err;
-        }
+        if (!writer || !guard) throw notReady('the writer');
+        guard.write(bar);
       },
+      onFatal: (fn: (e: RealtimeError) => void) => { writerFatals.push(fn); },
       close: async () => { await settled(inFlight.writer); await closeWriter(); },
     },
     strategy: {
@@ -365,6 +369,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       bars: barsReceived, orders: orders.placed, fills,
       account: lastAccount, positions: lastPositions,
       dbPath: config.storage.output_path, table: config.storage.table_name, resumed,
+      unpersisted: guard?.unpersisted() ?? [],
     };
   };
   let lastAccount: SessionSummary['account'] = null;
@@ -412,7 +417,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     },
     async flush() {
       await snapshotTrading();
-      await drainOverflow();
+      await guard?.settle();
       await busFlush(provider);
       await flushAll();
     },
@@ -437,6 +442,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         eventsPending: (log?.pendingCount ?? 0) + preLog.length,
         ...(hasStrategy ? { risk: risk.stats() } : {}),
         ...(busStats(provider) ? { bus: busStats(provider)! } : {}),
+        ...(guard ? { durability: guard.stats() } : {}),
       };
     },
   };

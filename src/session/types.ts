@@ -6,6 +6,7 @@ import type { RealtimeWriterStats } from '../storage/realtime-writer.ts';
 import type { RiskFact, RiskStats } from '../risk/guarded-provider.ts';
 import type { SessionBusStats } from '../bus/session-bus.ts';
 import type { StrategyEvent, StrategyStats } from '../strategy/events.ts';
+import type { DurabilityStats, UnpersistedRange } from './durability.ts';
 import type { AccountInfo, Fill, Order, Position } from '../trading/types.ts';
 
 /** States of a session, as the session machine names them. */
@@ -24,6 +25,8 @@ export interface SessionEvents {
   readonly strategy: StrategyEvent;
   readonly log: { readonly level: string; readonly message: string; readonly data?: unknown };
   readonly mark: { readonly name: string; readonly value?: unknown };
+  /** A durability fact (`gap.opened`, `gap.closed`, `range.backfilled`, `correction.applied`, `writes.failing`, ...), as logged. */
+  readonly durability: { readonly type: string; readonly [field: string]: unknown };
   /** A bar the strategy did not get because its queue was full (oldest dropped first). */
   readonly 'strategy.skipped': { readonly bar: Bar; readonly skipped: number };
   /** Risk engine facts: an order refused (with the check and reason), the kill switch tripped, swept or reset. */
@@ -51,6 +54,8 @@ export interface SessionStats {
   readonly risk?: RiskStats;
   /** Bus figures when the session publishes to or consumes from NATS JetStream (docs/scale-out.md). */
   readonly bus?: SessionBusStats;
+  /** Write failures, bars held back, gaps, corrections, resume ranges left uncovered (once the writer is open). */
+  readonly durability?: DurabilityStats;
 }
 
 /** How a session ended. */
@@ -68,4 +73,6 @@ export interface SessionSummary {
   readonly table: string;
   /** True when the session continued an earlier run with the same id. */
   readonly resumed: boolean;
+  /** Ranges of bars not in the file when the session ended (held rows that could not be flushed, gaps not fetched). */
+  readonly unpersisted?: readonly UnpersistedRange[];
 }

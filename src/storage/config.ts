@@ -25,10 +25,14 @@ export const writerConfigSchema = Schema.Struct({
   enable_wal: withDefault(Schema.Boolean, true,
     'true: a flush is durable once its transaction commits to the WAL. false: each flush also CHECKPOINTs.'),
   max_buffered_rows: withDefault(count(1), 100_000,
-    'Hard cap on rows held in memory; writes past it are refused with BUFFER_OVERFLOW (back-pressure).'),
+    'Hard cap on rows held in memory; writes past it are refused with BUFFER_OVERFLOW (back-pressure). In a session, reaching it stops taking new bars: each stream becomes a gap with its exact range, fetched from REST once writes succeed again.'),
   retry_base_ms: withDefault(count(1), 100, 'First retry delay after a failed flush; doubles per attempt.'),
   retry_max_ms: withDefault(count(1), 5_000, 'Largest retry delay.'),
   close_retries: withDefault(count(0), 3, 'Failed flushes close() tolerates before it rejects with WRITE_FAILED.'),
+  resume_max_gap_ms: withDefault(count(0), 7 * 24 * 3_600_000,
+    'On start, bars missing since the newest stored bar of each stream are fetched from the venue\'s REST history back at most this far (default 7 days); an older part of the gap is reported with its range (GAP_UNCOVERED), not fetched.'),
+  failure_report_interval_ms: withDefault(count(100), 5_000,
+    'While flushes fail or bars are held back at max_buffered_rows, the failure, the rows held and the gaps are reported this often (log, status line).'),
 });
 
 /** A decoded writer config. */

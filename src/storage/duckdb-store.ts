@@ -180,12 +180,15 @@ export class DuckDBBarStore {
     if (this.#closed) throw realtimeError('WRITE_FAILED', 'the store is closed', undefined, false);
     this.#flushing = true;
     this.#cancelIdleCheckpoint();
+    let ok = false;
     try {
       if (this.#idleCheckpoint) await this.#idleCheckpoint;
       await this.#flush(rows, batches, started);
+      ok = true;
     } finally {
       this.#flushing = false;
-      this.#armIdleCheckpoint();
+      // Not after a failed flush: on a full disk a failed CHECKPOINT invalidates the database (a failed commit does not).
+      if (ok) this.#armIdleCheckpoint();
     }
     return { durationMs: performance.now() - started, finishedAt: Date.now() };
   }

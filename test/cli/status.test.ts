@@ -35,6 +35,19 @@ describe('live status', () => {
       'last=BTCUSDT@00:42=93012.50,ETHUSDT@00:42=3301.25 positions=BTCUSDT:0.5 equity=100460.25 pnl_net_of_fees=+460.25 orders=1 fills=1');
   });
 
+  it('says when writes fail, bars are not taken, gaps are open and corrections were applied', () => {
+    const failing: SessionStats = { ...stats, durability: {
+      writeFailing: true, failingForMs: 12_400, lastWriteError: 'No space left on device', holding: true,
+      openGaps: [{ provider: 'binance', symbol: 'BTCUSDT', interval: '1s', from: 1_000, to: 9_000, bars: 8 }],
+      gapsOpened: 1, gapsClosed: 0, barsRefetched: 0, corrections: 2, duplicatesSkipped: 0, rangesBackfilled: 0, uncovered: [], fatal: null,
+    } };
+    expect(plain(renderStatus(failing, 12_000))[1]).toBe(
+      '  storage  persisted 116  buffered 4  flushes 30  writes failing 12 s  not taking bars (cap)  gaps BTCUSDT 8  corrections 2');
+    expect(statusLine(failing, 5_000)).toContain('backfilled=6 write_failing=12s taking=no gaps=1 corrections=2 last=');
+    expect(statusLine({ ...failing, durability: { ...failing.durability!, fatal: 'gone', writeFailing: false, holding: false, openGaps: [], corrections: 0 } }, 5_000))
+      .toContain('backfilled=6 storage=lost last=');
+  });
+
   it('measures width without colour codes', () => {
     expect(visibleLength('\x1b[32mok\x1b[39m')).toBe(2);
   });

@@ -31,6 +31,10 @@ const stats: SessionStats = {
     killSwitch: 'armed', rejected: 2, rejectedBy: { ...Object.fromEntries(RISK_CHECKS.map((c) => [c, 0])), symbol: 2 } as Record<(typeof RISK_CHECKS)[number], number>,
     trips: 0, openOrders: 1, exposure: 300, dailyPnl: -5, dailyLossLimit: 500,
   },
+  durability: {
+    writeFailing: false, failingForMs: 0, lastWriteError: null, holding: false, openGaps: [{ provider: 'binance', symbol: 'BTCUSDT', interval: '1m', from: 0, to: 60_000, bars: 1 }],
+    gapsOpened: 1, gapsClosed: 0, barsRefetched: 0, corrections: 0, duplicatesSkipped: 0, rangesBackfilled: 0, uncovered: [], fatal: null,
+  },
 };
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -111,6 +115,23 @@ describe('metrics endpoint', () => {
     expect((await fetch(server.url.replace('/metrics', '/'))).status).toBe(404);
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
     await expect(startMetricsServer({ port: 0, host: '0.0.0.0', stats: () => stats })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
+  it('renders write failures, held bars, gaps, corrections and uncovered ranges', async () => {
+    const text = await renderMetrics({ ...stats, id: 's', durability: {
+      writeFailing: true, failingForMs: 12_500, lastWriteError: 'No space left on device', holding: true,
+      openGaps: [{ provider: 'binance', symbol: 'BTCUSDT', interval: '1s', from: 1_000, to: 9_000, bars: 8 }],
+      gapsOpened: 3, gapsClosed: 2, barsRefetched: 40, corrections: 5, duplicatesSkipped: 7, rangesBackfilled: 4,
+      uncovered: [{ provider: 'binance', symbol: 'BTCUSDT', interval: '1s', from: 0, to: 1_000 }], fatal: null,
+    } });
+    for (const line of [
+      'argo_storage_write_failing{session="s"} 1', 'argo_storage_write_failing_seconds{session="s"} 12.5', 'argo_storage_holding{session="s"} 1',
+      'argo_storage_lost{session="s"} 0', 'argo_storage_open_gaps{session="s"} 1', 'argo_storage_gap_bars{session="s",symbol="BTCUSDT",interval="1s"} 8',
+      'argo_storage_gaps_opened_total{session="s"} 3', 'argo_storage_gaps_closed_total{session="s"} 2', 'argo_storage_bars_refetched_total{session="s"} 40',
+      'argo_storage_ranges_backfilled_total{session="s"} 4', 'argo_storage_corrections_total{session="s"} 5',
+      'argo_storage_duplicates_skipped_total{session="s"} 7', 'argo_storage_uncovered_ranges{session="s"} 1',
+      '# TYPE argo_storage_corrections_total counter', '# TYPE argo_storage_holding gauge',
+    ]) expect(text.split('\n')).toContain(line);
   });
 
   it('renders a session without provider, strategy or account', async () => {

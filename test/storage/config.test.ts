@@ -18,6 +18,7 @@ describe('decodeWriterConfig', () => {
     expect(decodeWriterConfig({})).toEqual({
       output_path: './data/realtime.duckdb', table_name: 'realtime_market_data', flush_interval_ms: 1000, buffer_size: 100,
       enable_wal: true, max_buffered_rows: 100_000, retry_base_ms: 100, retry_max_ms: 5_000, close_retries: 3,
+      resume_max_gap_ms: 7 * 24 * 3_600_000, failure_report_interval_ms: 5_000,
     });
   });
 

@@ -40,6 +40,8 @@ const SUBSCRIBE_TIMEOUT_MS = 30_000;
 export class BinanceRealtimeProvider implements RealtimeProvider {
   readonly name = 'binance-realtime';
   readonly config: BinanceRealtimeConfig;
+  /** The `provider` column of this feed's bars (`binance`, `binance-usdm`, `binance-coinm`): what resume and the bus key streams by. */
+  get barProvider(): string { return BINANCE_BAR_PROVIDER[this.config.feed]; }
   private readonly clock: Clock;
   private readonly signals: ProviderSignals<Bar>;
   private readonly deps: BinanceProviderDeps;
@@ -148,8 +150,12 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     if (this.connected) await this.signals.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
   }
 
-  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
-    this.tracker.resumeAfter(this.normalise(symbol), interval, lastOpenTime);
+  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {
+    this.tracker.resumeAfter(this.normalise(symbol), interval, lastOpenTime, maxGapMs);
+  }
+
+  fetchClosedBars(symbol: string, interval: Interval, from: number, to: number): Promise<Bar[]> {
+    return this.rest.closedBars(this.normalise(symbol), interval, from, to);
   }
 
   onData(callback: (bar: Bar) => void): Unlisten {

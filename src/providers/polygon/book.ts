@@ -17,7 +17,7 @@
  */
 import type { Clock, TimerHandle } from '../../clock.ts';
 import type { Bar } from '../../domain/bar.ts';
-import { bucketStart, nextBucketStart, type Interval } from '../../domain/interval.ts';
+import { bucketStart, intervalMs, nextBucketStart, type Interval } from '../../domain/interval.ts';
 import { realtimeError, type RealtimeError } from '../../errors.ts';
 import { sameBarValues, WindowAggregator } from './aggregate.ts';
 import type { PushedInterval } from './symbols.ts';
@@ -35,6 +35,8 @@ export interface PolygonBookOptions {
   readonly marketTime: () => number;
   readonly backfill?: PolygonBackfill;
   readonly correctionWindowMs: number;
+  /** Bars before the last delivered one re-read by a catch-up after a reconnect (the venue may still correct them). */
+  readonly lookbackBars?: number;
   readonly closeGraceMs: number;
   /** Live bars held per stream during a catch-up before they are delivered anyway. */
   readonly bufferSize: number;
@@ -179,8 +181,12 @@ export class PolygonBook {
     src.downSince = undefined;
     const to = bucketStart(src.interval, this.opts.marketTime());
     let from = src.last !== undefined ? nextBucketStart(src.interval, src.last) : src.coveredFrom;
-    // Corrections sent while the socket was down are only in REST: look back over the correction window.
-    if (since !== undefined && src.interval === '1m' && this.opts.correctionWindowMs > 0) from = Math.min(from, bucketStart('1m', since - this.opts.correctionWindowMs));
+    // Corrections sent while the socket was down are only in REST: look back from the last delivered bar (data time,
+    // not the local clock, which may be far from the venue's) over the lookback bars and, for minutes, the correction window.
+    if (since !== undefined && src.last !== undefined) {
+      const back = Math.max((this.opts.lookbackBars ?? 0) * intervalMs(src.interval), src.interval === '1m' ? this.opts.correctionWindowMs : 0);
+      from = Math.min(from, bucketStart(src.interval, nextBucketStart(src.interval, src.last) - back));
+    }
     from = Math.max(from, src.coveredFrom);
     let bars: Bar[] = [];
     if (from < to && this.opts.backfill) {

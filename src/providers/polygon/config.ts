@@ -28,6 +28,7 @@ export const PolygonRealtimeConfigSchema = Schema.Struct({
   params_per_message: withDefault(PositiveInt, 200, 'Most subscription parameters in one message'),
   backfill: withDefault(Schema.Boolean, true, 'Fetch missed bars from the REST aggregates after a reconnect'),
   correction_window_ms: withDefault(NonNegativeInt, POLYGON_LIMITS.correctionWindowMs, 'How long minute bars may be corrected: re-fetched after a reconnect and kept to recompute aggregates'),
+  correction_lookback_bars: withDefault(NonNegativeInt, 2, 'Bars before a gap re-read from REST after every reconnect and on resume from the file (Polygon may still correct the last bars before a drop); values that differ are applied as corrections. Minute bars also reach back over correction_window_ms'),
   aggregate_close_grace_ms: withDefault(NonNegativeInt, 10_000, 'An aggregated bar closes this long after its window ends when no later bar closed it first'),
   close_check_interval_ms: withDefault(PositiveInt, 1_000, 'How often aggregated windows are checked for closing by the clock'),
 }).annotate({ title: 'polygon-realtime', description: 'Massive (formerly Polygon.io) aggregate streams (AM, A, XA, XAS, CA, CAS)' });

@@ -8,12 +8,14 @@
  */
 import type { InspectionEvent } from 'xstate';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.ts';
-import { isInterval, nextBucketStart, type Interval } from '../../domain/interval.ts';
+import type { Bar } from '../../domain/bar.ts';
+import { bucketStart, intervalMs, isInterval, nextBucketStart, type Interval } from '../../domain/interval.ts';
 import { ERROR_CODES, realtimeError, type ErrorCode, type RealtimeError } from '../../errors.ts';
 import { registerSecret } from '../../secrets.ts';
 import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../realtime-provider.ts';
 import { ProviderSignals } from '../shared/provider-signals.ts';
 import { Shard } from '../shared/shard.ts';
+import { combineBars } from './aggregate.ts';
 import { PolygonRestClient } from './backfill.ts';
 import { every, PolygonBook, type PolygonBar } from './book.ts';
 import { decodePolygonRealtimeConfig, polygonConnectionInput, type PolygonRealtimeConfig } from './config.ts';
@@ -66,6 +68,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
   private openedAt = Number.NEGATIVE_INFINITY;
   private closeTimer: TimerHandle | undefined;
   private connected = false;
+  private readonly marketTime: () => number;
 
   constructor(config: unknown, deps: PolygonProviderDeps = {}) {
     this.config = decodePolygonRealtimeConfig(config);
@@ -74,11 +77,13 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     this.clock = deps.clock ?? systemClock;
     this.signals = new ProviderSignals(this.clock);
     const marketTime = deps.marketTime ?? (() => this.clock.now());
+    this.marketTime = marketTime;
     this.endpoints = polygonEndpoints(this.config);
     const feed = this.config.feed;
     this.rest = new PolygonRestClient(this.endpoints.rest, this.config.api_key, { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms), onError: (e) => this.signals.fail(e) });
     this.book = new PolygonBook({
       clock: this.clock, marketTime, correctionWindowMs: this.config.correction_window_ms, closeGraceMs: this.config.aggregate_close_grace_ms,
+      lookbackBars: this.config.correction_lookback_bars,
       bufferSize: this.config.buffer_size,
       ...(this.config.backfill ? { backfill: (s: string, i: '1s' | '1m', from: number, to: number) => this.rest.closedBars(feed, s, i, from, to) } : {}),
       emit: (bar) => this.signals.data.emit(bar),
@@ -151,9 +156,39 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     if (this.connected) await this.signals.waitFor(() => streams.every((st) => !shard.subscriptionState()?.confirmed.includes(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
   }
 
-  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
+  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {
     const s = normalisePolygonSymbol(this.config.feed, symbol);
-    if (s && isInterval(interval)) this.resumes.set(`${s}|${interval}`, nextBucketStart(interval, lastOpenTime));
+    if (!s || !isInterval(interval)) return;
+    let from = nextBucketStart(interval, lastOpenTime);
+    if (maxGapMs !== undefined) {
+      const bound = bucketStart(interval, this.marketTime() - maxGapMs);
+      if (from < bound) {
+        this.signals.fail(realtimeError('GAP_UNCOVERED', `${s} ${interval}: bars from ${new Date(from).toISOString()} to ${new Date(bound).toISOString()} are older than the resume lookback; not fetched`, { symbol: s, interval, from, to: bound }));
+        from = bound;
+      }
+    }
+    // Re-read the last stored bars too: they may have been corrected while no process was recording.
+    const pushed = sourceInterval(this.config.feed, interval);
+    const back = Math.max(this.config.correction_lookback_bars * intervalMs(interval), pushed === '1m' ? this.config.correction_window_ms : 0);
+    this.resumes.set(`${s}|${interval}`, bucketStart(interval, from - back));
+  }
+
+  /** Closed bars from the REST aggregates; intervals Polygon does not serve are combined from the pushed ones. */
+  async fetchClosedBars(symbol: string, interval: Interval, from: number, to: number): Promise<Bar[]> {
+    const feed = this.config.feed;
+    const s = normalisePolygonSymbol(feed, symbol);
+    if (!s) throw realtimeError('INVALID_SYMBOL', `${JSON.stringify(symbol)} is not a Polygon ${feed} symbol`, { symbol, feed });
+    const pushed = sourceInterval(feed, interval);
+    if (!pushed) throw realtimeError('SUBSCRIPTION_FAILED', `${interval} bars are not available on the ${feed} market`, { interval, feed });
+    const subs = await this.rest.closedBars(feed, s, pushed, bucketStart(interval, from), to);
+    if (pushed === interval) return subs;
+    const groups = new Map<number, Bar[]>();
+    for (const b of subs) {
+      const start = bucketStart(interval, b.openTime);
+      if (nextBucketStart(interval, start) > to) continue;
+      groups.set(start, [...(groups.get(start) ?? []), b]);
+    }
+    return [...groups].map(([start, group]) => combineBars(group, interval, start, this.clock.now()));
   }
 
   /** Registers a bar listener; a bar with `correction: true` replaces the bar of the same key (upsert). */

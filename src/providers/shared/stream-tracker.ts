@@ -41,6 +41,8 @@ interface StreamState {
   backfilling: boolean;
   /** A new socket replaced a dropped one: the next gap is repaired without the grace period. */
   expedite: boolean;
+  /** Resumed stream: the first gap is fetched back at most this far before its first live bar. */
+  maxGapMs?: number;
 }
 
 /** Counters. */
@@ -94,10 +96,13 @@ export class StreamTracker {
    * Declares the last closed bar the consumer already has (a resumed session): the stream's first live bar then
    * reveals the gap since, and the missing bars are backfilled before it.
    */
-  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number): void {
+  resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {
     const key = `${symbol}|${interval}`;
     if (this.streams.has(key)) return;
-    this.streams.set(key, { expectedNext: nextBucketStart(interval, lastOpenTime), lastUpdateOpen: -1, lastUpdateSeq: -1, held: [], gapTimer: undefined, backfilling: false, expedite: false });
+    this.streams.set(key, {
+      expectedNext: nextBucketStart(interval, lastOpenTime), lastUpdateOpen: -1, lastUpdateSeq: -1, held: [], gapTimer: undefined, backfilling: false, expedite: false,
+      ...(maxGapMs !== undefined ? { maxGapMs } : {}),
+    });
   }
 
   /**
@@ -194,8 +199,17 @@ export class StreamTracker {
     const head = st.held[0]?.bar;
     if (this.closed || !head || st.expectedNext === undefined) return;
     if (head.openTime <= st.expectedNext) return this.drain(st);
-    const from = st.expectedNext;
     const to = head.openTime;
+    if (st.maxGapMs !== undefined) {
+      // A resumed stream's gap is measured against the venue's own time (its first live bar), not the local clock.
+      const bound = bucketStart(interval, to - st.maxGapMs);
+      st.maxGapMs = undefined;
+      if (st.expectedNext < bound) {
+        this.opts.onError(realtimeError('GAP_UNCOVERED', `${symbol} ${interval}: bars from ${new Date(st.expectedNext).toISOString()} to ${new Date(bound).toISOString()} are older than the resume lookback; not fetched`, { symbol, interval, from: st.expectedNext, to: bound }));
+        st.expectedNext = bound;
+      }
+    }
+    const from = st.expectedNext;
     st.backfilling = true;
     let bars: Bar[] = [];
     let failure: RealtimeError | undefined;

@@ -171,7 +171,8 @@ describe('PolygonRealtimeProvider against the simulator', () => {
   });
 
   it('resumes after a given bar with the bars since, and unsubscribes', async () => {
-    const { sim, provider, bars } = await startPair({ paused: true });
+    // No lookback: the resume point itself is exact (the re-read of the last bars is tested on its own below).
+    const { sim, provider, bars } = await startPair({ paused: true }, { correction_window_ms: 0, correction_lookback_bars: 0 });
     sim.advance(90);
     const last = sim.closedBars('AAPL', '1m', sim.options.startTime)[3]!.t;
     provider.resumeAfter('AAPL', '1m', last);
@@ -184,5 +185,20 @@ describe('PolygonRealtimeProvider against the simulator', () => {
     await provider.unsubscribe(['aapl']);
     expect(provider.getSubscribedSymbols()).toEqual([]);
     expect(sim.connections().find((c) => !c.closed)!.params).toEqual([]);
+  });
+
+  it('re-reads the last bars before the resume point, where a correction may have landed', async () => {
+    const { sim, provider, bars } = await startPair({ paused: true }, { correction_window_ms: 0, correction_lookback_bars: 2 });
+    sim.advance(90);
+    const closed = sim.closedBars('AAPL', '1m', sim.options.startTime);
+    const last = closed[5]!.t;
+    provider.resumeAfter('AAPL', '1m', last);
+    await provider.connect();
+    await provider.subscribe(['AAPL'], '1m');
+    sim.resume();
+    await until(() => bars.length > 0);
+    // Two minute buckets back from the one after `last`: the first bar opening at or after last − 1 minute.
+    expect(bars[0]).toMatchObject({ openTime: sim.closedBars('AAPL', '1m', last - M)[0]!.t, backfilled: true });
+    await expectExact(sim, bars, 'AAPL', '1m');
   });
 });

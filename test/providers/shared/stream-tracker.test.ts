@@ -50,6 +50,28 @@ describe('StreamTracker', () => {
     expect(out.map((b) => `${b.openTime / M}${b.final ? 'F' : 'u'}`)).toEqual(['1u', '1u', '1F', '2u']);
   });
 
+  it('resumes a stream after its stored bar, fetching the gap before the first live bar exactly once', async () => {
+    const calls: [number, number][] = [];
+    const { clock, out, tracker } = setup({ backfill: restFrom(calls) });
+    tracker.resumeAfter('BTCUSDT', '1m', 3 * M);
+    tracker.accept(bar(7));
+    tracker.accept(bar(8));
+    await clock.advance(150);
+    expect(calls).toEqual([[4, 7]]);
+    expect(out.map((b) => b.openTime / M)).toEqual([4, 5, 6, 7, 8]);
+  });
+
+  it('bounds a resumed gap by the lookback before the first live bar and reports the range left uncovered', async () => {
+    const calls: [number, number][] = [];
+    const { clock, out, errors, tracker } = setup({ backfill: restFrom(calls) });
+    tracker.resumeAfter('BTCUSDT', '1m', 3 * M, 10 * M);
+    tracker.accept(bar(100));
+    await clock.advance(150);
+    expect(calls).toEqual([[90, 100]]);
+    expect(out.map((b) => b.openTime / M)).toEqual([90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100]);
+    expect(errors.map((e) => [e.code, e.data])).toEqual([['GAP_UNCOVERED', { symbol: 'BTCUSDT', interval: '1m', from: 4 * M, to: 90 * M }]]);
+  });
+
   it('fills a gap from backfill, in order, before the bar that revealed it', async () => {
     const calls: [number, number][] = [];
     const { clock, out, tracker } = setup({ backfill: restFrom(calls) });
