@@ -13,6 +13,7 @@ import { decodeSessionConfig, type SessionConfig } from '../config/session-confi
 import { describe } from '../errors.ts';
 import { siblingModuleUrl } from '../module-url.ts';
 import { startBinanceSimulator, type BinanceSimulator } from '../sim/binance/index.ts';
+import type { RealtimeSession } from '../session/session.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { Output } from './output.ts';
 import { runSession, type ObservabilityFlags } from './session-run.ts';
@@ -50,8 +51,20 @@ export const demoConfig = (wsUrl: string, restUrl: string, db: string): SessionC
     strategy: { path: STRATEGY, config: { fast: 2, slow: 5, quantity: 0.5 } },
   }, 'demo config');
 
-/** Compares the stored bars with the simulator's closed bars, per symbol, from the first stored one. */
-const exactness = async (sim: BinanceSimulator, db: string, table: string): Promise<{ exact: boolean; detail: string }> => {
+const MINUTE = 60_000;
+
+/** Resolves once the session has received every symbol's bar opening at `openTime`, or after `timeoutMs`. */
+const caughtUp = (session: RealtimeSession, openTime: number, timeoutMs: number): Promise<void> =>
+  new Promise((resolve) => {
+    const done = () => SYMBOLS.every((s) => (session.stats().lastBars[s]?.openTime ?? -Infinity) >= openTime);
+    if (done()) return resolve();
+    const timer = setTimeout(finish, timeoutMs);
+    const off = session.on('bar', () => { if (done()) finish(); });
+    function finish() { clearTimeout(timer); off(); resolve(); }
+  });
+
+/** Compares the stored bars with the simulator's closed bars, per symbol, from the first stored one to `upTo` (or the last stored). */
+const exactness = async (sim: BinanceSimulator, db: string, table: string, upTo: number): Promise<{ exact: boolean; detail: string }> => {
   const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
   try {
@@ -63,7 +76,7 @@ const exactness = async (sim: BinanceSimulator, db: string, table: string): Prom
         { s: symbol },
       );
       const rows = reader.getRowObjectsJS().map((r) => ({ t: Number(r.t), o: Number(r.open), h: Number(r.high), l: Number(r.low), c: Number(r.close), v: Number(r.volume) }));
-      const truth = rows.length ? sim.closedBars(symbol, '1m', rows[0]!.t) : [];
+      const truth = rows.length ? sim.closedBars(symbol, '1m', rows[0]!.t, Math.max(upTo, rows.at(-1)!.t)) : [];
       compared += truth.length;
       const same = rows.length === truth.length && rows.every((r, i) => {
         const k = truth[i]!;
@@ -93,6 +106,8 @@ export const runDemo = async (out: Output, { durationS, seed, db, observe }: Dem
   // One market minute every 300 ms of wall time: each symbol closes about three 1m bars a second.
   const sim = await startBinanceSimulator({ seed, tickMs: 100, marketStepMs: 20_000, malformedRate: 0.01, duplicateRate: 0.02, reorderRate: 0.02 });
   const injected: string[] = [];
+  let running: RealtimeSession | undefined;
+  let upTo = Infinity;
   try {
     const config = demoConfig(sim.wsUrl, sim.restUrl, db);
     out.line(`${pc.bold('argo-realtime demo')}: Binance simulator at ${sim.wsUrl} (offline, accelerated: 1 market minute = 0.3 s)`);
@@ -105,6 +120,7 @@ export const runDemo = async (out: Output, { durationS, seed, db, observe }: Dem
       outputKey: '--db',
       ...(observe ? { observe } : {}),
       onRunning: (session, { stopping, log }) => {
+        running = session;
         // A few faults on a schedule, so the reconnect and repair paths show up in a short run.
         const faults: [number, () => void, string, string][] = [
           [0.3, () => sim.dropConnections(), 'the simulator drops every connection', 'dropped connection'],
@@ -122,10 +138,14 @@ export const runDemo = async (out: Output, { durationS, seed, db, observe }: Dem
           }
         })();
       },
-      // Stop the market first and let the last closed bars arrive, so the file can be compared with the simulator.
+      // Let every bar the simulator has closed by now arrive (a fault just before the stop may still be repaired
+      // by a reconnect and a backfill, which needs the market to go on), then stop the market: the file is
+      // compared with the simulator up to those bars. Bounded, so a run that cannot catch up still stops.
       beforeStop: async () => {
+        const target = Math.floor(sim.now() / MINUTE) * MINUTE - MINUTE;
+        if (running) await caughtUp(running, target, 15_000);
         sim.pause();
-        await sleep(700);
+        upTo = target;
       },
     });
     if (!result.summary) return result.code;
@@ -133,7 +153,7 @@ export const runDemo = async (out: Output, { durationS, seed, db, observe }: Dem
     let check: string;
     let exact = true;
     try {
-      const r = await exactness(sim, db, result.summary.table);
+      const r = await exactness(sim, db, result.summary.table, upTo);
       exact = r.exact;
       check = r.exact
         ? pc.green(`every closed bar of the simulator is in the file exactly once, in order (${r.detail})`)
