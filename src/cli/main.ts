@@ -54,6 +54,14 @@ const crash = (e: unknown) => {
 };
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
+// A reader that went away (`argo-realtime providers | head`) is not a failure: output stops, the command (a
+// recording too) goes on and ends as it would have.
+const quietOnClosedPipe = (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
+  crash(e);
+};
+process.stdout.on('error', quietOnClosedPipe);
+process.stderr.on('error', quietOnClosedPipe);
 
 const program = new Command('argo-realtime')
   .description('Realtime market data into DuckDB, and realtime trading sessions, as an XState actor system')
