@@ -49,7 +49,7 @@ const barsAt = (session: RealtimeSession, bars: Bar[], openTime: number, ok: (b:
   new Promise<void>((resolve, reject) => {
     const done = () => SYMBOLS.every((s) => bars.some((b) => b.symbol === s && b.openTime === openTime && ok(b)));
     if (done()) return resolve();
-    const timer = setTimeout(() => { off(); reject(new Error(`no bars at ${new Date(openTime).toISOString()}`)); }, 20_000);
+    const timer = setTimeout(() => { off(); reject(new Error(`no bars at ${new Date(openTime).toISOString()}`)); }, 60_000);
     const off = session.on('bar', () => { if (done()) { clearTimeout(timer); off(); resolve(); } });
   });
 
@@ -59,7 +59,8 @@ const truthAt = (sim: PolygonSimulator, symbol: string, openTime: number) => sim
 describe('Polygon corrections across drops, force_disconnect and restarts', () => {
   let sim: PolygonSimulator;
   beforeAll(async () => {
-    sim = await startPolygonSimulator({ seed: 5, paused: true, correctionRate: 1, correctionDelayMs: 1_000, quietMinuteRate: 0, symbols: { stocks: SYMBOLS } as never });
+    // Minute-aligned start (the simulator's clock starts now by default): minute k closes after exactly k minutes.
+    sim = await startPolygonSimulator({ seed: 5, startTime: Math.floor(Date.now() / M) * M - 10 * M, paused: true, correctionRate: 1, correctionDelayMs: 1_000, quietMinuteRate: 0, symbols: { stocks: SYMBOLS } as never });
   });
   afterAll(async () => { await sim.close(); });
 

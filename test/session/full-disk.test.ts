@@ -130,9 +130,16 @@ describe.skipIf(!isRoot)('record on a filesystem that fills up (a real 8 MB tmpf
     for (const symbol of SYMBOLS) await next.waitFor(new RegExp(`durability range backfilled ${symbol} `), 60_000);
     // A backfill larger than the (small) cap opens gaps of its own: they are fetched in turn; stop once all are closed.
     const count = (re: RegExp) => (next.stdout().match(re) ?? []).length;
-    for (const deadline = Date.now() + 60_000; count(/durability gap opened/g) > count(/durability gap closed/g);) {
+    // Settled: every gap closed and the writer taking bars again, still so after the next durable bar was logged
+    // (a gap opened just before the check would otherwise be cut by the stop and rightly exit 1).
+    const settled = () => count(/durability gap opened/g) === count(/durability gap closed/g) && count(/durability writer at its cap/g) === count(/durability taking bars again/g);
+    for (const deadline = Date.now() + 60_000; ;) {
       if (Date.now() > deadline) throw new Error(`gaps still open after 60 s:\n${next.stdout()}`);
-      await sleep(100);
+      if (settled()) {
+        const seen = next.stdout().length;
+        await sleep(500);
+        if (settled() && next.stdout().length > seen) break;
+      } else await sleep(100);
     }
     next.child.kill('SIGINT');
     const r2 = await next.exited();
