@@ -5,7 +5,7 @@
  * {@link advanceOrder}, so the lifecycle rules (no overfill, final states stay final) live here only.
  */
 import { assign, initialTransition, setup, transition, type SnapshotFrom } from 'xstate';
-import type { Order, OrderRequest, OrderStatus } from '../src/trading/types.ts';
+import type { Order, OrderRequest, OrderStatus } from '../src/domain/trading.ts';
 
 /** What the order machine remembers; JSON-serialisable. */
 export interface OrderContext {

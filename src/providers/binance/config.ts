@@ -2,7 +2,7 @@
  * Configuration of the Binance realtime provider, in the seed's snake_case YAML shape, with defaults.
  */
 import * as Schema from 'effect/Schema';
-import { decodeConfig, HttpUrl, NonNegativeInt, optional, PositiveInt, withDefault, WsUrl } from '../../config/schema-tools.ts';
+import { decodeConfig, HttpUrl, NonNegativeInt, optional, PositiveInt, withDefault, WsUrl } from '../../schema/schema-tools.ts';
 
 /** Schema of `realtime_provider_config` for `binance-realtime`. */
 export const BinanceRealtimeConfigSchema = Schema.Struct({
