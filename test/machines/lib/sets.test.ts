@@ -23,7 +23,7 @@ describe('string sets as arrays', () => {
 
   test.prop([fc.array(fc.constantFrom('a', 'b', 'c', 'd')), fc.array(fc.constantFrom('a', 'b', 'c', 'd'))])(
     'agrees with Set semantics',
-    (a, b) => {
+    (a: string[], b: string[]) => {
       const u = union(a, b);
       expect(new Set(u).size).toBe(u.length - (a.length - new Set(a).size));
       expect(new Set(u)).toEqual(new Set([...a, ...b]));
