@@ -143,8 +143,9 @@ describe('paper broker: funds at placement and fill', () => {
     const b = startBroker({ allowShort: false, feeRate: 0 });
     b.place('b1', buy(2));
     b.feed(flat('AAA', 1, 100));
-    b.place('l1', sell(2, { type: 'limit', price: 1_000 }));
+    // The market sell is matched first on the next bar, so the limit sell meets that bar uncovered.
     b.place('m1', sell(2));
+    b.place('l1', sell(2, { type: 'limit', price: 1_000 }));
     b.feed(flat('AAA', 2, 100));
     expect(b.order('m1').status).toBe('filled');
     expect(b.order('l1').status).toBe('accepted');

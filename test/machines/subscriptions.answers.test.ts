@@ -147,4 +147,32 @@ describe('subscriptions: answers', () => {
     h.advance(GAP);
     expect(h.synced()).toHaveLength(1);
   });
+  it('completes one of several requests in flight stream by stream without touching the others', () => {
+    const h = online({ initial: ['a'] });
+    h.advance(GAP);
+    h.send({ type: 'subscriptions.add', streams: ['b', 'c'] });
+    h.advance(GAP);
+    h.send({ type: 'control.streamAcked', gen: 1, op: 'subscribe', stream: 'b' });
+    expect(h.context.pending).toEqual([
+      { id: 1, op: 'subscribe', streams: ['a'], acked: [] },
+      { id: 2, op: 'subscribe', streams: ['b', 'c'], acked: ['b'] },
+    ]);
+    h.send({ type: 'control.streamAcked', gen: 1, op: 'subscribe', stream: 'a' });
+    expect(h.context.pending).toEqual([{ id: 2, op: 'subscribe', streams: ['b', 'c'], acked: ['b'] }]);
+  });
+
+  it('keeps a batch waiting for its unacknowledged stream after another of its streams is rejected', () => {
+    const h = online({ initial: ['a', 'b', 'c'] });
+    h.send({ type: 'control.streamAcked', gen: 1, op: 'subscribe', stream: 'a' });
+    h.send({ type: 'control.streamRejected', gen: 1, stream: 'b', code: 4, message: 'no such stream' });
+    expect(h.context.pending).toEqual([{ id: 1, op: 'subscribe', streams: ['a', 'c'], acked: ['a'] }]);
+  });
+
+  it('stops isolating a stream the server rejects', () => {
+    const h = online({ initial: ['a', 'b'] });
+    h.send({ type: 'control.error', gen: 1, id: 1, code: 2, message: 'invalid' });
+    expect(h.context.isolate).toEqual(['a', 'b']);
+    h.send({ type: 'control.streamRejected', gen: 1, stream: 'b', code: 4, message: 'no such stream' });
+    expect(h.context.isolate).toEqual(['a']);
+  });
 });

@@ -83,4 +83,17 @@ describe('writer queue', () => {
     expect(s.context.queue).toEqual({ rows: [], start: 0, end: 0 });
     expect(s.value).toBe('idle');
   });
+  it('compacts at exactly 4096 consumed rows when fewer live rows remain, and not when they are as many', () => {
+    const at4096 = step(step(start({ bufferSize: 4_096, flushIntervalMs: 0 }), { type: 'writer.write', bars: bars(0, 5_096) }), done);
+    expect(at4096.context.queue).toMatchObject({ start: 0, end: 1_000 });
+    expect(at4096.context.queue.rows).toHaveLength(1_000);
+    const even = step(step(start({ bufferSize: 5_000, flushIntervalMs: 0 }), { type: 'writer.write', bars: bars(0, 10_000) }), done);
+    expect(even.context.queue).toMatchObject({ start: 5_000, end: 10_000 });
+  });
+
+  it('reports a write refused while closing with nothing accepted or invalid', () => {
+    const closing = step(step(start({ bufferSize: 10 }), { type: 'writer.write', bars: bars(0, 2) }), { type: 'writer.close' });
+    const refused = step(closing, { type: 'writer.write', bars: bars(5, 1) });
+    expect(refused.context.lastWrite).toEqual({ accepted: 0, invalid: [], refused: 'closing' });
+  });
 });
