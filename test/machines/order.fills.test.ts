@@ -106,6 +106,12 @@ describe('order reasons and views', () => {
     expect(toOrder({ status: 'cancelled', context: s.context })).not.toHaveProperty('cancelReason');
   });
 
+  it('records no reason key when an event carries an undefined reason', () => {
+    const s = run([...accepted, { type: 'order.cancelled', at: 5, reason: undefined }]);
+    expect(s.value).toBe('cancelled');
+    expect(s.context).not.toHaveProperty('reason');
+  });
+
   it('shows a reason as rejectReason for rejected and failed orders, and as cancelReason only when cancelled', () => {
     const context = { ...createOrder(input).context, reason: 'why' };
     const view = (status: OrderStatus) => toOrder({ status, context });

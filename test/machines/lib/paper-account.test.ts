@@ -147,3 +147,34 @@ describe('paper account: orders', () => {
     expect(withOrder(openAccount({}), final).openOrderIds).toEqual([]);
   });
 });
+
+describe('paper account: shorts against an existing position', () => {
+  // Short 1 AAA at 50 from `cash`: position -1 marked at 50.
+  const short = (cash: number) => marked(account({ initialCash: cash, shortMarginRate: 0.5 }, [fill('sell', 1, 50)]), 'AAA', 50);
+
+  it('values the position being added to at the sale price, not at its mark', () => {
+    // Cash 150; at the sale price 100 the position is worth -100: equity 50 < required 0.5 * 2 * 100 (at the mark it would be 100).
+    expect(fundsProblem(short(100), 'AAA', 'sell', 1, 100)).toContain('insufficient margin');
+  });
+
+  it('counts the symbol being sold once, at the sale price, in the short notional', () => {
+    // Equity at 100 is 110, required 0.5 * 2 * 100 = 100 (not 0.5 * (50 + 200) = 125).
+    expect(fundsProblem(short(160), 'AAA', 'sell', 1, 100)).toBeUndefined();
+  });
+
+  it('accepts a short that leaves equity exactly at the requirement', () => {
+    // Short 1 BBB at 50 (equity 100); shorting 1 AAA at 150 needs 0.5 * (50 + 150) = 100.
+    const a = marked(account({ initialCash: 100, shortMarginRate: 0.5 }, [fill('sell', 1, 50, 0, 'BBB')]), 'BBB', 50);
+    expect(fundsProblem(a, 'AAA', 'sell', 1, 150)).toBeUndefined();
+    expect(fundsProblem(a, 'AAA', 'sell', 1, 150.5)).toContain('insufficient margin');
+  });
+
+  it('keeps the shard layout persisted snapshots were written with', () => {
+    expect(Object.keys(withMark({}, 'AAA', { openTime: 0, close: 1, volume: 1 }))).toEqual(['33']);
+    expect(Object.keys(withMark({}, 'BTCUSDT', { openTime: 0, close: 1, volume: 1 }))).toMatchInlineSnapshot(`
+      [
+        "31",
+      ]
+    `);
+  });
+});
