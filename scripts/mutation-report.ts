@@ -114,12 +114,12 @@ export const renderReport = (report: MutationReport, survivors: readonly Survivo
     ...rows,
     `| **all** | **${all.score.toFixed(1)} %** | ${all.killed} | ${all.survived} | ${all.noCoverage} |`,
     '',
-    '### Surviving mutants and why they are equivalent',
+    '### Surviving mutants and why they are left (equivalent, or said otherwise)',
     '',
   ];
   if (survivors.length === 0) lines.push('None.');
   else {
-    lines.push('| Where | Mutator | Replacement | Why it is equivalent |', '| --- | --- | --- | --- |');
+    lines.push('| Where | Mutator | Replacement | Why it is left |', '| --- | --- | --- | --- |');
     for (const s of survivors) {
       const { line, column } = s.mutant.location.start;
       lines.push(`| \`${s.file}:${line}:${column}\` | ${s.mutant.mutatorName} | \`${cell(s.mutant.replacement ?? '')}\` | ${cell(s.reason ?? '**unexplained**')} |`);
