@@ -9,7 +9,7 @@
  * socket that is no longer current can never move the machine.
  */
 import { and, assign, emit, enqueueActions, not, sendTo, setup } from 'xstate';
-import type { ConnectionState } from '../src/providers/realtime-provider.ts';
+import type { ConnectionState } from '../src/domain/connection.ts';
 import { backoffDelay } from './lib/backoff.ts';
 import { nextRandom } from './lib/random.ts';
 import { subscriptionsMachine, type SubscriptionsInput } from './subscriptions.machine.ts';

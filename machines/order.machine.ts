@@ -5,7 +5,7 @@
  * {@link advanceOrder}, so the lifecycle rules (no overfill, final states stay final) live here only.
  */
 import { assign, initialTransition, setup, transition, type SnapshotFrom } from 'xstate';
-import type { Order, OrderRequest, OrderStatus } from '../src/trading/types.ts';
+import type { Order, OrderRequest, OrderStatus } from '../src/domain/trading.ts';
 
 /** What the order machine remembers; JSON-serialisable. */
 export interface OrderContext {
@@ -76,7 +76,9 @@ export const orderMachine = setup({
       if (event.type !== 'order.filled') return {};
       const raw = context.filledQuantity + event.quantity;
       const quantity = context.request.quantity;
-      const filledQuantity = Math.abs(raw - quantity) <= tolerance(quantity) ? quantity : raw;
+      // Within the tolerance of the quantity is a complete fill (the `completesOrder` bound): `filled` always
+      // records exactly the order quantity, never a rounding error above or below it.
+      const filledQuantity = raw >= quantity - tolerance(quantity) ? quantity : raw;
       const averagePrice = (context.averagePrice * context.filledQuantity + event.price * event.quantity) / raw;
       return { filledQuantity, averagePrice, fees: context.fees + event.fee, updatedAt: event.at };
     }),

@@ -24,8 +24,8 @@ import { barProblem, type Bar } from '../src/domain/bar.ts';
 import {
   applyFill, feeFor, fundsProblem, lookup, markLookup, openAccount, slip, withMark, withOrder,
   type PaperAccount, type PaperBrokerInput,
-} from '../src/trading/paper/account.ts';
-import type { Fill, Order, OrderRequest } from '../src/trading/types.ts';
+} from './lib/paper-account.ts';
+import type { Fill, Order, OrderRequest } from '../src/domain/trading.ts';
 import { advanceOrder, createOrder, toOrder, type OrderEvent, type OrderState } from './order.machine.ts';
 
 /** Commands and market data the paper broker accepts; all JSON-serialisable. */

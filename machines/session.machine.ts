@@ -85,13 +85,7 @@ export const sessionMachine = setup({
     toStrategy: sendTo('strategy', ({ event }) => ({ type: 'strategy.bar' as const, bar: (event as Extract<SessionEvent, { type: 'bar.closed' }>).bar })),
   },
   guards: {
-    hasStrategy: ({ context }) => context.hasStrategy,
-    hasTrading: ({ context }) => context.hasTrading,
     failed: ({ context }) => context.failure !== null,
-    marketDataStarted: ({ context }) => context.started.marketData,
-    strategyStarted: ({ context }) => context.started.strategy,
-    tradingStarted: ({ context }) => context.started.trading,
-    writerStarted: ({ context }) => context.started.writer,
   },
   delays: {
     step: ({ context }) => context.stepTimeoutMs,

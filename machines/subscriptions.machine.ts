@@ -154,7 +154,12 @@ export const subscriptionsMachine = setup({
       }),
     },
     'subscriptions.remove': {
-      actions: assign(({ context, event }) => ({ desired: minus(context.desired, event.streams), isolate: minus(context.isolate, event.streams), reportedSynced: false })),
+      actions: assign(({ context, event }) => {
+        // Removing streams the set does not want changes nothing, and must not report the same sync again.
+        const desired = minus(context.desired, event.streams);
+        return desired.length < context.desired.length
+          ? { desired, isolate: minus(context.isolate, event.streams), reportedSynced: false } : {};
+      }),
     },
     'connection.down': {
       target: '.offline',

@@ -4,7 +4,7 @@
  * from the environment only (`password: ${NATS_PASSWORD}`); a literal one is refused by the loader.
  */
 import * as Schema from 'effect/Schema';
-import { decodeConfig, optional, PositiveInt, withDefault } from '../config/schema-tools.ts';
+import { decodeConfig, optional, PositiveInt, withDefault } from '../schema/schema-tools.ts';
 
 /** One or more nats:// URLs, comma-separated (the members of a cluster). */
 const NatsUrls = Schema.String.check(Schema.isPattern(/^\s*(nats|tls):\/\/[^\s,]+(\s*,\s*(nats|tls):\/\/[^\s,]+)*\s*$/));

@@ -3,7 +3,7 @@
  * a session runs on (a venue provider, the same wrapped by a recorder's publisher, or the bus itself), the
  * checkpoint logged before each flush and acknowledged after it, the restore on resume, and the stats.
  */
-import type { SessionConfig } from '../config/session-config.ts';
+import type { BusConfig } from './config.ts';
 import type { RealtimeProvider } from '../providers/realtime-provider.ts';
 import type { LeaseStats } from './leases.ts';
 import type { BusPublisherStats } from './publisher.ts';
@@ -16,7 +16,7 @@ export type SessionBusStats =
   | ({ readonly role: 'consume' } & BusSourceStats);
 
 /** The session's market data provider given its `bus:` section; `create` builds the venue provider. */
-export const sessionProvider = (config: SessionConfig, sessionId: string, create: () => RealtimeProvider): RealtimeProvider => {
+export const sessionProvider = (config: { readonly bus?: BusConfig; readonly realtimeProvider: string }, sessionId: string, create: () => RealtimeProvider): RealtimeProvider => {
   if (!config.bus) return create();
   if (config.bus.mode === 'consume') return new BusSourceProvider(config.bus, sessionId, BAR_PROVIDER_OF[config.realtimeProvider] ?? config.realtimeProvider);
   return new BusRecorderProvider(create(), config.bus, sessionId);

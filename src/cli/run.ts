@@ -7,7 +7,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { configIssues } from '../config/issues.ts';
 import { decodeSessionConfig, type SessionConfig } from '../config/session-config.ts';
 import { isRealtimeError, realtimeError } from '../errors.ts';
-import { withBusFlags } from '../bus/cli-flags.ts';
+import { withBusFlags } from './bus-flags.ts';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
 import { runSession, type ObservabilityFlags } from './session-run.ts';

@@ -30,11 +30,5 @@ export const expandEnv = (text: string, env: Readonly<Record<string, string | un
   return missing === undefined ? { ok: true, value, references } : { ok: false, missing };
 };
 
-/** True when `text` contains at least one reference. */
-export const hasReference = (text: string): boolean => {
-  REFERENCE.lastIndex = 0;
-  return [...text.matchAll(REFERENCE)].some((m) => m[1] !== undefined);
-};
-
 /** The variable name when `text` is exactly `${NAME}`, otherwise undefined. */
 export const soleReference = (text: string): string | undefined => SOLE_REFERENCE.exec(text)?.[1];

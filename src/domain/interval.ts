@@ -31,9 +31,6 @@ export const isInterval = (value: unknown): value is Interval =>
 /** Parses an interval string, or returns undefined when it is not one of {@link INTERVALS}. */
 export const parseInterval = (value: string): Interval | undefined => (isInterval(value) ? value : undefined);
 
-/** Formats an interval for display and wire use (the identity: intervals are stored in their wire form). */
-export const formatInterval = (interval: Interval): string => interval;
-
 /** Nominal duration in ms; a month counts 30 days (use {@link bucketEnd} for exact month ends). */
 export const intervalMs = (interval: Interval): number => (interval === '1M' ? 30 * DAY : FIXED_MS[interval]);
 

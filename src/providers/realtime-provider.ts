@@ -6,8 +6,9 @@ import type { Bar } from '../domain/bar.ts';
 import type { Interval } from '../domain/interval.ts';
 import type { RealtimeError } from '../errors.ts';
 
-/** Connection state as the seed names it; `reconnecting` covers backoff and re-handshake. */
-export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+// Lives in the domain so that the connection machine does not depend on providers; re-exported for callers.
+export type { ConnectionState } from '../domain/connection.ts';
+import type { ConnectionState } from '../domain/connection.ts';
 
 /** Extra detail delivered with a state change (which connection, why). */
 export interface ConnectionStateDetail {

@@ -2,7 +2,7 @@
  * The realtime provider registry (the seed's `realtimeProviderRegistry`): metadata, config schema (as JSON Schema)
  * and a factory per provider. A provider that is not built yet is listed as unavailable, never faked.
  */
-import { jsonSchemaOf } from '../config/schema-tools.ts';
+import { jsonSchemaOf } from '../schema/schema-tools.ts';
 import { realtimeError } from '../errors.ts';
 import { BinanceRealtimeProvider, type BinanceProviderDeps } from './binance/index.ts';
 import { BinanceRealtimeConfigSchema } from './binance/config.ts';

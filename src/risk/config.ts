@@ -3,7 +3,7 @@
  * provider, with safe defaults (a file without `risk:` trades under them). A limit set to `null` is off.
  */
 import * as Schema from 'effect/Schema';
-import { decodeConfig, PositiveInt, withDefault } from '../config/schema-tools.ts';
+import { decodeConfig, PositiveInt, withDefault } from '../schema/schema-tools.ts';
 
 const Positive = Schema.Finite.check(Schema.isGreaterThan(0));
 const Limit = <S extends Schema.Top>(schema: S) => Schema.NullOr(schema);

@@ -3,11 +3,17 @@
  * and the day's starting equity over a resume (folded from the `risk:` rows of the event log), and serves
  * `session.kill()` / `session.risk` also before trading connects (a kill then trips the switch at connect).
  */
-import type { EventRow } from '../session/event-log.ts';
 import type { TradingProvider } from '../trading/trading-provider.ts';
 import type { RiskLimits } from './config.ts';
 import { guardTradingProvider, type GuardedTradingProvider, type RiskControl, type RiskFact, type RiskStats } from './guarded-provider.ts';
 import { initialRiskState, type KillSwitch } from './risk-state.ts';
+
+/** A row of the session's event log, as far as resuming needs it (the log itself lives in src/session/). */
+interface LoggedRow {
+  readonly at: number;
+  readonly type: string;
+  readonly payload: Record<string, unknown>;
+}
 
 /** `session.risk`: the kill switch and the engine's figures. */
 export type SessionRiskControl = Omit<RiskControl, 'onFact'>;
@@ -29,7 +35,7 @@ export class SessionRisk implements SessionRiskControl {
   }
 
   /** Takes over the kill switch and the day start from an earlier run's event log. */
-  resume(rows: readonly EventRow[]): void {
+  resume(rows: readonly LoggedRow[]): void {
     for (const { type, payload: p } of rows) {
       if (type === 'risk:risk.killed') this.kill0 = { status: 'tripped', reason: String(p.reason), source: p.source === 'daily_loss' ? 'daily_loss' : 'manual', at: Number(p.at) };
       else if (type === 'risk:risk.reset') this.kill0 = { status: 'armed' };

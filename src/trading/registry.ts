@@ -1,11 +1,11 @@
 /**
  * The trading provider registry: every venue the session can trade through, with metadata and a config schema
- * in the seed's snake_case YAML shape. `paper`, `binance-paper` and `binance-live` are available; a venue listed
- * ahead of its implementation fails on creation instead of pretending.
+ * in the seed's snake_case YAML shape. Every listed venue has an implementation; one listed without it would be
+ * marked unavailable and fail on creation instead of pretending.
  */
 import * as Schema from 'effect/Schema';
 import type { PaperBrokerSnapshot } from '../../machines/paper-broker.machine.ts';
-import { decodeConfig, jsonSchemaOf, NonNegativeInt, optional, PositiveInt, withDefault } from '../config/schema-tools.ts';
+import { decodeConfig, jsonSchemaOf, NonNegativeInt, optional, PositiveInt, withDefault } from '../schema/schema-tools.ts';
 import { realtimeError } from '../errors.ts';
 import { createBinanceTradingProvider } from './binance/binance-provider.ts';
 import { BinanceLiveConfigSchema, BinancePaperConfigSchema, type BinanceVenue } from './binance/config.ts';
@@ -27,7 +27,7 @@ export interface TradingProviderInfo {
   readonly displayName: string;
   readonly description: string;
   readonly requiresAuth: boolean;
-  /** False for venues listed ahead of their implementation. */
+  /** False for a venue that is listed but cannot be created in this build (none at present). */
   readonly available: boolean;
   /** Schema of `trading_provider_config`. */
   readonly configSchema: Schema.Top;
@@ -88,7 +88,7 @@ const createBinance = (venue: BinanceVenue) => (config: unknown, deps: TradingPr
   });
 };
 
-// Only these have an implementation; every other listed provider is `available: false`.
+// A listed provider without a factory here must be `available: false`.
 const FACTORIES: Partial<Record<TradingProviderName, (config: unknown, deps: TradingProviderDeps) => TradingProvider>> = {
   paper: createPaper,
   'binance-paper': createBinance('binance-paper'),

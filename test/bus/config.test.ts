@@ -1,6 +1,6 @@
 /** The `bus:` section, its secrets, and the `--bus` / `--source` flags. */
 import { describe, expect, it } from 'vitest';
-import { withBusFlags } from '../../src/bus/cli-flags.ts';
+import { withBusFlags } from '../../src/cli/bus-flags.ts';
 import { decodeBusConfig } from '../../src/bus/config.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { decodeSessionConfig } from '../../src/config/session-config.ts';

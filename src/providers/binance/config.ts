@@ -3,7 +3,7 @@
  * the market (Spot, USDⓈ-M or COIN-M futures); the limits left unset follow that market's documented values.
  */
 import * as Schema from 'effect/Schema';
-import { decodeConfig, HttpUrl, NonNegativeInt, optional, PositiveInt, withDefault, WsUrl } from '../../config/schema-tools.ts';
+import { decodeConfig, HttpUrl, NonNegativeInt, optional, PositiveInt, withDefault, WsUrl } from '../../schema/schema-tools.ts';
 import { BINANCE_FEED_LIMITS } from './messages.ts';
 import { BINANCE_FEEDS } from './urls.ts';
 

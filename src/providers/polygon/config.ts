@@ -5,7 +5,7 @@
  */
 import * as Schema from 'effect/Schema';
 import type { ConnectionInput } from '../../../machines/connection.machine.ts';
-import { decodeConfig, HttpUrl, NonNegativeInt, optional, PositiveInt, withDefault, WsUrl } from '../../config/schema-tools.ts';
+import { decodeConfig, HttpUrl, NonNegativeInt, optional, PositiveInt, withDefault, WsUrl } from '../../schema/schema-tools.ts';
 import { isRealtimeError, realtimeError } from '../../errors.ts';
 import { redact, registerSecret } from '../../secrets.ts';
 import { POLYGON_FEEDS, POLYGON_LIMITS } from './messages.ts';

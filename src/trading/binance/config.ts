@@ -3,7 +3,7 @@
  * the seed's snake_case YAML shape, with defaults, and the rule that keeps `binance-live` from starting by accident.
  */
 import * as Schema from 'effect/Schema';
-import { PositiveInt, withDefault } from '../../config/schema-tools.ts';
+import { PositiveInt, withDefault } from '../../schema/schema-tools.ts';
 import { realtimeError } from '../../errors.ts';
 
 /** REST base URLs of the two venues. */

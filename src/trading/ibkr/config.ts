@@ -4,7 +4,7 @@
  * defaults; the rest are optional. `ibkr-live` alone has `live`, which must be true (with the CLI's `--live`).
  */
 import * as Schema from 'effect/Schema';
-import { decodeConfig, NonNegativeInt, optional, PositiveInt, withDefault } from '../../config/schema-tools.ts';
+import { decodeConfig, NonNegativeInt, optional, PositiveInt, withDefault } from '../../schema/schema-tools.ts';
 import { realtimeError } from '../../errors.ts';
 
 /** The two registry names served by the IBKR provider. */

@@ -4,7 +4,7 @@
  */
 import type { SessionConfig } from '../config/session-config.ts';
 import { realtimeError } from '../errors.ts';
-import { decodeBusConfig } from './config.ts';
+import { decodeBusConfig } from '../bus/config.ts';
 
 /** The two bus flags. */
 export interface BusFlags {
