@@ -54,14 +54,16 @@ const oldest = (sim: BinanceSimulator) => Math.min(...sim.connections().filter((
 /** The driver of the connection actor (the root) or its subscription set (`systemId` `subscriptions`). */
 export const binanceDriver = (observe: 'connection' | 'subscriptions', symbols: readonly string[] = [SYMBOL]): Driver<BinanceSystem> => ({
   async start(path, recorder) {
-    const sim = await startBinanceSimulator({ tickMs: 20, marketStepMs: 20_000, shutdownGraceMs: 30_000, symbols: [SYMBOL, 'ETHUSDT'] });
+    const pings = uses(path, 'ping.received');
+    const sim = await startBinanceSimulator({
+      tickMs: 20, marketStepMs: 20_000, shutdownGraceMs: 30_000, symbols: [SYMBOL, 'ETHUSDT'], pingIntervalMs: pings ? 1_000 : 600_000,
+    });
     const proxy = await startFaultProxy(sim.port);
     proxy.fates.push(...dialFates(path));
     // A connection that must never answer its subscription: stalled as soon as it exists, before any request.
     if (uses(path, 'subscriptions.unresponsive') || uses(path, 'xstate.after.ackTimeout.subscriptions.online.acks.awaiting')) {
       sim.once('connection', () => sim.stall('forever'));
     }
-    if (uses(path, 'control.error')) sim.rejectStreams([STREAM]);
     const provider = new BinanceRealtimeProvider({
       ws_url: proxy.wsUrl, rest_url: sim.restUrl,
       reconnect_attempts: 1, reconnect_delay_ms: 20, reconnect_max_delay_ms: 40,
@@ -97,7 +99,10 @@ export const binanceDriver = (observe: 'connection' | 'subscriptions', symbols: 
     }
     if (type === 'connection.stop') return void provider.disconnect();
     // The set goes offline when its socket does: a dropped connection.
-    if (type === 'connection.down') return void sim.dropConnections();
+    if (type === 'connection.down') {
+      if (uses(system.path, 'control.error')) sim.rejectStreams([STREAM]);
+      return void sim.dropConnections();
+    }
     if (type === 'connection.rotate') return void provider.connectionActors[0]!.send({ type: 'connection.rotate' });
     if (type === 'server.shutdown') return void sim.serverShutdown(30_000);
     if (type === 'subscriptions.remove') return void provider.unsubscribe(symbols).catch(() => {});
@@ -126,13 +131,19 @@ export const binanceDriver = (observe: 'connection' | 'subscriptions', symbols: 
     }
     // On a live connection, no closed bar is missing between the first and the last delivered (gaps are backfilled).
     const end = path.steps.at(-1)!.state;
-    const mine = bars.filter((b) => b.symbol === SYMBOL);
-    if (observe === 'connection' && end.matches('open') && mine.length > 0) {
+    // A path that ends streaming must go on streaming: a bar newer than now arrives, and no closed bar is missing
+    // between the first and the last delivered (gaps are backfilled).
+    const sub = end.context as { desired?: readonly string[]; confirmed?: readonly string[] };
+    const streaming = observe === 'connection' ? end.matches('open')
+      : (sub.confirmed ?? []).includes(STREAM) && (sub.desired ?? []).includes(STREAM);
+    if (streaming) {
+      const now = sim.now();
       await system.recorder.until(() => {
         const got = bars.filter((b) => b.symbol === SYMBOL);
+        if (got.length === 0 || got.at(-1)!.openTime < now) return undefined;
         const truth = sim.closedBars(SYMBOL, '1m', got[0]!.openTime, got.at(-1)!.openTime).map((k) => k.t);
         return truth.length === got.length ? true : undefined;
-      }, 'every closed bar between the first and the last delivered');
+      }, 'a new bar, and every closed bar between the first and the last delivered');
     }
   },
   async stop(system) {

@@ -52,6 +52,11 @@ export class Coverage {
     return this.taken.get(machine)?.has(key) ?? false;
   }
 
+  /** True when state node `id` of `machine` was entered by some real actor. */
+  reachedState(machine: string, id: string): boolean {
+    return id === machine || (this.states.get(machine)?.has(id) ?? false);
+  }
+
   /** The coverage of each machine, against the written reasons. */
   report(): MachineCoverage[] {
     return this.machines.map((m) => {

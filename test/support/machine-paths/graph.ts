@@ -53,3 +53,25 @@ export const transitions = (machine: AnyStateMachine): TransitionInfo[] =>
       key: transitionKey(t), source: node.id, event: eventLabel(type, node), targets: (t.target ?? []).map((n) => n.id),
     })));
   });
+
+const isParentSend = (v: unknown): boolean =>
+  typeof v === 'function' && (v as { type?: unknown }).type === 'xstate.sendTo' && (v as { to?: unknown }).to === '#_parent';
+
+const stripParentSends = (v: unknown): unknown => {
+  if (isParentSend(v)) return () => {};
+  if (Array.isArray(v)) return v.map(stripParentSends);
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stripParentSends(x)]));
+  }
+  return v;
+};
+
+/**
+ * The same machine (same ids, same transitions, same keys) with its `sendParent` actions made inert, so that a
+ * child machine can be traversed on its own: a pure traversal has no parent to send to.
+ */
+export const withoutParent = <M extends AnyStateMachine>(machine: M): M => {
+  const config = stripParentSends(machine.config) as M['config'];
+  return machine.root.machine.constructor === undefined ? machine
+    : new (machine.constructor as new (c: unknown, i: unknown) => M)(config, machine.implementations);
+};

@@ -6,7 +6,7 @@
  * command, a full disk) or nothing (the real system produces it itself: a reply, a timer), then waits for the
  * observed actor's state sequence to reach the step and checks that it equals the path so far.
  */
-import { transition, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { createActor, transition, type AnyActorRef, type InspectionEvent, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { transitionKey } from './graph.ts';
 import type { InspectionRecorder } from './recorder.ts';
@@ -21,7 +21,34 @@ export interface PlannedStep {
 export interface PlannedPath {
   readonly steps: readonly PlannedStep[];
   readonly takes: readonly string[];
+  /** The transitions its events take, every step (eventless ones that follow are not listed). */
+  readonly keys?: readonly string[];
 }
+
+/**
+ * The transitions the pure machine takes along a path, eventless ones included: each step's event is sent to a
+ * throwaway actor restored from the previous step's snapshot, and its `@xstate.microstep` inspection events name
+ * the transitions (the actor is stopped at once; its actions are the machine's inert defaults).
+ */
+export const pathKeys = (machine: AnyStateMachine, steps: readonly PlannedStep[]): string[] => {
+  const keys = new Set<string>();
+  steps.slice(1).forEach((step, i) => {
+    const inspect = (ev: InspectionEvent) => {
+      if (ev.type === '@xstate.microstep' && ev.actorRef === actor) {
+        for (const t of (ev as unknown as { _transitions: never[] })._transitions) keys.add(transitionKey(t));
+      }
+    };
+    const actor = createActor(machine, { snapshot: steps[i]!.state, inspect });
+    actor.subscribe({ error: () => {} });
+    try {
+      actor.start();
+      actor.send(step.event);
+    } finally {
+      actor.stop();
+    }
+  });
+  return [...keys];
+};
 
 /** How to traverse the machine's graph. */
 export interface PlanOptions {
@@ -61,7 +88,7 @@ export const planPaths = (machine: AnyStateMachine, options: PlanOptions): Plann
     const seen = unique.get(name);
     unique.set(name, seen ? { steps: seen.steps, takes: [...new Set([...seen.takes, ...p.takes])] } : p);
   }
-  return [...unique.values()];
+  return [...unique.values()].map((p) => ({ ...p, keys: pathKeys(machine, p.steps) })).sort((a, b) => a.steps.length - b.steps.length);
 };
 
 /** What a driver does for one step. */
