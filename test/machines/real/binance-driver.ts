@@ -129,7 +129,8 @@ export const binanceDriver = (observe: 'connection' | 'subscriptions', symbols: 
         && bar.close === Number(truth.c) && bar.volume === Number(truth.v) && bar.closeTime === truth.T;
       if (!same) throw new Error(`bar ${bar.openTime} differs from the simulator's: ${JSON.stringify(bar)} vs ${JSON.stringify(truth)}`);
     }
-    // On a live connection, no closed bar is missing between the first and the last delivered (gaps are backfilled).
+    // No fault garbles frames here: every frame the provider got decoded.
+    if (system.errors.includes('INVALID_MESSAGE')) throw new Error('the provider reported a malformed frame');
     const end = path.steps.at(-1)!.state;
     // A path that ends streaming must go on streaming: a bar newer than now arrives, and no closed bar is missing
     // between the first and the last delivered (gaps are backfilled).

@@ -72,6 +72,5 @@ const stripParentSends = (v: unknown): unknown => {
  */
 export const withoutParent = <M extends AnyStateMachine>(machine: M): M => {
   const config = stripParentSends(machine.config) as M['config'];
-  return machine.root.machine.constructor === undefined ? machine
-    : new (machine.constructor as new (c: unknown, i: unknown) => M)(config, machine.implementations);
+  return new (machine.constructor as new (c: unknown, i: unknown) => M)(config, machine.implementations);
 };
