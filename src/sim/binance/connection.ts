@@ -37,6 +37,8 @@ export interface ConnectionSettings {
   readonly maxConnectionAgeMs: number;
   readonly shutdownGraceMs: number;
   readonly flatErrors: boolean;
+  /** Streams every SUBSCRIBE naming them is refused for (shared, changed by the simulator). */
+  readonly rejectedStreams?: ReadonlySet<string>;
   readonly seed: number;
   readonly rates: FaultRates;
   readonly stats: SimulatorStats;
@@ -184,7 +186,8 @@ export class SimConnection {
   #onMessage(text: string): void {
     if (!this.#count()) return;
     const { maxStreams, flatErrors, stats } = this.#settings;
-    const outcome = handleControl(text, this.streams, { maxStreams, flatErrors });
+    const rejected = this.#settings.rejectedStreams;
+    const outcome = handleControl(text, this.streams, { maxStreams, flatErrors, ...(rejected ? { rejected } : {}) });
     this.#send(JSON.stringify(outcome.reply));
     stats.controlRepliesSent++;
     if (outcome.kind === 'too-many-streams') {

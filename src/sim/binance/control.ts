@@ -24,6 +24,8 @@ export type ControlOutcome =
 export interface ControlSettings {
   readonly maxStreams: number;
   readonly flatErrors: boolean;
+  /** Streams a SUBSCRIBE naming them is refused for (a test fault: the server rejects a stream). */
+  readonly rejected?: ReadonlySet<string>;
 }
 
 /** True for a kline stream name the server accepts (`btcusdt@kline_1m`); other stream kinds are not simulated. */
@@ -87,6 +89,9 @@ export const handleControl = (
   if (!params.every(isValidStreamName)) return fail(BINANCE_CODES.invalidValue, 'Invalid request: invalid stream', id);
 
   const names = [...new Set(params)];
+  if (method === 'SUBSCRIBE' && settings.rejected && names.some((n) => settings.rejected!.has(n))) {
+    return fail(BINANCE_CODES.invalidValue, 'Invalid request: invalid stream', id);
+  }
   if (method === 'UNSUBSCRIBE') return { kind: 'reply', reply: { result: null, id }, remove: names };
 
   const added = names.filter((n) => !streams.has(n));

@@ -56,6 +56,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   readonly #rest: RestApi;
   readonly #engine: MatchingEngine;
   readonly #trading: TradingEndpoints;
+  readonly #rejectedStreams = new Set<string>();
   #clockSkewMs: number;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #closing: Promise<void> | undefined;
@@ -87,6 +88,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
         maxConnectionAgeMs: options.maxConnectionAgeMs,
         shutdownGraceMs: options.shutdownGraceMs,
         flatErrors: options.flatErrors,
+        rejectedStreams: this.#rejectedStreams,
         seed: options.seed,
         rates: this.#rates,
         stats: this.#stats,
@@ -242,6 +244,16 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   /** Sends `serverShutdown` to every connection and closes them with 1001 after `graceMs`. */
   serverShutdown(graceMs = this.options.shutdownGraceMs): void {
     this.#each(undefined, (c) => c.announceShutdown(graceMs));
+  }
+
+  /** Refuses every later SUBSCRIBE naming one of `streams` with an error reply (a stream the server rejects). */
+  rejectStreams(streams: readonly string[]): void {
+    for (const s of streams) this.#rejectedStreams.add(s);
+  }
+
+  /** Accepts every stream again. */
+  acceptStreams(): void {
+    this.#rejectedStreams.clear();
   }
 
   /** Makes the current connections dead peers (no data, pings or replies) for `ms`, or until `unstall()`. */
