@@ -10,7 +10,8 @@
  *   npm run bench -- --only memory --soak-s 300    # the issue's full 5-minute soak
  *   npm run bench -- --no-docs                     # print only
  *
- * Other flags: --ingest-s 5 (streaming per ingest run), --latency-s 10, --startup-runs 5, --reconnect-drops 10.
+ * Other flags: --ingest-s 5 (streaming per ingest run), --latency-s 10, --startup-runs 5, --reconnect-drops 10,
+ * --peer-messages 200000 --peer-runs 3 --peer-symbols 10,1000 (peers: install them first, npm run bench:peers:install).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,8 +25,9 @@ import type { ReconnectResult } from './reconnect.bench.ts';
 import type { StartupResult } from './startup.bench.ts';
 import { flags, runChild } from './support/common.ts';
 import { MIXES } from './support/mix.ts';
+import { peersSection } from './support/peers-section.ts';
 
-const NAMES = ['ingest', 'latency', 'writer', 'memory', 'reconnect', 'startup'] as const;
+const NAMES = ['ingest', 'latency', 'writer', 'memory', 'reconnect', 'startup', 'peers'] as const;
 type Name = (typeof NAMES)[number];
 
 /** One row of the summary table. */
@@ -435,6 +437,13 @@ const runners: Record<Name, () => Promise<Section>> = {
   memory: () => memorySection(Number(f['soak-s'] ?? 60)),
   reconnect: () => reconnectSection(Number(f['reconnect-drops'] ?? 10)),
   startup: () => startupSection(Number(f['startup-runs'] ?? 5)),
+  peers: async () => ({
+    name: 'peers',
+    ...(await peersSection({
+      symbols: (f['peer-symbols'] ?? '10,1000').split(',').map(Number), messages: Number(f['peer-messages'] ?? 200_000),
+      runs: Number(f['peer-runs'] ?? 3), script: here('./peers.bench.ts'), stamp, log, table,
+    })),
+  }),
 };
 
 const started = performance.now();
