@@ -449,7 +449,8 @@ const writeDoc = (sections: readonly Section[]): void => {
   }
   const summary = [
     '`npm run bench` (bench/run.ts) runs every benchmark below, each in its own processes, against the Binance simulator in its own ' +
-    'process; `--only ingest,latency` selects, `--soak-s 300` runs the full memory soak, `--no-docs` only prints. The machines are ' +
+    'process; `--only ingest,latency` selects, `--soak-s 300` runs the full memory soak, `--no-docs` only prints; the peer ' +
+    'baselines of section 7 (the `binance` SDK, ccxt) are optional: `npm run bench:peers:install` installs them into bench/peers/. The machines are ' +
     '2-core, shared and noisy, so every figure sits next to a **baseline measured in the same run** and the ratio is what travels. ' +
     'Each section below states its own date, machine, load and command. Analysis of the misses: [Findings](#findings).', '',
     summaryTable(rows),
