@@ -12,7 +12,7 @@
  *
  * Other flags: --ingest-s 5 (streaming per ingest run), --latency-s 10, --startup-runs 5, --reconnect-drops 10,
  * --peer-messages 200000 --peer-runs 3 --peer-symbols 10,1000 (peers: install them first, npm run bench:peers:install),
- * --rss-symbols 1000.
+ * --rss-symbols 1000, --peer-results <file> (render the peers section again from the results file a run wrote).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -489,7 +489,7 @@ const runners: Record<Name, () => Promise<Section>> = {
     name: 'peers',
     ...(await peersSection({
       symbols: (f['peer-symbols'] ?? '10,1000').split(',').map(Number), messages: Number(f['peer-messages'] ?? 200_000),
-      runs: Number(f['peer-runs'] ?? 3), script: here('./peers.bench.ts'), stamp, log, table,
+      runs: Number(f['peer-runs'] ?? 3), script: here('./peers.bench.ts'), stamp, log, table, ...(f['peer-results'] ? { from: f['peer-results'] } : {}),
     })),
   }),
 };

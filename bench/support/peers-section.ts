@@ -4,7 +4,9 @@
  * summary rows are the issue's targets as ratios against the `binance` SDK and ccxt measured in the same run; when
  * bench/peers is not installed those rows say so instead of a figure.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { PEER_CLIENTS, peerVersion, type PeerClient, type PeerResult } from '../peers.bench.ts';
 import { runChild } from './common.ts';
 
@@ -18,8 +20,11 @@ export interface PeerRow {
   readonly result: 'pass' | 'FAIL' | 'info';
 }
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const x = (n: number): string => `${n.toFixed(2)}×`;
+// A figure that did not come back as a number (NaN and Infinity cross IPC as null) prints as a dash.
+const ok = (n: number | null | undefined): n is number => typeof n === 'number' && Number.isFinite(n);
+const int = (n: number): string => (ok(n) ? Math.round(n).toLocaleString('en-US') : '—');
+const x = (n: number): string => (ok(n) ? `${n.toFixed(2)}×` : '—');
+const fix2 = (n: number): string => (ok(n) ? n.toFixed(2) : '—');
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -47,7 +52,7 @@ export interface PeerMedian {
 
 const reduce = (results: readonly PeerResult[]): PeerMedian => {
   const r0 = results[0]!;
-  const m = (k: 'rate' | 'cpuUsPerMsg' | 'peakRssMb' | 'readyRssMb' | 'simCpu'): number => median(results.map((r) => r[k]));
+  const m = (k: 'rate' | 'cpuUsPerMsg' | 'peakRssMb' | 'readyRssMb' | 'simCpu'): number => median(results.map((r) => (ok(r[k]) ? r[k] : Number.NaN)));
   const checks = results.map((r) => r.check).filter((c) => c !== undefined);
   return {
     client: r0.client, symbols: r0.symbols, ...(r0.skipped ? { skipped: r0.skipped } : {}), ...(r0.version ? { version: r0.version } : {}),
@@ -61,17 +66,26 @@ const reduce = (results: readonly PeerResult[]): PeerMedian => {
 /** Runs every client at every symbol count and builds the summary rows and the doc section. */
 export const peersSection = async (o: {
   symbols: readonly number[]; messages: number; runs: number; script: string; stamp: (command: string, before: string) => string;
+  /** Results of an earlier run (the JSON file this section writes): rendered again without running. */
+  from?: string;
   log: (text: string) => void; table: (header: readonly string[], rows: readonly (readonly string[])[]) => string;
 }): Promise<{ rows: PeerRow[]; markdown: string }> => {
   const before = load();
   const all = new Map<string, PeerResult[]>();
-  for (let round = 0; round < o.runs; round++) {
+  // Every result is kept in a file as soon as it arrives, so a failure later loses no run (`--peer-results <file>`).
+  const saved = o.from ?? path.join(os.tmpdir(), `argo-bench-peers-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  if (o.from) {
+    for (const [k, v] of Object.entries(JSON.parse(fs.readFileSync(o.from, 'utf8')) as Record<string, PeerResult[]>)) all.set(k, v);
+  } else o.log(`peers: results go to ${saved}`);
+  for (let round = 0; round < (o.from ? 0 : o.runs); round++) {
     for (const symbols of o.symbols) {
       for (const client of PEER_CLIENTS) {
         o.log(`peers: round ${round + 1}/${o.runs}, ${symbols} symbols, ${client}`);
         const r = await runChild<PeerResult>(o.script, ['--client', client, '--symbols', String(symbols), '--messages', String(o.messages)]);
         const key = `${client}/${symbols}`;
         all.set(key, [...(all.get(key) ?? []), r]);
+        fs.writeFileSync(saved, JSON.stringify(Object.fromEntries(all)));
+        if (!r.skipped) o.log(`peers: ${int(r.rate)} msg/s, ${fix2(r.cpuUsPerMsg)} µs/msg, peak RSS ${int(r.peakRssMb)} MB, ${int(r.messages)} messages${r.check ? `, check ${JSON.stringify(r.check)}` : ''}`);
         if (r.skipped && round === 0) o.log(`peers: ${r.skipped}`);
       }
     }
@@ -92,7 +106,7 @@ export const peersSection = async (o: {
     }
     const ratio = a.rate / b.rate;
     rows.push({ benchmark: name, figure: int(a.rate), baseline: int(b.rate), ratio: x(ratio), target: `≥ ${want.toFixed(1)}×`,
-      result: ratio >= want && a.exact === true ? 'pass' : 'FAIL' });
+      result: ok(ratio) && ratio >= want && a.exact === true ? 'pass' : 'FAIL' });
   };
   for (const s of o.symbols) {
     ratioRow('record', 'binance', s, 1);
@@ -104,7 +118,7 @@ export const peersSection = async (o: {
     const a = med(who, big);
     const floor = med('floor', big);
     if (!a || !floor) continue;
-    rows.push({ benchmark: `7. peers, ${int(big)} symbols: argo ${who} CPU µs/msg`, figure: a.cpuUsPerMsg.toFixed(2), baseline: `${floor.cpuUsPerMsg.toFixed(2)} (floor)`,
+    rows.push({ benchmark: `7. peers, ${int(big)} symbols: argo ${who} CPU µs/msg`, figure: fix2(a.cpuUsPerMsg), baseline: `${fix2(floor.cpuUsPerMsg)} (floor)`,
       ratio: x(a.cpuUsPerMsg / floor.cpuUsPerMsg), target: '≤ 4.5 µs/msg', result: a.cpuUsPerMsg <= 4.5 ? 'pass' : 'FAIL' });
     const cap = who === 'record' ? 150 : 180;
     rows.push({ benchmark: `7. peers, ${int(big)} symbols: argo ${who} peak RSS MB`, figure: int(a.peakRssMb), baseline: `${int(floor.peakRssMb)} (floor)`,
@@ -121,7 +135,7 @@ export const peersSection = async (o: {
     ['client', ...o.symbols.map((s) => `${int(s)} symbols msg/s`), `CPU µs/msg (${int(big)})`, `peak RSS MB (${int(big)})`, `RSS ready MB (${int(big)})`, 'closed candles exact'],
     PEER_CLIENTS.map((c) => [
       label[c], ...o.symbols.map((s) => cell(med(c, s), (m) => int(m.rate))),
-      cell(med(c, big), (m) => m.cpuUsPerMsg.toFixed(2)), cell(med(c, big), (m) => int(m.peakRssMb)), cell(med(c, big), (m) => int(m.readyRssMb)),
+      cell(med(c, big), (m) => fix2(m.cpuUsPerMsg)), cell(med(c, big), (m) => int(m.peakRssMb)), cell(med(c, big), (m) => int(m.readyRssMb)),
       c === 'record' || c === 'session' ? o.symbols.map((s) => (med(c, s)?.exact ? 'yes' : '**no**')).join(' / ') : '—',
     ]),
   );
