@@ -87,6 +87,7 @@ const peerRequire = createRequire(`${PEERS_DIR}package.json`);
 interface BinanceSdk {
   WebsocketClient: new (options: { wsUrl: string }, logger: unknown) => {
     on(event: 'message', listener: () => void): void;
+    on(event: 'response', listener: (e: { request?: { method?: string; params?: unknown[] } }) => void): void;
     subscribe(topics: string[], wsKey: string): Promise<unknown>;
     closeAll(force: boolean): void;
   };
@@ -120,7 +121,13 @@ const binanceClient = async (sim: SimProcess, interval: string): Promise<Client>
   const silent = { trace: () => {}, info: () => {}, error: () => {} };
   const client = new WebsocketClient({ wsUrl: sim.wsUrl }, silent);
   client.on('message', () => { count++; });
-  await client.subscribe(streamNames(sim.symbols, interval), 'main');
+  // The SDK sends 250 topics per SUBSCRIBE, spaced out, and resolves `subscribe` before the last is answered:
+  // wait until the simulator acknowledged every topic.
+  let acknowledged = 0;
+  client.on('response', (e) => { if (e.request?.method === 'SUBSCRIBE') acknowledged += e.request.params?.length ?? 0; });
+  const topics = streamNames(sim.symbols, interval);
+  await client.subscribe(topics, 'main');
+  await until(() => acknowledged >= topics.length, 30_000, `the SDK's ${topics.length} subscriptions (${acknowledged} acknowledged)`);
   return { handled: () => count, finish: async () => {}, stop: async () => { client.closeAll(true); } };
 };
 
@@ -199,7 +206,7 @@ export const runPeer = async (o: { client: PeerClient; symbols: number; messages
     else if (o.client === 'binance') client = await binanceClient(sim, mix.interval);
     else if (o.client === 'ccxt') client = await ccxtClient(sim, mix.interval);
     else client = await argoClient(sim, mix.interval, dbPath, o.client === 'session');
-    // ccxt's subscription check lets a few frames through: count from here.
+    // ccxt counts the reply to its SUBSCRIBE among handled messages (it waits for it above): count from here.
     const before = client.handled();
     const readyRssMb = process.memoryUsage().rss / 2 ** 20;
     const steps = Math.ceil(o.messages / (o.symbols * mix.framesPerStep));
