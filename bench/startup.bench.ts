@@ -33,9 +33,19 @@ export interface StartupRun {
   readonly exitCode: number | null;
 }
 
+/** `--help`: ms from spawn to exit, median (and every run), from src/ (type stripping) and from the built dist/. */
+export interface HelpTiming {
+  readonly src: number;
+  readonly dist: number | undefined;
+  /** `node -e 0`: what any Node process costs here. */
+  readonly bareNode: number;
+  readonly all: { readonly src: number[]; readonly dist: number[]; readonly bareNode: number[] };
+}
+
 /** Medians over the runs of each variant. */
 export interface StartupResult {
   readonly runs: number;
+  readonly help: HelpTiming;
   readonly record: StartupRun;
   readonly recordFastFlush: StartupRun;
   readonly baseline: StartupRun;
@@ -78,6 +88,31 @@ const startOnce = (args: readonly string[]): Promise<StartupRun> =>
     });
   });
 
+const DIST_CLI = path.join(ROOT, 'dist/src/cli/main.js');
+
+/** Spawns a command to its exit; resolves with ms from spawn to exit. */
+const timeToExit = (args: readonly string[]): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const t0 = wallNow();
+    const child = spawn(process.execPath, [...args], { cwd: ROOT, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(wallNow() - t0) : reject(new Error(`${args.join(' ')} exited ${code}`))));
+  });
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** `--help` from src/ and dist/ (when built), and a bare Node process, interleaved. */
+const helpTiming = async (runs: number): Promise<HelpTiming> => {
+  const all = { src: [] as number[], dist: [] as number[], bareNode: [] as number[] };
+  const built = fs.existsSync(DIST_CLI);
+  for (let i = 0; i < runs; i++) {
+    all.src.push(await timeToExit([CLI, '--help']));
+    if (built) all.dist.push(await timeToExit([DIST_CLI, '--help']));
+    all.bareNode.push(await timeToExit(['-e', '0']));
+  }
+  return { src: median(all.src), dist: built ? median(all.dist) : undefined, bareNode: median(all.bareNode), all };
+};
+
 const medianRun = (runs: readonly StartupRun[]): StartupRun => {
   const med = (k: keyof StartupRun): number => {
     const xs = runs.map((r) => r[k] as number).sort((a, b) => a - b);
@@ -111,8 +146,9 @@ export const runStartup = async (o: { runs: number }): Promise<StartupResult> =>
     }
     const show = (k: keyof typeof variants): string =>
       `node ${variants[k]('<db>').map((a) => (a.startsWith(ROOT) ? path.relative(ROOT, a) : a)).join(' ').replace(sim.wsUrl, '<ws>').replace(sim.restUrl, '<rest>')}`;
+    const help = await helpTiming(o.runs);
     return {
-      runs: o.runs, record: medianRun(all.record), recordFastFlush: medianRun(all.recordFastFlush), baseline: medianRun(all.baseline), all,
+      runs: o.runs, help, record: medianRun(all.record), recordFastFlush: medianRun(all.recordFastFlush), baseline: medianRun(all.baseline), all,
       commands: { record: show('record'), recordFastFlush: show('recordFastFlush'), baseline: show('baseline') },
     };
   } finally {

@@ -75,10 +75,16 @@ export interface WriterSettings {
    * No batch ever exceeds `bufferSize`.
    */
   readonly maxFlushRows: number;
+  /**
+   * The first write of a writer that has never flushed (nor tried) is flushed at once (reason `first`) instead of
+   * waiting for a trigger: a fresh recorder's first bar is durable in milliseconds, not a whole interval later.
+   * Later writes buffer behind that flush as usual. Off by default (the seed's four triggers only).
+   */
+  readonly flushFirstAtOnce: boolean;
 }
 
 /** What triggered a flush. */
-export type FlushReason = 'size' | 'timer' | 'manual' | 'close' | 'retry';
+export type FlushReason = 'size' | 'timer' | 'manual' | 'close' | 'retry' | 'first';
 
 /**
  * Input of the `flushBatch` actor: the oldest rows, as consecutive batches of at most `bufferSize` rows each. Usually
@@ -161,7 +167,7 @@ export type WriterEmitted =
 /** Defaults of the seed (`buffer_size` 100, `flush_interval_ms` 1000) plus the cap and retry policy. */
 export const DEFAULT_WRITER_SETTINGS: WriterSettings = {
   bufferSize: 100, flushIntervalMs: 1000, maxBufferedRows: 100_000, retryBaseMs: 100, retryMaxMs: 5_000, closeRetries: 3,
-  maxFlushRows: 0,
+  maxFlushRows: 0, flushFirstAtOnce: false,
 };
 
 /** Backoff before retry `attempt` (1-based): `min(retryMaxMs, retryBaseMs · 2^(attempt−1))`. */
@@ -253,6 +259,8 @@ export const writerMachine = setup({
   },
   guards: {
     timerEnabled: ({ context }) => context.flushIntervalMs > 0,
+    // Asked for, and nothing was ever flushed nor tried: the first row becomes durable at once instead of a whole interval later.
+    neverFlushed: ({ context }) => context.flushFirstAtOnce && context.counters.flushCount === 0 && context.counters.errorCount === 0,
     hasPending: ({ context }) => pending(context) > 0,
     isFull: ({ context }) => pending(context) - context.inFlight >= context.bufferSize,
     closeWanted: ({ context }) => context.closeRequested,
@@ -327,7 +335,10 @@ export const writerMachine = setup({
   states: {
     idle: {
       on: {
-        'writer.write': { target: 'deciding', actions: { type: 'write', params: {} } },
+        'writer.write': [
+          { guard: 'neverFlushed', target: 'first', actions: { type: 'write', params: {} } },
+          { target: 'deciding', actions: { type: 'write', params: {} } },
+        ],
         'writer.close': { target: 'closing', actions: 'startClose' },
       },
     },
@@ -347,6 +358,10 @@ export const writerMachine = setup({
         // Leaving and re-entering re-arms the timer with the new interval and re-checks a smaller buffer size.
         'writer.configure': { target: 'deciding', actions: 'configure' },
       },
+    },
+    // The first write of a fresh writer: flush what it accepted now (later writes buffer behind that flush).
+    first: {
+      always: [{ guard: 'hasPending', target: 'flushing', actions: because('first') }, { target: 'idle' }],
     },
     deciding: {
       always: [

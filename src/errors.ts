@@ -48,10 +48,9 @@ export const realtimeError = (
   retryable: boolean = ERROR_CODES[code].retryable,
 ): RealtimeError => new RealtimeError(data ? { code, message, retryable, data } : { code, message, retryable });
 
-/** True for a {@link RealtimeError}, also one that crossed a worker or JSON boundary as a plain object. */
-export const isRealtimeError = (e: unknown): e is RealtimeError =>
-  e instanceof RealtimeError ||
-  (typeof e === 'object' && e !== null && (e as { _tag?: unknown })._tag === 'RealtimeError' && typeof (e as { code?: unknown }).code === 'string');
+// Structural checks (every RealtimeError carries `_tag` and `code`), in a module without effect for the CLI's start-up.
+import { isRealtimeError as hasRealtimeErrorShape } from './error-guards.ts';
+export { describe } from './error-guards.ts';
 
-/** A short message for any thrown value, without stack noise. */
-export const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** True for a {@link RealtimeError}, also one that crossed a worker or JSON boundary as a plain object. */
+export const isRealtimeError = (e: unknown): e is RealtimeError => hasRealtimeErrorShape(e);

@@ -1,5 +1,5 @@
 /** Exit codes of the CLI, documented in docs/configuration.md, and the mapping from error codes to them. */
-import { isRealtimeError } from '../errors.ts';
+import { isRealtimeError } from '../error-guards.ts';
 
 /** Every exit code the CLI uses. */
 export const EXIT = {

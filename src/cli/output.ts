@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import pc from 'picocolors';
-import { describe, isRealtimeError } from '../errors.ts';
+import { describe, isRealtimeError } from '../error-guards.ts';
 import { redact } from '../secrets.ts';
 
 /** Where and how the CLI writes. */

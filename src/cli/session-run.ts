@@ -15,7 +15,8 @@ import { onKillSignal, onStopSignals } from './signals.ts';
 import { riskLine } from './risk-lines.ts';
 import { durabilityLine, LiveStatus } from './status.ts';
 import { checkWritable } from './writable.ts';
-import { combineInspect, createTraceWriter, startInspector, startMetricsServer } from '../observability/index.ts';
+// Observability (prom-client, the Stately inspector) loads only when a flag asks for it: ~100 modules off start-up.
+const observability = () => import('../observability/index.ts');
 
 /** `--inspect[=port]`, `--trace <file>`, `--metrics <port>` and `--live` of run, record and demo. */
 export interface ObservabilityFlags {
@@ -111,14 +112,14 @@ export const runSession = async (options: RunSessionOptions): Promise<SessionRun
   try {
     checkWritable(config.storage.output_path, options.outputKey ?? 'session.storage_config.output_path');
     const inspector = observe.inspect !== undefined && observe.inspect !== false
-      ? await startInspector(observe.inspect === true ? {} : { port: observe.inspect }) : undefined;
+      ? await (await observability()).startInspector(observe.inspect === true ? {} : { port: observe.inspect }) : undefined;
     if (inspector) {
       closers.push(() => inspector.stop());
       out.line(`${pc.bold('Stately inspector')}: open ${inspector.url} (relay ${inspector.wsUrl}, loopback only)`);
     }
-    const trace = observe.trace ? createTraceWriter(observe.trace) : undefined;
+    const trace = observe.trace ? (await observability()).createTraceWriter(observe.trace) : undefined;
     if (trace) closers.push(() => trace.close());
-    const inspect = combineInspect(inspector?.inspect, trace?.inspect);
+    const inspect = inspector || trace ? (await observability()).combineInspect(inspector?.inspect, trace?.inspect) : undefined;
     session = createRealtimeSession(config, {
       ...(options.providerDeps ? { providerDeps: options.providerDeps } : {}),
       ...(inspect ? { inspect } : {}),
@@ -126,7 +127,7 @@ export const runSession = async (options: RunSessionOptions): Promise<SessionRun
     });
     trace?.attach(session);
     if (observe.metrics !== undefined) {
-      const metrics = await startMetricsServer({ port: observe.metrics, stats: () => session.stats() });
+      const metrics = await (await observability()).startMetricsServer({ port: observe.metrics, stats: () => session.stats() });
       closers.push(() => metrics.close());
       out.line(`${pc.bold('metrics')}: ${metrics.url}`);
     }

@@ -33,6 +33,8 @@ export interface DuckDBWriterOptions extends BufferedWriterActorOptions {
    * to this many rows in all (default {@link DEFAULT_MAX_FLUSH_ROWS}; 0: one batch per flush, as the seed does).
    */
   readonly maxFlushRows?: number;
+  /** Flush the first write at once instead of on a trigger (default true: the first bar is durable without delay). */
+  readonly flushFirstAtOnce?: boolean;
   /** CHECKPOINT after this many ms without a flush once the WAL exceeds 16 MB (default 1,000; 0 disables). */
   readonly idleCheckpointMs?: number;
   /** Wraps every flush (metrics, fault injection in tests): call `next` to run the real one. */
@@ -82,7 +84,7 @@ export class DuckDBRealtimeWriter implements RealtimeWriter {
       { flushBatch: wrap ? (input) => wrap(input, real) : real, closeStore: () => store.close() },
       { bufferSize: c.buffer_size, flushIntervalMs: c.flush_interval_ms, maxBufferedRows: c.max_buffered_rows,
         retryBaseMs: c.retry_base_ms, retryMaxMs: c.retry_max_ms, closeRetries: c.close_retries,
-        maxFlushRows: this.#options.maxFlushRows ?? DEFAULT_MAX_FLUSH_ROWS },
+        maxFlushRows: this.#options.maxFlushRows ?? DEFAULT_MAX_FLUSH_ROWS, flushFirstAtOnce: this.#options.flushFirstAtOnce ?? true },
       actorOptions(this.#options),
     );
     for (const attach of this.#pendingListeners) attach(this.#writer);

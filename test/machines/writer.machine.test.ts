@@ -602,3 +602,77 @@ describe('writer machine (property, several batches per flush)', () => {
     },
   );
 });
+
+describe('writer machine: first write flushed at once (flushFirstAtOnce)', () => {
+  it('flushes the first write of a fresh writer at once, with reason first', () => {
+    const [s, actions] = step(start({ flushFirstAtOnce: true, flushIntervalMs: 1000 }), { type: 'writer.write', bars: [bar(1)] });
+    expect(s.value).toBe('flushing');
+    expect(spawnedInput(actions)).toMatchObject({ reason: 'first', attempt: 0, rows: [bar(1)] });
+    expect(delayed(actions)).toEqual([]);
+  });
+
+  it('buffers the writes that arrive during the first flush and flushes them on the timer', () => {
+    const [s1] = step(start({ flushFirstAtOnce: true, flushIntervalMs: 1000 }), { type: 'writer.write', bars: [bar(1)] });
+    const [s2] = step(s1, { type: 'writer.write', bars: [bar(2)] });
+    const [s3, a3] = step(s2, done());
+    expect(s3.value).toEqual({ buffering: 'timed' });
+    expect(s3.context.durable).toBe(1);
+    expect(emitted(a3)).toContainEqual(expect.objectContaining({ type: 'writer.flushed', reason: 'first', rows: 1, durable: 1 }));
+    expect(delayed(a3)).toEqual([expect.objectContaining({ delay: 1000 })]);
+    const [s4, a4] = step(s3, { type: 'xstate.after.flushInterval.writer.buffering.timed' });
+    expect(s4.value).toBe('flushing');
+    expect(spawnedInput(a4)).toMatchObject({ reason: 'timer', rows: [bar(2)] });
+  });
+
+  it('waits for a trigger again once the writer has flushed and drained to idle', () => {
+    const [s1] = step(start({ flushFirstAtOnce: true }), { type: 'writer.write', bars: [bar(1)] });
+    const [s2] = step(s1, done());
+    expect(s2.value).toBe('idle');
+    const [s3] = step(s2, { type: 'writer.write', bars: [bar(2)] });
+    expect(s3.value).toEqual({ buffering: 'timed' });
+  });
+
+  it('retries a failed first flush with backoff and does not treat the next write as a first one', () => {
+    const [s1] = step(start({ flushFirstAtOnce: true, retryBaseMs: 100 }), { type: 'writer.write', bars: [bar(1)] });
+    const [s2, a2] = step(s1, failed());
+    expect(s2.value).toBe('retrying');
+    expect(delayed(a2)).toEqual([expect.objectContaining({ delay: 100 })]);
+    const [s3, a3] = step(s2, { type: 'writer.write', bars: [bar(2)] });
+    expect(s3.value).toBe('retrying');
+    expect(spawnedInput(a3)).toBeUndefined();
+  });
+
+  it('keeps an invalid first write out of the buffer and flushes nothing', () => {
+    const [s, actions] = step(start({ flushFirstAtOnce: true }), { type: 'writer.write', bars: [{ ...bar(1), volume: -1 }] });
+    expect(s.value).toBe('idle');
+    expect(spawnedInput(actions)).toBeUndefined();
+    expect(emitted(actions)).toContainEqual(expect.objectContaining({ type: 'writer.rejected' }));
+  });
+
+  it('is off by default: the first write waits for the timer', () => {
+    const [s] = step(start(), { type: 'writer.write', bars: [bar(1)] });
+    expect(s.value).toEqual({ buffering: 'timed' });
+  });
+
+  it('makes the first bar durable before the flush interval elapses on a SimulatedClock', async () => {
+    const clock = new SimulatedClock();
+    const flushes: FlushInput[] = [];
+    const actor = createActor(writerMachine.provide({
+      actors: {
+        flushBatch: fromPromise<FlushOutput, FlushInput>(async ({ input }) => { flushes.push(input); return { durationMs: 1, finishedAt: 0 }; }),
+        closeStore: fromPromise<void, void>(async () => {}),
+      },
+    }), { clock, input: { flushFirstAtOnce: true, flushIntervalMs: 1000 } });
+    const durable = new Promise<number>((resolve) => actor.on('writer.flushed', (e) => resolve(e.durable)));
+    actor.start();
+    actor.send({ type: 'writer.write', bars: [bar(1)] });
+    expect(await durable).toBe(1);
+    expect(flushes.map((f) => f.reason)).toEqual(['first']);
+    actor.send({ type: 'writer.write', bars: [bar(2)] });
+    clock.increment(999);
+    expect(flushes).toHaveLength(1);
+    clock.increment(1);
+    expect(flushes.map((f) => f.reason)).toEqual(['first', 'timer']);
+    actor.stop();
+  });
+});

@@ -5,7 +5,8 @@
  * or answer a cancel. It also issues the requests whose answers it collects (positions, account summary).
  * Listeners are attached per socket generation; messages of an older socket are ignored.
  */
-import { EventName, type CommissionReport, type Contract, type Execution, type IBApi, type Order as IbOrder, type OrderState as IbOrderState } from '@stoqey/ib';
+import type { EventName, CommissionReport, Contract, Execution, IBApi, Order as IbOrder, OrderState as IbOrderState } from '@stoqey/ib';
+import { ib } from './ib-module.ts';
 import type { OrderEvent } from '../../../machines/order.machine.ts';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { realtimeError } from '../../errors.ts';
@@ -116,36 +117,36 @@ export class TwsInbox implements SyncHost {
         handler(...args);
         this.#host.poke();
       }) as never);
-    on(EventName.nextValidId, (id: number) => this.#host.nextValidId(id));
-    on(EventName.openOrder, (id: number, contract: Contract, order: IbOrder, state: IbOrderState) => this.#onOpenOrder(id, contract, order, state));
-    on(EventName.orderStatus, (id: number, status: string) => this.#onStatus(id, status));
-    on(EventName.openOrderEnd, () => this.requests.resolve('openOrders'));
-    on(EventName.execDetails, (_reqId: number, contract: Contract, exec: Execution) => this.#onExecution(contract, exec));
-    on(EventName.execDetailsEnd, (reqId: number) => this.requests.resolve(reqId));
-    on(EventName.commissionReport, (report: CommissionReport) => {
+    on(ib().EventName.nextValidId, (id: number) => this.#host.nextValidId(id));
+    on(ib().EventName.openOrder, (id: number, contract: Contract, order: IbOrder, state: IbOrderState) => this.#onOpenOrder(id, contract, order, state));
+    on(ib().EventName.orderStatus, (id: number, status: string) => this.#onStatus(id, status));
+    on(ib().EventName.openOrderEnd, () => this.requests.resolve('openOrders'));
+    on(ib().EventName.execDetails, (_reqId: number, contract: Contract, exec: Execution) => this.#onExecution(contract, exec));
+    on(ib().EventName.execDetailsEnd, (reqId: number) => this.requests.resolve(reqId));
+    on(ib().EventName.commissionReport, (report: CommissionReport) => {
       if (report.execId && this.book.awaitsCommission(report.execId)) this.#completeExecution(report.execId, report.commission ?? 0, report.realizedPNL);
     });
-    on(EventName.position, (account: string, contract: Contract, quantity: number, averageCost?: number) => {
+    on(ib().EventName.position, (account: string, contract: Contract, quantity: number, averageCost?: number) => {
       if (account !== this.accountId || !contract.symbol) return;
       const p = { quantity: quantity ?? 0, averageCost: averageCost ?? 0 };
       if (this.#positionsBuffer) this.#positionsBuffer.set(contract.symbol, p);
       else this.book.setPosition(contract.symbol, p.quantity, p.averageCost);
     });
-    on(EventName.positionEnd, () => {
+    on(ib().EventName.positionEnd, () => {
       if (this.#positionsBuffer) this.book.setPositions(this.#positionsBuffer);
       this.#positionsBuffer = undefined;
       this.requests.resolve('positions');
     });
-    on(EventName.accountSummary, (reqId: number, account: string, tag: string, value: string, currency: string) => {
+    on(ib().EventName.accountSummary, (reqId: number, account: string, tag: string, value: string, currency: string) => {
       if (this.#summary?.reqId === reqId && account === this.accountId) this.#summary.values.set(tag, { value, currency });
     });
-    on(EventName.accountSummaryEnd, (reqId: number) => {
+    on(ib().EventName.accountSummaryEnd, (reqId: number) => {
       if (this.#summary?.reqId !== reqId) return;
       api.cancelAccountSummary(reqId);
       this.account = { at: this.now(), values: this.#summary.values };
       this.requests.resolve(reqId);
     });
-    on(EventName.error, (error: Error, code: number, reqId: number) => {
+    on(ib().EventName.error, (error: Error, code: number, reqId: number) => {
       if (reqId !== undefined && reqId >= 0) this.#onRequestError(reqId, code, error.message);
     });
   }

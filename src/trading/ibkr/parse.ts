@@ -3,7 +3,8 @@
  * order statuses to order-machine events, executions to fills, positions and the account summary to the
  * domain's {@link Position} and {@link AccountInfo}, and TWS time stamps to Unix ms.
  */
-import { OrderAction, OrderType, SecType, TimeInForce, type Contract, type Order as IbOrder } from '@stoqey/ib';
+import type { Contract, Order as IbOrder } from '@stoqey/ib';
+import { ib } from './ib-module.ts';
 import type { OrderEvent } from '../../../machines/order.machine.ts';
 import type { AccountInfo, OrderRequest, OrderSide, OrderType as DomainOrderType, Position } from '../types.ts';
 import type { IbOrderStatus } from './messages.ts';
@@ -16,7 +17,7 @@ export interface ContractDefaults {
 
 /** The stock contract of a symbol (SMART-routed, USD by default). */
 export const stockContract = (symbol: string, d: ContractDefaults): Contract => ({
-  symbol: symbol.trim().toUpperCase(), secType: SecType.STK, exchange: d.exchange, currency: d.currency,
+  symbol: symbol.trim().toUpperCase(), secType: ib().SecType.STK, exchange: d.exchange, currency: d.currency,
 });
 
 /** Why a request cannot be sent, or undefined when it can. */
@@ -32,12 +33,12 @@ export const invalidRequest = (r: OrderRequest): string | undefined => {
 
 /** The TWS order for a valid request: a day order, transmitted, with the client order id as order reference. */
 export const ibOrderOf = (r: OrderRequest, account: string, orderRef: string): IbOrder => ({
-  action: r.side === 'buy' ? OrderAction.BUY : OrderAction.SELL,
+  action: r.side === 'buy' ? ib().OrderAction.BUY : ib().OrderAction.SELL,
   totalQuantity: r.quantity,
-  orderType: r.type === 'market' ? OrderType.MKT : r.type === 'limit' ? OrderType.LMT : OrderType.STP,
+  orderType: r.type === 'market' ? ib().OrderType.MKT : r.type === 'limit' ? ib().OrderType.LMT : ib().OrderType.STP,
   ...(r.type === 'limit' ? { lmtPrice: r.price! } : {}),
   ...(r.type === 'stop' ? { auxPrice: r.stopPrice! } : {}),
-  tif: TimeInForce.DAY,
+  tif: ib().TimeInForce.DAY,
   account,
   orderRef,
   transmit: true,
@@ -45,8 +46,8 @@ export const ibOrderOf = (r: OrderRequest, account: string, orderRef: string): I
 
 /** The domain request behind an order TWS reports (an order this process did not place, e.g. after a restart). */
 export const requestOf = (contract: Contract, order: IbOrder): OrderRequest | undefined => {
-  const side: OrderSide | undefined = order.action === OrderAction.BUY ? 'buy' : order.action === OrderAction.SELL ? 'sell' : undefined;
-  const type: DomainOrderType | undefined = order.orderType === OrderType.MKT ? 'market' : order.orderType === OrderType.LMT ? 'limit' : order.orderType === OrderType.STP ? 'stop' : undefined;
+  const side: OrderSide | undefined = order.action === ib().OrderAction.BUY ? 'buy' : order.action === ib().OrderAction.SELL ? 'sell' : undefined;
+  const type: DomainOrderType | undefined = order.orderType === ib().OrderType.MKT ? 'market' : order.orderType === ib().OrderType.LMT ? 'limit' : order.orderType === ib().OrderType.STP ? 'stop' : undefined;
   if (!side || !type || !contract.symbol || !(order.totalQuantity! > 0)) return undefined;
   return {
     symbol: contract.symbol, side, type, quantity: order.totalQuantity!,

@@ -9,7 +9,8 @@
  * Error 326 (client id in use) is fatal before the first successful connection (a configuration conflict) but
  * retryable on a reconnect, where the id is most likely still held by our own half-closed previous socket.
  */
-import { EventName, IBApi } from '@stoqey/ib';
+import type { IBApi } from '@stoqey/ib';
+import { ib } from './ib-module.ts';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { connectionMachine, type ConnectionPolicy } from '../../../machines/connection.machine.ts';
 import type { Clock, TimerHandle } from '../../clock.ts';
@@ -108,26 +109,26 @@ export class IbkrSocket {
   }
 
   #open(gen: number): void {
-    const api = new IBApi({ host: this.#o.host, port: this.#o.port });
+    const api = new (ib().IBApi)({ host: this.#o.host, port: this.#o.port });
     const g: Generation = { api, handshaking: false, lastActivity: 0 };
     this.#gens.set(gen, g);
     const send = (event: Parameters<IbkrConnectionActor['send']>[0]) => {
       if (this.#live(gen)) this.actor.send(event);
     };
-    api.on(EventName.connected, () => send({ type: 'socket.opened', gen }));
-    api.on(EventName.disconnected, () => send({ type: 'socket.closed', gen, code: 1006, reason: 'socket closed' }));
-    api.on(EventName.received, () => {
+    api.on(ib().EventName.connected, () => send({ type: 'socket.opened', gen }));
+    api.on(ib().EventName.disconnected, () => send({ type: 'socket.closed', gen, code: 1006, reason: 'socket closed' }));
+    api.on(ib().EventName.received, () => {
       // The watchdog only needs to hear of life a few times per idle period; every message would flood the actor.
       const now = this.#o.clock.now();
       if (now - g.lastActivity < this.#o.keepaliveMs / 4) return;
       g.lastActivity = now;
       send({ type: 'socket.activity', gen });
     });
-    api.on(EventName.managedAccounts, (list: string) => {
+    api.on(ib().EventName.managedAccounts, (list: string) => {
       g.accounts = list.split(',').map((a) => a.trim()).filter(Boolean);
       this.#maybeHandshaken(gen);
     });
-    api.on(EventName.nextValidId, (id: number) => {
+    api.on(ib().EventName.nextValidId, (id: number) => {
       g.nextOrderId = id;
       this.#maybeHandshaken(gen);
     });
@@ -142,8 +143,8 @@ export class IbkrSocket {
       }
       this.#o.hooks.onNotice(gen, code, message);
     };
-    api.on(EventName.info, (message: string, code: number) => notice(code, message));
-    api.on(EventName.error, (error: Error, code: number, reqId: number) => {
+    api.on(ib().EventName.info, (message: string, code: number) => notice(code, message));
+    api.on(ib().EventName.error, (error: Error, code: number, reqId: number) => {
       if (reqId === -1 || reqId === undefined) notice(code, error.message);
     });
     this.#o.hooks.attach(api, gen);

@@ -67,7 +67,8 @@ export const writerDriver = (dir: string, settings: { bufferSize: number }): Dri
       const dbPath = join(dir, `paths-${run}.duckdb`);
       const writer = await DuckDBRealtimeWriter.open(
         { output_path: dbPath, buffer_size: settings.bufferSize, flush_interval_ms: (path.steps[0]!.state.context as { flushIntervalMs: number }).flushIntervalMs, retry_base_ms: 300, retry_max_ms: 300, close_retries: 1 },
-        { inspect: recorder.inspect, idleCheckpointMs: 0 },
+        // The paths are planned with the machine's default settings, where the first write waits for a trigger like any other.
+        { inspect: recorder.inspect, idleCheckpointMs: 0, flushFirstAtOnce: false },
       );
       return { writer, path, dbPath, filler: join(dir, `filler-${run}`), written: [], step: 0 };
     },
