@@ -3,6 +3,7 @@
  * can help, and JSON-serialisable data (so errors can be logged to the event log and traces as they are).
  */
 import * as Data from 'effect/Data';
+import { isRealtimeError as hasRealtimeErrorShape } from './error-guards.ts';
 
 /** The seed's error codes, plus the few the TypeScript surfaces add, each marked retryable or fatal. */
 export const ERROR_CODES = {
@@ -49,7 +50,6 @@ export const realtimeError = (
 ): RealtimeError => new RealtimeError(data ? { code, message, retryable, data } : { code, message, retryable });
 
 // Structural checks (every RealtimeError carries `_tag` and `code`), in a module without effect for the CLI's start-up.
-import { isRealtimeError as hasRealtimeErrorShape } from './error-guards.ts';
 export { describe } from './error-guards.ts';
 
 /** True for a {@link RealtimeError}, also one that crossed a worker or JSON boundary as a plain object. */

@@ -7,15 +7,12 @@
 import type { Bar } from '../domain/bar.ts';
 import type { Interval } from '../domain/interval.ts';
 import type { RealtimeError } from '../errors.ts';
-import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../providers/realtime-provider.ts';
+import { barProviderOf, type ConnectionState, type ConnectionStateDetail, type ProviderStats, type RealtimeProvider, type Unlisten } from '../providers/realtime-provider.ts';
 import type { BusConfig } from './config.ts';
 import { FleetLeases } from './leases.ts';
 import { ParquetRoller } from './parquet-roll.ts';
 import { BusPublisher } from './publisher.ts';
 import { safeName } from './subjects.ts';
-
-/** The `Bar.provider` value each realtime provider emits, to name the stream's subject before its first bar. */
-export const BAR_PROVIDER_OF: Readonly<Record<string, string>> = { 'binance-realtime': 'binance', 'polygon-realtime': 'polygon' };
 
 /** A venue provider whose closed bars are also published to the bus. */
 export class BusRecorderProvider implements RealtimeProvider {
@@ -35,7 +32,7 @@ export class BusRecorderProvider implements RealtimeProvider {
     this.name = inner.name;
     this.config = config;
     this.recorderId = recorderId;
-    this.barProvider = (inner as { barProvider?: string }).barProvider ?? BAR_PROVIDER_OF[inner.name] ?? inner.name.replace(/-realtime$/, '');
+    this.barProvider = barProviderOf(inner);
     // One listener publishes, ahead of the session's: however many listeners there are, a bar is queued once.
     inner.onData((bar) => { if (bar.final) this.publisher?.publish(bar); });
   }

@@ -7,7 +7,8 @@ import type { BusConfig } from './config.ts';
 import type { RealtimeProvider } from '../providers/realtime-provider.ts';
 import type { LeaseStats } from './leases.ts';
 import type { BusPublisherStats } from './publisher.ts';
-import { BAR_PROVIDER_OF, BusRecorderProvider } from './recorder-provider.ts';
+import { barProviderFor } from '../providers/registry.ts';
+import { BusRecorderProvider } from './recorder-provider.ts';
 import { BusSourceProvider, type BusCheckpoint, type BusSourceStats } from './source-provider.ts';
 
 /** Bus figures of a session: its publisher (a recorder) or its consumers (a strategy host). */
@@ -16,9 +17,9 @@ export type SessionBusStats =
   | ({ readonly role: 'consume' } & BusSourceStats);
 
 /** The session's market data provider given its `bus:` section; `create` builds the venue provider. */
-export const sessionProvider = (config: { readonly bus?: BusConfig; readonly realtimeProvider: string }, sessionId: string, create: () => RealtimeProvider): RealtimeProvider => {
+export const sessionProvider = (config: { readonly bus?: BusConfig; readonly realtimeProvider: string; readonly realtimeProviderConfig: Record<string, unknown> }, sessionId: string, create: () => RealtimeProvider): RealtimeProvider => {
   if (!config.bus) return create();
-  if (config.bus.mode === 'consume') return new BusSourceProvider(config.bus, sessionId, BAR_PROVIDER_OF[config.realtimeProvider] ?? config.realtimeProvider);
+  if (config.bus.mode === 'consume') return new BusSourceProvider(config.bus, sessionId, barProviderFor(config.realtimeProvider, config.realtimeProviderConfig));
   return new BusRecorderProvider(create(), config.bus, sessionId);
 };
 

@@ -69,3 +69,7 @@ export interface RealtimeProvider {
    */
   fetchClosedBars?(symbol: string, interval: Interval, from: number, to: number): Promise<Bar[]>;
 }
+
+/** The bar source name a provider writes into the `provider` column (`binance-realtime` → `binance`, a futures feed its own). */
+export const barProviderOf = (provider: Pick<RealtimeProvider, 'name'>): string =>
+  (provider as { barProvider?: string }).barProvider ?? provider.name.replace(/-realtime$/, '');

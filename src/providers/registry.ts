@@ -5,7 +5,8 @@
 import { jsonSchemaOf } from '../schema/schema-tools.ts';
 import { realtimeError } from '../errors.ts';
 import { BinanceRealtimeProvider, type BinanceProviderDeps } from './binance/index.ts';
-import { BinanceRealtimeConfigSchema } from './binance/config.ts';
+import { BinanceRealtimeConfigSchema, decodeBinanceRealtimeConfig } from './binance/config.ts';
+import { BINANCE_BAR_PROVIDER } from './binance/parse.ts';
 import { BINANCE_FEEDS } from './binance/urls.ts';
 import { PolygonRealtimeProvider, type PolygonProviderDeps } from './polygon/index.ts';
 import { PolygonRealtimeConfigSchema } from './polygon/config.ts';
@@ -79,3 +80,10 @@ export const createRealtimeProvider = (name: string, config: unknown, deps: Real
   }
   return entry.create(config, deps);
 };
+
+/**
+ * The `provider` column of the bars a configured provider emits (what `barProviderOf` reads from a built one),
+ * from its name and config alone: a bus consumer names the recorder's subjects with it and holds no venue key.
+ */
+export const barProviderFor = (name: string, config: unknown): string =>
+  name === 'binance-realtime' ? BINANCE_BAR_PROVIDER[decodeBinanceRealtimeConfig(config).feed] : name.replace(/-realtime$/, '');

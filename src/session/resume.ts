@@ -36,9 +36,7 @@ export interface ResumePoint extends StreamId {
 /** Stored bars kept per stream to recognise re-read bars after a restart. */
 export const RECENT_ROWS = 64;
 
-/** The bar source name a provider writes into the `provider` column (`binance-realtime` → `binance`). */
-export const barProviderOf = (provider: Pick<RealtimeProvider, 'name'>): string =>
-  (provider as { barProvider?: string }).barProvider ?? provider.name.replace(/-realtime$/, '');
+export { barProviderOf } from '../providers/realtime-provider.ts';
 
 /**
  * Reads, in ONE query, the newest `recentRows` stored bars of each wanted stream (symbols matched without regard

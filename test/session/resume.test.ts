@@ -8,7 +8,7 @@ import { intervalMs, type Interval } from '../../src/domain/interval.ts';
 import { SessionEventLog } from '../../src/session/event-log.ts';
 import { applyResume, barProviderOf, readOpenGaps, readResumePoints, StoredBars, type StreamId } from '../../src/session/resume.ts';
 import { DuckDBRealtimeWriter } from '../../src/storage/duckdb-writer.ts';
-import { createRealtimeProvider } from '../../src/providers/registry.ts';
+import { barProviderFor, createRealtimeProvider } from '../../src/providers/registry.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -137,5 +137,15 @@ describe('barProviderOf', () => {
     const of = (feed: string) => barProviderOf(createRealtimeProvider('binance-realtime', { feed }));
     expect([of('spot'), of('usdm'), of('coinm')]).toEqual(['binance', 'binance-usdm', 'binance-coinm']);
     expect(barProviderOf(createRealtimeProvider('polygon-realtime', { api_key: 'pk_test_123456' }))).toBe('polygon');
+  });
+});
+
+describe('barProviderFor', () => {
+  it('names the same bar provider from a config as barProviderOf does from the built provider, without a venue key', () => {
+    for (const feed of ['spot', 'usdm', 'coinm']) {
+      expect(barProviderFor('binance-realtime', { feed })).toBe(barProviderOf(createRealtimeProvider('binance-realtime', { feed })));
+    }
+    expect(barProviderFor('binance-realtime', {})).toBe('binance');
+    expect(barProviderFor('polygon-realtime', {})).toBe('polygon');
   });
 });
