@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import {
-  EVENTS_REGION, MACHINES_REGION, loadMachines, machineEvents, machineFiles, readRegion, renderEventDocs, renderMachineDocs,
-} from '../../scripts/gen-machine-docs.ts';
+import { machineEvents } from '../../scripts/machine-docs/events.ts';
+import { loadMachines, machineFiles } from '../../scripts/machine-docs/load.ts';
+import { EVENTS_REGION, MACHINES_REGION, readRegion, renderEventDocs, renderMachineDocs } from '../../scripts/machine-docs/markdown.ts';
 
 const STALE = 'stale generated docs: run `npm run docs:machines` and commit the result';
 
@@ -23,7 +23,7 @@ const diagramsById = (text: string): Map<string, string> => {
   return out;
 };
 
-describe('machine diagrams in docs/architecture.md', () => {
+describe('machine diagrams in docs/machines.md', () => {
   it('match what the generator renders from the machine definitions', async () => {
     expect(await region(MACHINES_REGION), STALE).toBe(await renderMachineDocs());
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { and, not, setup } from 'xstate';
-import { renderDiagram } from '../../scripts/gen-machine-docs.ts';
+import { renderDiagram } from '../../scripts/machine-docs/mermaid.ts';
 
 const machine = setup({
   types: { events: {} as { type: 'go' } | { type: 'stop' } | { type: 'poke' } },
