@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   STORAGE_LOST: { retryable: false, summary: 'the DuckDB file was deleted or replaced under the running process; nothing more is written' },
   GAP_UNCOVERED: { retryable: false, summary: 'bars missing since the last stored bar are older than the resume lookback and were not fetched' },
   BARS_UNPERSISTED: { retryable: true, summary: 'the session stopped with bars it could not persist (listed by stream and range); the next start fetches them' },
+  NOT_CONNECTED: { retryable: false, summary: 'a call that needs the connection came before connect() or after disconnect(): call connect() first, or create a new provider' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 /** One of {@link ERROR_CODES}. */

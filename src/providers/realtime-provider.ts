@@ -40,7 +40,10 @@ export interface RealtimeProvider {
   readonly name: string;
   /** Opens the connection(s); resolves once connected, rejects with a {@link RealtimeError} on a fatal failure. */
   connect(signal?: AbortSignal): Promise<void>;
-  /** Adds streams for `symbols` at `interval`; resolves when the server confirmed them. */
+  /**
+   * Adds streams for `symbols` at `interval`; resolves when the server confirmed them. Call after `connect()` (it may
+   * still be in progress); before it, or after `disconnect()`, it rejects at once with NOT_CONNECTED.
+   */
   subscribe(symbols: readonly string[], interval: Interval): Promise<void>;
   /** Removes every stream of `symbols`. */
   unsubscribe(symbols: readonly string[]): Promise<void>;

@@ -43,6 +43,15 @@ describe('layers', () => {
     expect(layerCycles(graph)).toEqual([]);
   });
 
+  it('sees a cycle planted in the real graph: a provider importing the session config', () => {
+    // src/config imports the providers' config schemas, so one import back closes a cycle the check must report.
+    const planted = importsOf('src/providers/registry.ts', "import type { SessionConfig } from '../config/session-config.ts';");
+    const cycles = layerCycles([...graph, ...planted]);
+    expect(cycles.length).toBe(1);
+    expect(cycles[0]!.layers).toEqual(expect.arrayContaining(['src/config', 'src/providers']));
+    expect(cycles[0]!.via).toContain('src/providers/registry.ts -> src/config/session-config.ts');
+  });
+
   it('reports a cycle between two folders with the files that close it', () => {
     const edges = [
       ...importsOf('src/config/a.ts', "import { p } from '../providers/p.ts';"),

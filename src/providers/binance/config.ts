@@ -3,6 +3,7 @@
  * the market (Spot, USDⓈ-M or COIN-M futures); the limits left unset follow that market's documented values.
  */
 import * as Schema from 'effect/Schema';
+import type { ConnectionInput } from '../../../machines/connection.machine.ts';
 import { decodeConfig, HttpUrl, NonNegativeInt, optional, PositiveInt, withDefault, WsUrl } from '../../schema/schema-tools.ts';
 import { BINANCE_FEED_LIMITS } from './messages.ts';
 import { BINANCE_FEEDS } from './urls.ts';
@@ -27,12 +28,17 @@ export const BinanceRealtimeConfigSchema = Schema.Struct({
   backfill: withDefault(Schema.Boolean, true, 'Fetch missed closed bars from REST after a gap'),
   backfill_on_start_bars: withDefault(NonNegativeInt, 0, 'Closed bars to fetch per stream when it is first subscribed'),
   validate_symbols: withDefault(Schema.Boolean, true, 'Check symbols against exchangeInfo before subscribing'),
+  connect_timeout_ms: withDefault(PositiveInt, 10_000, 'A socket not open after this long is abandoned and retried with backoff'),
+  ack_timeout_ms: withDefault(PositiveInt, 10_000, 'A SUBSCRIBE / UNSUBSCRIBE unanswered for this long marks the connection unresponsive: reconnect'),
+  subscribe_timeout_ms: withDefault(PositiveInt, 30_000, 'How long subscribe() and unsubscribe() wait for the server to settle every stream before rejecting with SUBSCRIPTION_FAILED'),
+  idle_timeout_ms: optional(PositiveInt, 'No frame at all, not even a ping, for this long on a connection without streams: reconnect; default spot 75000 (pings every 20 s), usdm and coinm 390000 (pings every 3 minutes)'),
 }).annotate({ title: 'binance-realtime', description: 'Binance kline streams: Spot, USDⓈ-M futures or COIN-M futures' });
 
 /** Decoded Binance realtime configuration, with the feed's limits filled in. */
-export type BinanceRealtimeConfig = Omit<typeof BinanceRealtimeConfigSchema.Type, 'control_messages_per_second' | 'streams_per_connection'> & {
+export type BinanceRealtimeConfig = Omit<typeof BinanceRealtimeConfigSchema.Type, 'control_messages_per_second' | 'streams_per_connection' | 'idle_timeout_ms'> & {
   readonly control_messages_per_second: number;
   readonly streams_per_connection: number;
+  readonly idle_timeout_ms: number;
 };
 
 /** Decodes raw config (YAML/JSON object); throws CONFIG_INVALID naming the field. */
@@ -43,5 +49,33 @@ export const decodeBinanceRealtimeConfig = (input: unknown): BinanceRealtimeConf
     ...c,
     control_messages_per_second: c.control_messages_per_second ?? limits.controlMessagesPerSecond,
     streams_per_connection: c.streams_per_connection ?? limits.streamsPerConnection,
+    // Three missed Spot pings; on futures two missed pings plus the pong grace.
+    idle_timeout_ms: c.idle_timeout_ms ?? (c.feed === 'spot' ? 75_000 : 2 * limits.pingIntervalMs + 30_000),
   };
 };
+
+/** Connection settings that are not worth a config key. */
+export const BINANCE_CONNECTION = {
+  /** Fraction of each reconnect delay cut at random, so a fleet of clients does not reconnect in step. */
+  jitter: 0.5,
+  /** Unused: a Binance market stream has no handshake after the socket opens (the machine's policy needs a value). */
+  handshakeTimeoutMs: 10_000,
+  /** Streams named in one SUBSCRIBE: Binance documents no cap per message; this keeps each frame small. */
+  maxStreamsPerMessage: 200,
+  /** How long a stream tracker waits for a late or reordered bar before it treats a missing one as a gap. */
+  gapGraceMs: 250,
+} as const;
+
+/** The connection machine's input for one connection of a config's pool: backoff, timeouts, rotation, no handshake. */
+export const binanceConnectionInput = (c: BinanceRealtimeConfig, seed: number): ConnectionInput => ({
+  seed,
+  policy: {
+    baseDelayMs: c.reconnect_delay_ms, maxDelayMs: Math.max(c.reconnect_delay_ms, c.reconnect_max_delay_ms), jitter: BINANCE_CONNECTION.jitter,
+    maxAttempts: c.reconnect_attempts, healthyAfterMs: c.healthy_after_ms, connectTimeoutMs: c.connect_timeout_ms,
+    handshakeTimeoutMs: BINANCE_CONNECTION.handshakeTimeoutMs,
+    // Klines push every 1-2 s (Spot) or 250 ms (futures): silence longer than stale_after_ms means a dead peer.
+    staleAfterMs: c.stale_after_ms, idleTimeoutMs: c.idle_timeout_ms,
+    maxAgeMs: c.max_connection_age_ms, handshake: false,
+  },
+  subscriptions: { controlPerSecond: c.control_messages_per_second, ackTimeoutMs: c.ack_timeout_ms, maxStreamsPerMessage: BINANCE_CONNECTION.maxStreamsPerMessage },
+});

@@ -6,7 +6,6 @@
  * as INVALID_SYMBOL (exchange info up front, silent streams afterwards).
  */
 import type { InspectionEvent } from 'xstate';
-import type { ConnectionInput } from '../../../machines/connection.machine.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.ts';
 import type { Bar } from '../../domain/bar.ts';
 import { isInterval, type Interval } from '../../domain/interval.ts';
@@ -19,10 +18,10 @@ import { ProviderSignals } from '../shared/provider-signals.ts';
 import { Shard } from '../shared/shard.ts';
 import { StreamTracker } from '../shared/stream-tracker.ts';
 import { BinanceRestClient } from './backfill.ts';
-import { decodeBinanceRealtimeConfig, type BinanceRealtimeConfig } from './config.ts';
+import { BINANCE_CONNECTION, binanceConnectionInput, decodeBinanceRealtimeConfig, type BinanceRealtimeConfig } from './config.ts';
+import { BinanceStreamFeed } from './feed.ts';
 import { BINANCE_FEED_LIMITS } from './messages.ts';
-import { BINANCE_BAR_PROVIDER, parseBinanceFrame, type BinanceKlineDecoding } from './parse.ts';
-import { binanceControlMessage } from './subscriptions.ts';
+import { BINANCE_BAR_PROVIDER, type BinanceKlineDecoding } from './parse.ts';
 import { binanceEndpoints } from './urls.ts';
 
 /** Optional collaborators (tests and sessions inject them). */
@@ -33,8 +32,6 @@ export interface BinanceProviderDeps {
   /** Receives every actor's inspection events (Stately inspector, traces). */
   readonly inspect?: (event: InspectionEvent) => void;
 }
-
-const SUBSCRIBE_TIMEOUT_MS = 30_000;
 
 /** Binance kline streams of one feed (Spot, USDⓈ-M or COIN-M futures). */
 export class BinanceRealtimeProvider implements RealtimeProvider {
@@ -48,6 +45,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   private readonly endpoints: { ws: string; rest: string };
   private readonly rest: BinanceRestClient;
   private readonly tracker: StreamTracker;
+  private readonly feed: BinanceStreamFeed;
   private readonly shards: Shard[] = [];
   private readonly shardStates: ConnectionState[] = [];
   /** Last frame time per stream name, for silent-stream detection. */
@@ -60,7 +58,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   private readonly symbolPattern: RegExp;
   private silentTimer: TimerHandle | undefined;
   private connected = false;
-  private readonly counters = { frames: 0, malformed: 0, reconnects: 0, reasons: {} as Record<string, number> };
+  private readonly counters = { reconnects: 0, reasons: {} as Record<string, number> };
 
   constructor(config: unknown, deps: BinanceProviderDeps = {}) {
     this.config = decodeBinanceRealtimeConfig(config);
@@ -80,12 +78,20 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     this.tracker = new StreamTracker({
       clock: this.clock,
       emitUpdates: this.config.emit_updates,
-      gapGraceMs: 250,
+      gapGraceMs: BINANCE_CONNECTION.gapGraceMs,
       maxHeld: this.config.buffer_size,
       backfillOnStartBars: this.config.backfill_on_start_bars,
       ...(this.config.backfill ? { backfill: (s: string, i: Interval, from: number, to: number) => this.rest.closedBars(s, i, from, to) } : {}),
       emit: (bar) => this.signals.data.emit(bar),
       onError: (e) => this.signals.fail(e),
+    });
+    this.feed = new BinanceStreamFeed(this.endpoints.ws, this.decoding, {
+      onKline: (stream, bar, eventTime, receivedAt) => {
+        this.lastFrame.set(stream, receivedAt);
+        this.tracker.accept(bar, eventTime);
+      },
+      onMalformed: (shard, reason, text) => this.signals.fail(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: ${reason}`, { connection: shard.index, frame: text })),
+      onSocketError: (shard, _gen, message) => this.signals.fail(realtimeError('CONNECTION_FAILED', `connection ${shard.index}: ${message}`, { connection: shard.index })),
     });
   }
 
@@ -102,6 +108,8 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   }
 
   async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
+    // Nothing would ever confirm the streams: refuse rather than wait for the subscribe timeout.
+    if (!this.connected) throw realtimeError('NOT_CONNECTED', this.signals.closed ? `${this.name} was disconnected; create a new one` : `call connect() before subscribe() on ${this.name}`, { provider: this.name });
     if (!isInterval(interval)) throw realtimeError('SUBSCRIPTION_FAILED', `unknown interval ${JSON.stringify(interval)}`, { interval });
     if (interval === '1s' && BINANCE_FEED_LIMITS[this.config.feed].intervals !== 'all') {
       throw realtimeError('SUBSCRIPTION_FAILED', `Binance ${this.config.feed} futures have no 1s klines (1m is the shortest)`, { interval, feed: this.config.feed });
@@ -129,7 +137,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       shard.subscriptions({ type: 'subscriptions.add', streams: [stream] });
       this.confirmedAt.set(stream, now);
     }
-    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(this.config.subscribe_timeout_ms));
   }
 
   async unsubscribe(symbols: readonly string[]): Promise<void> {
@@ -147,7 +155,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       this.lastFrame.delete(st);
       this.confirmedAt.delete(st);
     }
-    if (this.connected) await this.signals.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    if (this.connected) await this.signals.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(this.config.subscribe_timeout_ms));
   }
 
   resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {
@@ -193,10 +201,10 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
   stats(): ProviderStats {
     return {
       connections: this.shards.length,
-      framesReceived: this.counters.frames,
+      framesReceived: this.feed.frames,
       barsEmitted: this.tracker.stats.emitted,
       barsBackfilled: this.tracker.stats.backfilled,
-      malformedFrames: this.counters.malformed,
+      malformedFrames: this.feed.malformed,
       duplicatesDropped: this.tracker.stats.duplicates,
       reconnects: this.counters.reconnects,
       reconnectReasons: { ...this.counters.reasons },
@@ -211,25 +219,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
 
   private addShard(): Shard {
     const index = this.shards.length;
-    const c = this.config;
-    const input: ConnectionInput = {
-      seed: (this.deps.seed ?? 1) + index,
-      policy: {
-        baseDelayMs: c.reconnect_delay_ms, maxDelayMs: Math.max(c.reconnect_delay_ms, c.reconnect_max_delay_ms), jitter: 0.5,
-        maxAttempts: c.reconnect_attempts, healthyAfterMs: c.healthy_after_ms, connectTimeoutMs: 10_000, handshakeTimeoutMs: 10_000,
-        // Klines push every 1-2 s (Spot) or 250 ms (futures): silence longer than stale_after_ms means a dead peer.
-        // Without streams only pings arrive: every 20 s on Spot, every 3 minutes on futures.
-        staleAfterMs: c.stale_after_ms, idleTimeoutMs: c.feed === 'spot' ? 75_000 : 2 * BINANCE_FEED_LIMITS[c.feed].pingIntervalMs + 30_000,
-        maxAgeMs: c.max_connection_age_ms, handshake: false,
-      },
-      subscriptions: { controlPerSecond: c.control_messages_per_second, ackTimeoutMs: 10_000, maxStreamsPerMessage: 200 },
-    };
-    const shard = new Shard(index, {
-      url: () => `${this.endpoints.ws}/ws`,
-      encodeControl: (request) => JSON.stringify(binanceControlMessage(request)),
-      onFrame: (sh, gen, text, at) => this.onFrame(sh, gen, text, at),
-      onSocketError: (sh, _gen, message) => this.signals.fail(realtimeError('CONNECTION_FAILED', `connection ${sh.index}: ${message}`, { connection: sh.index })),
-    }, input, this.clock, this.deps.inspect);
+    const shard = new Shard(index, this.feed.hooks(), binanceConnectionInput(this.config, (this.deps.seed ?? 1) + index), this.clock, this.deps.inspect);
     this.shards.push(shard);
     this.shardStates.push('disconnected');
     shard.actor.on('connection.state', (ev) => {
@@ -249,29 +239,6 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     });
     if (this.connected) shard.actor.send({ type: 'connection.start' });
     return shard;
-  }
-
-  private onFrame(shard: Shard, gen: number, text: string, receivedAt: number): void {
-    this.counters.frames++;
-    const frame = parseBinanceFrame(text, receivedAt, this.decoding);
-    switch (frame.kind) {
-      case 'kline':
-        this.lastFrame.set(frame.stream, receivedAt);
-        this.tracker.accept(frame.bar, frame.eventTime);
-        return;
-      case 'ack':
-        shard.subscriptions({ type: 'control.ack', gen, id: frame.id });
-        return;
-      case 'error':
-        shard.subscriptions({ type: 'control.error', gen, id: frame.id, code: frame.code, message: frame.message });
-        return;
-      case 'shutdown':
-        shard.actor.send({ type: 'server.shutdown', gen });
-        return;
-      case 'malformed':
-        this.counters.malformed++;
-        this.signals.fail(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: ${frame.reason}`, { connection: shard.index, frame: text.slice(0, 200) }));
-    }
   }
 
   /** Symbols that exist and trade; unknown ones are reported as INVALID_SYMBOL. */
@@ -351,7 +318,4 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     if (states.some((s) => s === 'connected')) return 'reconnecting';
     return 'disconnected';
   }
-
-
-
 }

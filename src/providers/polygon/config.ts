@@ -31,6 +31,10 @@ export const PolygonRealtimeConfigSchema = Schema.Struct({
   correction_lookback_bars: withDefault(NonNegativeInt, 2, 'Bars before a gap re-read from REST after every reconnect and on resume from the file (Polygon may still correct the last bars before a drop); values that differ are applied as corrections. Minute bars also reach back over correction_window_ms'),
   aggregate_close_grace_ms: withDefault(NonNegativeInt, 10_000, 'An aggregated bar closes this long after its window ends when no later bar closed it first'),
   close_check_interval_ms: withDefault(PositiveInt, 1_000, 'How often aggregated windows are checked for closing by the clock'),
+  connect_timeout_ms: withDefault(PositiveInt, 10_000, 'A socket not open after this long is abandoned and retried with backoff'),
+  auth_timeout_ms: withDefault(PositiveInt, 10_000, 'An authentication without an answer for this long is abandoned and retried with backoff'),
+  ack_timeout_ms: withDefault(PositiveInt, 10_000, 'A subscribe / unsubscribe unanswered for this long marks the connection unresponsive: reconnect'),
+  subscribe_timeout_ms: withDefault(PositiveInt, 30_000, 'How long subscribe() and unsubscribe() wait for the server to settle every stream before rejecting with SUBSCRIPTION_FAILED'),
 }).annotate({ title: 'polygon-realtime', description: 'Massive (formerly Polygon.io) aggregate streams (AM, A, XA, XAS, CA, CAS)' });
 
 /** Decoded Polygon realtime configuration. */
@@ -54,11 +58,11 @@ export const polygonConnectionInput = (c: PolygonRealtimeConfig, seed: number): 
   seed,
   policy: {
     baseDelayMs: c.reconnect_delay_ms, maxDelayMs: Math.max(c.reconnect_delay_ms, c.reconnect_max_delay_ms), jitter: 0.5,
-    maxAttempts: c.reconnect_attempts, healthyAfterMs: c.healthy_after_ms, connectTimeoutMs: 10_000, handshakeTimeoutMs: 10_000,
+    maxAttempts: c.reconnect_attempts, healthyAfterMs: c.healthy_after_ms, connectTimeoutMs: c.connect_timeout_ms, handshakeTimeoutMs: c.auth_timeout_ms,
     // No application heartbeat and no bar for a quiet window: silence is normal for a while.
     staleAfterMs: c.stale_after_ms, idleTimeoutMs: c.stale_after_ms,
     // Never rotate: the replacement connection would evict the one it replaces (one connection per market).
     maxAgeMs: 0, handshake: true,
   },
-  subscriptions: { controlPerSecond: c.control_messages_per_second, ackTimeoutMs: 10_000, maxStreamsPerMessage: c.params_per_message },
+  subscriptions: { controlPerSecond: c.control_messages_per_second, ackTimeoutMs: c.ack_timeout_ms, maxStreamsPerMessage: c.params_per_message },
 });

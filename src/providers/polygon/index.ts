@@ -46,8 +46,6 @@ export interface PolygonProviderStats extends ProviderStats {
   readonly restRequests: number;
 }
 
-const SUBSCRIBE_TIMEOUT_MS = 30_000;
-
 /** Massive (formerly Polygon.io) aggregate streams. */
 export class PolygonRealtimeProvider implements RealtimeProvider {
   readonly name = 'polygon-realtime';
@@ -123,6 +121,8 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
   }
 
   async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
+    // Nothing would ever confirm the streams: refuse rather than wait for the subscribe timeout.
+    if (!this.connected) throw realtimeError('NOT_CONNECTED', this.signals.closed ? `${this.name} was disconnected; create a new one` : `call connect() before subscribe() on ${this.name}`, { provider: this.name });
     const feed = this.config.feed;
     if (!isInterval(interval)) throw realtimeError('SUBSCRIPTION_FAILED', `unknown interval ${JSON.stringify(interval)}`, { interval });
     const pushed = sourceInterval(feed, interval);
@@ -143,7 +143,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     const shard = this.ensureShard();
     shard.subscriptions({ type: 'subscriptions.add', streams });
     this.markReady();
-    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(this.config.subscribe_timeout_ms));
   }
 
   async unsubscribe(symbols: readonly string[]): Promise<void> {
@@ -153,7 +153,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     for (const st of streams) this.book.forget(st);
     const shard = this.shard;
     shard.subscriptions({ type: 'subscriptions.remove', streams });
-    if (this.connected) await this.signals.waitFor(() => streams.every((st) => !shard.subscriptionState()?.confirmed.includes(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    if (this.connected) await this.signals.waitFor(() => streams.every((st) => !shard.subscriptionState()?.confirmed.includes(st)), AbortSignal.timeout(this.config.subscribe_timeout_ms));
   }
 
   resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {

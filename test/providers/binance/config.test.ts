@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBinanceRealtimeConfig } from '../../../src/providers/binance/config.ts';
+import { binanceConnectionInput, decodeBinanceRealtimeConfig } from '../../../src/providers/binance/config.ts';
 import { binanceEndpoints } from '../../../src/providers/binance/urls.ts';
 import { realtimeProviderInfo } from '../../../src/providers/registry.ts';
 
@@ -27,6 +27,23 @@ describe('binance-realtime feeds', () => {
     expect(decodeBinanceRealtimeConfig({})).toMatchObject({ feed: 'spot', control_messages_per_second: 5, streams_per_connection: 1024 });
     expect(decodeBinanceRealtimeConfig({ feed: 'usdm' })).toMatchObject({ control_messages_per_second: 10, streams_per_connection: 200 });
     expect(decodeBinanceRealtimeConfig({ feed: 'coinm', streams_per_connection: 50 })).toMatchObject({ control_messages_per_second: 10, streams_per_connection: 50 });
+  });
+
+  it('builds the connection input with documented timeout defaults per feed', () => {
+    const spot = binanceConnectionInput(decodeBinanceRealtimeConfig({}), 7);
+    expect(spot).toMatchObject({ seed: 7, policy: { connectTimeoutMs: 10_000, idleTimeoutMs: 75_000, staleAfterMs: 10_000, handshake: false }, subscriptions: { ackTimeoutMs: 10_000, controlPerSecond: 5 } });
+    // Futures ping every 3 minutes: two missed pings and the pong grace.
+    expect(binanceConnectionInput(decodeBinanceRealtimeConfig({ feed: 'usdm' }), 1).policy.idleTimeoutMs).toBe(390_000);
+    expect(decodeBinanceRealtimeConfig({}).subscribe_timeout_ms).toBe(30_000);
+  });
+
+  it('takes tuned connection timeouts from the config', () => {
+    const c = decodeBinanceRealtimeConfig({ connect_timeout_ms: 2_000, ack_timeout_ms: 3_000, idle_timeout_ms: 40_000, subscribe_timeout_ms: 5_000 });
+    const input = binanceConnectionInput(c, 1);
+    expect(input.policy).toMatchObject({ connectTimeoutMs: 2_000, idleTimeoutMs: 40_000 });
+    expect(input.subscriptions.ackTimeoutMs).toBe(3_000);
+    expect(c.subscribe_timeout_ms).toBe(5_000);
+    expect(() => decodeBinanceRealtimeConfig({ connect_timeout_ms: 0 })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 
   it('refuses an unknown feed naming the field', () => {
