@@ -90,6 +90,7 @@ export class MatchingEngine {
   readonly #trades: SimTrade[] = [];
   #nextOrderId = 1;
   #nextTradeId = 1;
+  #duplicateExecutions = 0;
 
   constructor(context: MatchingContext) {
     this.#ctx = context;
@@ -207,6 +208,14 @@ export class MatchingEngine {
     return order;
   }
 
+  /**
+   * Fault: the next `count` executions are each listed twice in the trade history, the copy under a new trade id
+   * (balances move once), as a faulty venue would report them: a client that adds both overfills the order.
+   */
+  duplicateNextExecutions(count: number): void {
+    this.#duplicateExecutions += count;
+  }
+
   /** Fills every resting limit order that the trades of the market step (from, to] went through. */
   step(from: number, to: number): void {
     // The second containing a market time has begun at that time (the convention of the partial kline).
@@ -249,6 +258,10 @@ export class MatchingEngine {
       isBuyer: order.side === 'BUY', isMaker,
     };
     this.#trades.push(trade);
+    if (this.#duplicateExecutions > 0) {
+      this.#duplicateExecutions--;
+      this.#trades.push({ ...trade, id: this.#nextTradeId++ });
+    }
     return trade;
   }
 }

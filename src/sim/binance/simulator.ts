@@ -166,6 +166,11 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
     return Object.fromEntries([...this.#engine.balances(this.options.apiKey)].map(([asset, b]) => [asset, { ...b }]));
   }
 
+  /** Fault: the next `count` executions appear twice in `myTrades`, the copy under a new trade id (balances move once). */
+  duplicateNextExecutions(count = 1): void {
+    this.#engine.duplicateNextExecutions(count);
+  }
+
   /**
    * The connection of the next `count` order placements closes without an answer: after the order was carried
    * out (`placed`, the default: a lost answer), or before (a lost request).

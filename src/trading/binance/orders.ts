@@ -2,17 +2,20 @@
  * The orders of the Binance trading provider: placement (checked against the symbol's filters before sending,
  * idempotent by client order id: a placement without an answer is resolved by looking the order up by that id,
  * never by placing it twice), cancel, status, open orders, and the reconciliation that turns what the venue
- * reports (placement answers, queries, polls) into order updates: each execution once, then the final state.
+ * reports (placement answers, queries, polls) into order updates: each execution once, then the final state. Every
+ * update is a transition of the order machine (order-lifecycle.ts): one it refuses (an execution past the order's
+ * quantity, a change to a final order) is logged as `order.transition_refused` and not published.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { isFinalStatus } from '../../../machines/order.machine.ts';
+import { advanceOrder, isFinalStatus, toOrder as orderOf, type OrderEvent, type OrderState } from '../../../machines/order.machine.ts';
 import { realtimeError } from '../../errors.ts';
 import type { LoggedEvent } from '../../events/fold.ts';
 import type { OrderUpdate } from '../trading-provider.ts';
 import type { Order, OrderRequest } from '../types.ts';
 import { prepareOrder } from './filters.ts';
 import { CLIENT_ORDER_ID, BINANCE_TRADING_CODES as CODES, type BinanceOrder, type BinanceOrderFill, type BinanceTrade } from './messages.ts';
-import { feeInQuote, formatOrderId, parseOrderId, toOrder } from './parse.ts';
+import { acceptedState, rejectedState, venueStatusEvent, venueTime } from './order-lifecycle.ts';
+import { feeInQuote, formatOrderId, orderStatusOf, parseOrderId, toOrder } from './parse.ts';
 import type { BinanceTradingClient } from './rest-client.ts';
 import type { SymbolCatalog } from './symbols.ts';
 
@@ -34,11 +37,12 @@ interface Tracked {
   readonly orderId: number;
   /** The caller's id when it had one (the venue may hold a hashed form). */
   readonly clientOrderId: string;
-  order: Order;
-  /** Executions already reported, and their total quantity and cost. */
+  /** The order's lifecycle, advanced through the order machine only. */
+  state: OrderState;
+  /** Executions already applied. */
   readonly tradeIds: Set<number>;
-  filled: number;
-  cost: number;
+  /** The executed quantity the venue last reported: executions not yet applied are still to be read. */
+  executed: number;
   lock: Promise<unknown>;
 }
 
@@ -55,6 +59,10 @@ interface Adoption {
 }
 
 const EPSILON = 1e-9;
+
+const filledOf = (t: Tracked): number => t.state.context.filledQuantity;
+/** True while the venue reported more executed quantity than the order machine has applied. */
+const owed = (t: Pick<Tracked, 'state' | 'executed'>): boolean => t.executed > t.state.context.filledQuantity + EPSILON;
 const PLACE_ATTEMPTS = 3;
 
 /** Binance's client id for a caller's id: itself when valid, else a stable hash (so a retry maps to the same id). */
@@ -94,7 +102,7 @@ export class OrderTracker {
     if (rejected) return rejected;
     const tracked = this.#byId.get(id) ?? (await this.#adoptById(id));
     if (!tracked) throw realtimeError('CONFIG_INVALID', `Binance has no order with id ${id}`, { orderId: id });
-    if (isFinalStatus(tracked.order.status)) return tracked.order;
+    if (isFinalStatus(tracked.state.status)) return orderOf(tracked.state);
     const params = { symbol: tracked.symbol, orderId: tracked.orderId };
     const result = await this.#ctx.client.signed<BinanceOrder>('DELETE', '/api/v3/order', params, 1);
     this.#ctx.touched(tracked.symbol);
@@ -112,13 +120,13 @@ export class OrderTracker {
     const rejected = this.#rejected.get(id);
     if (rejected) return rejected;
     const tracked = this.#byId.get(id);
-    if (tracked && isFinalStatus(tracked.order.status) && tracked.filled >= tracked.order.filledQuantity - EPSILON) return tracked.order;
+    if (tracked && isFinalStatus(tracked.state.status) && !owed(tracked)) return orderOf(tracked.state);
     const ref = tracked ?? parseOrderId(id);
     if (!ref) return undefined;
     const venue = await this.#query(ref.symbol, { orderId: ref.orderId });
     if (venue === 'absent') return undefined;
     if (venue === 'unknown') {
-      if (tracked) return tracked.order;
+      if (tracked) return orderOf(tracked.state);
       throw realtimeError('CONNECTION_FAILED', `could not read order ${id} from Binance`, { orderId: id });
     }
     return tracked ? this.#reconcile(tracked, venue) : this.#adopt(venue);
@@ -139,7 +147,7 @@ export class OrderTracker {
 
   /** Asks the venue about every working order (one request per symbol, plus one per order that left the book). */
   async poll(): Promise<void> {
-    const pending = [...this.#byId.values()].filter((t) => !isFinalStatus(t.order.status) || t.filled < t.order.filledQuantity - EPSILON);
+    const pending = [...this.#byId.values()].filter((t) => !isFinalStatus(t.state.status) || owed(t));
     for (const symbol of new Set(pending.map((t) => t.symbol))) {
       const result = await this.#ctx.client.signed<BinanceOrder[]>('GET', '/api/v3/openOrders', { symbol }, 6);
       if (result.kind !== 'ok') {
@@ -149,7 +157,7 @@ export class OrderTracker {
       const open = new Map(result.body.map((v) => [v.orderId, v]));
       for (const t of pending.filter((p) => p.symbol === symbol)) {
         const v = open.get(t.orderId);
-        if (v && Number(v.executedQty) <= t.filled + EPSILON && toOrder(v).status === t.order.status) continue;
+        if (v && Number(v.executedQty) <= filledOf(t) + EPSILON && orderStatusOf(v.status) === t.state.status) continue;
         const venue = v ?? (await this.#query(symbol, { orderId: t.orderId }));
         if (typeof venue === 'object') await this.#reconcile(t, venue);
       }
@@ -165,12 +173,11 @@ export class OrderTracker {
     const symbol = String(request.symbol ?? '').toUpperCase();
     const clientId = venueClientId(request.clientOrderId);
     const reject = (reason: string): Order => {
-      const at = this.#ctx.now();
-      const order: Order = {
-        id: `rejected:${clientId}`, clientOrderId: request.clientOrderId ?? clientId, symbol, side: request.side, type: request.type,
-        quantity: request.quantity, ...(request.price !== undefined ? { price: request.price } : {}),
-        status: 'rejected', filledQuantity: 0, averagePrice: 0, createdAt: at, updatedAt: at, rejectReason: reason,
+      const refused: OrderRequest = {
+        symbol, side: request.side, type: request.type, quantity: request.quantity,
+        ...(request.price !== undefined ? { price: request.price } : {}), clientOrderId: request.clientOrderId ?? clientId,
       };
+      const order = orderOf(rejectedState(`rejected:${clientId}`, refused, reason, this.#ctx.now()));
       this.#rejected.set(order.id, order);
       this.#ctx.emit({ order }, { type: 'order.rejected', order, reason, ...(request.reason ? { why: request.reason } : {}) });
       return order;
@@ -240,16 +247,17 @@ export class OrderTracker {
     const first = toOrder(venue, clientOrderId);
     const existing = this.#byId.get(first.id);
     if (existing) return this.#reconcile(existing, venue, fills);
-    const accepted: Order = { ...first, status: 'accepted', filledQuantity: 0, averagePrice: 0, updatedAt: first.createdAt };
     const tracked: Tracked = {
-      symbol: venue.symbol, orderId: venue.orderId, clientOrderId: first.clientOrderId, order: accepted,
-      tradeIds: new Set(), filled: 0, cost: 0, lock: Promise.resolve(),
+      symbol: venue.symbol, orderId: venue.orderId, clientOrderId: first.clientOrderId, state: acceptedState(venue, first.clientOrderId, why),
+      tradeIds: new Set(), executed: 0, lock: Promise.resolve(),
     };
     this.#byId.set(first.id, tracked);
-    if (placed) this.#ctx.emit({ order: accepted }, { type: 'order.placed', order: accepted, ...(why ? { why } : {}) });
-    else {
-      tracked.order = first;
-      if (Number(venue.executedQty) > 0) await this.#reportFills(tracked, venue, undefined, true);
+    if (placed) {
+      const accepted = orderOf(tracked.state);
+      this.#ctx.emit({ order: accepted }, { type: 'order.placed', order: accepted, ...(why ? { why } : {}) });
+    } else {
+      if (Number(venue.executedQty) > 0) await this.#applyFills(tracked, venue, undefined, true);
+      if (!owed({ ...tracked, executed: Number(venue.executedQty) })) this.#applyStatus(tracked, venue, true);
     }
     return this.#reconcile(tracked, venue, fills);
   }
@@ -257,23 +265,26 @@ export class OrderTracker {
   /** Reports what changed since the last report: each new execution, then a new final state. */
   #reconcile(t: Tracked, venue: BinanceOrder, fills?: readonly BinanceOrderFill[]): Promise<Order> {
     const run = t.lock.then(async () => {
-      const executed = Number(venue.executedQty);
-      if (executed > t.filled + EPSILON) await this.#reportFills(t, venue, fills);
-      const latest = { ...toOrder(venue, t.clientOrderId), createdAt: t.order.createdAt };
-      const previous = t.order.status;
-      t.order = latest;
-      if (latest.status !== previous && latest.status !== 'filled' && latest.status !== 'partially_filled') {
-        const type = latest.status === 'cancelled' ? 'order.cancelled' : latest.status === 'rejected' ? 'order.rejected' : 'order.accepted';
-        this.#ctx.emit({ order: latest }, { type, order: latest });
-      }
-      return latest;
+      t.executed = Number(venue.executedQty);
+      if (owed(t)) await this.#applyFills(t, venue, fills);
+      // A venue's final status waits for the executions before it: applied first, it would refuse them.
+      if (!owed(t)) this.#applyStatus(t, venue);
+      return orderOf(t.state);
     });
     t.lock = run.catch(() => undefined);
     return run;
   }
 
-  /** Reports the order's executions not reported yet (`silent`: only records them as known). */
-  async #reportFills(t: Tracked, venue: BinanceOrder, fills?: readonly BinanceOrderFill[], silent = false): Promise<void> {
+  /** Applies the venue's status when it ends the order otherwise than by executions (`silent`: not reported). */
+  #applyStatus(t: Tracked, venue: BinanceOrder, silent = false): void {
+    const event = venueStatusEvent(venue, venueTime(venue, this.#ctx.now()));
+    if (!event || orderStatusOf(venue.status) === t.state.status || !this.#advance(t, event)) return;
+    const order = orderOf(t.state);
+    if (!silent) this.#ctx.emit({ order }, { type: event.type, order });
+  }
+
+  /** Applies the order's executions not applied yet (`silent`: only records them as known). */
+  async #applyFills(t: Tracked, venue: BinanceOrder, fills?: readonly BinanceOrderFill[], silent = false): Promise<void> {
     const rules = await this.#ctx.catalog.rules(t.symbol);
     const assets = rules ?? { baseAsset: '', quoteAsset: '' };
     let trades: { id: number; price: number; qty: number; commission: number; commissionAsset: string; time: number }[];
@@ -289,17 +300,27 @@ export class OrderTracker {
     for (const x of trades.sort((a, b) => a.id - b.id)) {
       if (t.tradeIds.has(x.id)) continue;
       t.tradeIds.add(x.id);
-      t.filled += x.qty;
-      t.cost += x.qty * x.price;
-      const done = t.filled >= t.order.quantity - EPSILON;
-      const order: Order = { ...t.order, status: done ? 'filled' : 'partially_filled', filledQuantity: t.filled, averagePrice: t.cost / t.filled, updatedAt: x.time };
-      const fill = { orderId: order.id, symbol: t.symbol, side: order.side, quantity: x.qty, price: x.price, fee: feeInQuote(x.commission, x.commissionAsset, x.price, assets), at: x.time };
-      t.order = silent ? t.order : order;
-      if (!silent) this.#ctx.emit({ order, fill }, { type: 'order.filled', order, fill, tradeId: x.id, commission: x.commission, commissionAsset: x.commissionAsset });
+      const fee = feeInQuote(x.commission, x.commissionAsset, x.price, assets);
+      if (!this.#advance(t, { type: 'order.filled', quantity: x.qty, price: x.price, fee, at: x.time }, { tradeId: x.id }) || silent) continue;
+      const order = orderOf(t.state);
+      const fill = { orderId: order.id, symbol: t.symbol, side: order.side, quantity: x.qty, price: x.price, fee, at: x.time };
+      this.#ctx.emit({ order, fill }, { type: 'order.filled', order, fill, tradeId: x.id, commission: x.commission, commissionAsset: x.commissionAsset });
     }
   }
 
+  /** Moves the order through the machine; a transition it refuses is logged, and the order stays as it was. */
+  #advance(t: Tracked, event: OrderEvent, detail: Record<string, unknown> = {}): boolean {
+    const next = advanceOrder(t.state, event);
+    if (next === t.state) {
+      this.#ctx.emit(undefined, { type: 'order.transition_refused', orderId: t.state.context.id, status: t.state.status, event, ...detail });
+      return false;
+    }
+    t.state = next;
+    return true;
+  }
+
   #current(order: Order): Order {
-    return this.#byId.get(order.id)?.order ?? this.#rejected.get(order.id) ?? order;
+    const tracked = this.#byId.get(order.id);
+    return tracked ? orderOf(tracked.state) : this.#rejected.get(order.id) ?? order;
   }
 }
