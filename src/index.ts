@@ -9,6 +9,7 @@ export { ERROR_CODES, RealtimeError, isRealtimeError, realtimeError, type ErrorC
 export type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider } from './providers/realtime-provider.ts';
 export { createRealtimeProvider, getSupportedRealtimeProviders, realtimeProviderInfo, type RealtimeProviderInfo, type RealtimeProviderName } from './providers/registry.ts';
 export { BinanceRealtimeProvider } from './providers/binance/index.ts';
+export { PolygonRealtimeProvider, type PolygonBar, type PolygonProviderStats } from './providers/polygon/index.ts';
 export type { RealtimeWriter, RealtimeWriterStats } from './storage/realtime-writer.ts';
 export { DuckDBRealtimeWriter } from './storage/duckdb-writer.ts';
 export { decodeWriterConfig, writerConfigSchema, type WriterConfig } from './storage/config.ts';
@@ -26,6 +27,7 @@ export { checkOrder, type RiskVerdict } from './risk/risk-engine.ts';
 export { applyRisk, initialRiskState, RISK_CHECKS, type KillSwitch, type RiskCheck, type RiskInput, type RiskState } from './risk/risk-state.ts';
 export type { SessionRiskControl } from './risk/session-risk.ts';
 export { startBinanceSimulator, type BinanceSimulator } from './sim/binance/index.ts';
+export { startPolygonSimulator, type PolygonSimulator } from './sim/polygon/index.ts';
 export * from './observability/index.ts';
 export * from './replay/index.ts';
 export { loadConfigFile } from './config/load.ts';
