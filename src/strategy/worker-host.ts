@@ -13,8 +13,8 @@ import type { Bar } from '../domain/bar.ts';
 import { StrategyLoadError } from './errors.ts';
 import type { JsonSchema } from './config.ts';
 import { isNotifyMethod, isRequestMethod, type StrategyHostServices } from './host-api.ts';
-import { siblingModuleUrl, workerExecArgv } from '../module-url.ts';
-import { serializeError, type HostMessage, type SerializedError, type WorkerMessage } from './protocol.ts';
+import { workerExecArgv } from '../module-url.ts';
+import { serializeError, type HostMessage, type SerializedError } from './protocol.ts';
 
 import { MessageGate, safeLogLevel, safeLogText, type GateLimits } from './message-gate.ts';
 

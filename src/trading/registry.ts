@@ -5,7 +5,7 @@
  */
 import * as Schema from 'effect/Schema';
 import type { PaperBrokerSnapshot } from '../../machines/paper-broker.machine.ts';
-import { decodeConfig, jsonSchemaOf, NonNegativeInt, optional, PositiveInt, withDefault } from '../schema/schema-tools.ts';
+import { decodeConfig, jsonSchemaOf, optional, withDefault } from '../schema/schema-tools.ts';
 import { realtimeError } from '../errors.ts';
 import { createBinanceTradingProvider } from './binance/binance-provider.ts';
 import { BinanceLiveConfigSchema, BinancePaperConfigSchema, type BinanceVenue } from './binance/config.ts';

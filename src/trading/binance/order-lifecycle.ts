@@ -9,7 +9,7 @@ import type { BinanceOrder } from './messages.ts';
 import { orderStatusOf, toOrder as venueOrder } from './parse.ts';
 
 /** The request the venue holds for an order (its rounded quantity and price), under the caller's client id. */
-export const venueRequest = (venue: BinanceOrder, clientOrderId: string, why?: string): OrderRequest => {
+const venueRequest = (venue: BinanceOrder, clientOrderId: string, why?: string): OrderRequest => {
   const o = venueOrder(venue, clientOrderId);
   return {
     symbol: o.symbol, side: o.side, type: o.type, quantity: o.quantity,
