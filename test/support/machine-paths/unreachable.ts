@@ -7,10 +7,6 @@
 const HANDSHAKE = 'Not driven yet: Binance connections have no handshake (policy.handshake is false); the Massive/Polygon provider authenticates in `handshaking`, and no Massive driver exists yet.';
 const RESTART = 'By design: no provider restarts a connection actor. disconnect() is final (a provider is not reused), and connect() after a failure rejects with CONNECTION_FAILED instead of sending connection.start again.';
 const PER_STREAM = 'Not driven yet: per-stream answers are the Massive/Polygon protocol; Binance answers per request id (control.ack / control.error).';
-const HELD_FLUSH = 'Not driven yet: the command must arrive while a flush is running; a flush on tmpfs takes milliseconds, so acting inside one would depend on timing (a flush gate in the driver would make it deterministic).';
-
-const FIRST_FLUSH = 'Not driven yet: the writer paths are planned with the machine defaults (flushFirstAtOnce off), and the driver opens the real writer the same way; the first-write flush (on by default in DuckDBRealtimeWriter) is covered by the pure machine tests only.';
-
 export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   connection: {
     'connection.handshaking': HANDSHAKE,
@@ -34,15 +30,6 @@ export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string
     'subscriptions.online.acks.awaiting --connection.ready--> subscriptions.online.acks.awaiting': 'Not driven yet: the same socket reported ready again while a request is in flight, which takes a rotation abandoned while a subscription is still unanswered (a connect timeout of 10 s, hard-coded in the Binance provider, plus a reply delay).',
   },
   writer: {
-    'writer.first': FIRST_FLUSH,
-    'writer.idle --writer.write[0]--> writer.first': FIRST_FLUSH,
-    'writer.first --always[0]--> writer.flushing': FIRST_FLUSH,
-    'writer.first --always[1]--> writer.idle': FIRST_FLUSH,
-    'writer.flushing --writer.write--> (stay)': HELD_FLUSH,
-    'writer.flushing --writer.flush--> (stay)': HELD_FLUSH,
-    'writer.closing --writer.write--> (stay)': HELD_FLUSH,
-    'writer.deciding --always[1]--> writer.flushing': 'Not driven yet: a manual flush still wanted when a flush settles, i.e. flush() called while a flush is running (see the held-flush reason).',
-    'writer.deciding --always[0]--> writer.flushing': 'By design in the real writer: `deciding` finds a full buffer only after `writer.configure` shrinks bufferSize, and the real writer only configures the flush interval (setFlushInterval); a write that fills the buffer is taken by `buffering`\'s own check.',
     'writer.closing.finalizing --xstate.error.actor.closeStore--> writer.closed': 'Not driven yet: a full tmpfs does not fail the final checkpoint (after the drain nothing new is written), and a read-only remount is refused while the database file is open.',
   },
 };
