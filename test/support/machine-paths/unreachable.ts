@@ -7,6 +7,8 @@
 const HANDSHAKE = 'Not driven yet: Binance connections have no handshake (policy.handshake is false); the Massive/Polygon provider authenticates in `handshaking`, and no Massive driver exists yet.';
 const RESTART = 'By design: no provider restarts a connection actor. disconnect() is final (a provider is not reused), and connect() after a failure rejects with CONNECTION_FAILED instead of sending connection.start again.';
 const PER_STREAM = 'Not driven yet: per-stream answers are the Massive/Polygon protocol; Binance answers per request id (control.ack / control.error).';
+const PAPER = 'By design with the paper provider (the trading provider of these paths): its connect() and disconnect() only mark the broker connected or not (src/trading/paper/paper-provider.ts) and can neither fail nor hang; venue providers are driven through the order paths.';
+
 export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   connection: {
     'connection.handshaking': HANDSHAKE,
@@ -28,6 +30,21 @@ export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string
     'subscriptions.online --control.streamRejected--> (stay)': PER_STREAM,
     'subscriptions.online.acks.awaiting --acks.progress--> subscriptions.online.acks.awaiting': 'Not driven yet: needs two requests in flight at once; the Binance simulator answers each request within milliseconds, before the spacing timer lets the next one go (a reply-delay fault in the simulator would drive it).',
     'subscriptions.online.acks.awaiting --connection.ready--> subscriptions.online.acks.awaiting': 'Not driven yet: the same socket reported ready again while a request is in flight, which takes a rotation abandoned while a subscription is still unanswered (a connect timeout of 10 s, hard-coded in the Binance provider, plus a reply delay).',
+  },
+  session: {
+    'session.starting --trading.failed--> session.stopping': PAPER,
+    'session.starting.connectingTrading --after(step)--> session.stopping': PAPER,
+    'session.stopping --trading.failed--> (stay)': PAPER,
+    'session.stopping.disconnectingTrading --after(step)--> session.stopping.closingWriter': PAPER,
+    'session.running --trading.failed--> session.stopping': 'By design: the trading child sends trading.failed only as the answer to trading.connect or trading.disconnect (src/session/children.ts); while running it answers nothing (order errors go to the strategy that placed the order).',
+    'session.stopping.closingWriter --always--> session.stopping.done': 'By design: the writer is the first child started (on entering starting), so started.writer is always true once the session is stopping.',
+    'session.starting.openingWriter --after(step)--> session.stopping': 'By design with DuckDB: opening a file either succeeds or fails at once (a lock held by another process, a path that cannot be created: both writer.failed), so the open never outlasts the step timeout.',
+    'session.stopping --bar.closed--> (stay)': 'Not driven yet: a bar must arrive between the stop and the provider\'s sockets closing, a window of the close handshake only; no simulator fault holds a closed bar inside it deterministically.',
+    'session.stopping --writer.failed--> (stay)': 'Not driven yet: the writer fails outside its own steps only through the durability guard (STORAGE_LOST, an invalidated database), which notices at a flush; in stopping the next flush is normally the close\'s own, answered by closingWriter, so a failure seen by the stopping state itself depends on the flush timer firing inside the earlier stop steps.',
+    'session.stopping --strategy.halted--> (stay)': 'Not driven yet: a halt while stopping comes from the bar the strategy has in hand when the stop arrives (the stopping session feeds it no new bar); which bar is in hand depends on timing.',
+    'session.stopping --marketData.failed--> (stay)': 'Not driven yet: the provider reports a failed connection once (connect() rejects, or an error while running), and a stop makes it stop dialling: a second failure after the stop did not occur with the simulator\'s faults.',
+    'session.stopping.stoppingMarketData --after(step)--> session.stopping.stoppingStrategy': 'Not driven yet: it needs a market data provider whose disconnect() hangs; the Binance provider closes its sockets without waiting on the peer.',
+    'session.stopping.closingWriter --after(step)--> session.stopping.done': 'Not driven yet: it needs a writer close that outlasts the step timeout (a flush retried on a full disk for longer than the step) under the session, whose DuckDB file is not on the writer paths\' tmpfs.',
   },
   writer: {
     'writer.closing.finalizing --xstate.error.actor.closeStore--> writer.closed': 'Not driven yet: a full tmpfs does not fail the final checkpoint (after the drain nothing new is written), and a read-only remount is refused while the database file is open.',
