@@ -4,32 +4,19 @@
  * listed for something that was reached, so the list cannot drift from the code. "By design" means the real
  * system never does it; "Not driven yet" means the real system can, but no driver of this harness makes it happen.
  */
-const HANDSHAKE = 'Not driven yet: Binance connections have no handshake (policy.handshake is false); the Massive/Polygon provider authenticates in `handshaking`, and no Massive driver exists yet.';
+const HANDSHAKE = 'Not driven yet: the handshake timeout is hard-coded at 10 s in the Massive/Polygon provider (src/providers/polygon/config.ts, handshakeTimeoutMs), and the simulator\'s swallowed auth is answered with auth_timeout (a handshake.failed) before it; driving it would cost a real 10 s wait per path until the timeout is configuration.';
 const RESTART = 'By design: no provider restarts a connection actor. disconnect() is final (a provider is not reused), and connect() after a failure rejects with CONNECTION_FAILED instead of sending connection.start again.';
-const PER_STREAM = 'Not driven yet: per-stream answers are the Massive/Polygon protocol; Binance answers per request id (control.ack / control.error).';
 const PAPER = 'By design with the paper provider (the trading provider of these paths): its connect() and disconnect() only mark the broker connected or not (src/trading/paper/paper-provider.ts) and can neither fail nor hang; venue providers are driven through the order paths.';
 
 export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   connection: {
-    'connection.handshaking': HANDSHAKE,
-    'connection.connecting --socket.opened[0]--> connection.handshaking': HANDSHAKE,
-    'connection.handshaking --handshake.succeeded--> connection.open': HANDSHAKE,
-    'connection.handshaking --handshake.failed[0]--> connection.failed': HANDSHAKE,
-    'connection.handshaking --handshake.failed[1]--> connection.open': HANDSHAKE,
-    'connection.handshaking --handshake.failed[2]--> connection.backoff': HANDSHAKE,
-    'connection.handshaking --socket.closed[0]--> connection.open': HANDSHAKE,
-    'connection.handshaking --socket.closed[1]--> connection.backoff': HANDSHAKE,
     'connection.handshaking --after(handshakeTimeout)[0]--> connection.open': HANDSHAKE,
     'connection.handshaking --after(handshakeTimeout)[1]--> connection.backoff': HANDSHAKE,
-    'connection --connection.fatal--> connection.failed': 'Not driven yet: only the Massive/Polygon provider sends connection.fatal (authentication refused, a fatal status); the Binance provider never does.',
     'connection.failed --connection.start--> connection.connecting': RESTART,
     'connection.closed --connection.start--> connection.connecting': RESTART,
   },
   subscriptions: {
-    'subscriptions.online --control.streamAcked--> (stay)': PER_STREAM,
-    'subscriptions.online --control.streamRejected--> (stay)': PER_STREAM,
     'subscriptions.online.acks.awaiting --acks.progress--> subscriptions.online.acks.awaiting': 'Not driven yet: needs two requests in flight at once; the Binance simulator answers each request within milliseconds, before the spacing timer lets the next one go (a reply-delay fault in the simulator would drive it).',
-    'subscriptions.online.acks.awaiting --connection.ready--> subscriptions.online.acks.awaiting': 'Not driven yet: the same socket reported ready again while a request is in flight, which takes a rotation abandoned while a subscription is still unanswered (a connect timeout of 10 s, hard-coded in the Binance provider, plus a reply delay).',
   },
   session: {
     'session.starting --trading.failed--> session.stopping': PAPER,
