@@ -15,8 +15,7 @@ import { accountInfoOf, positionsOf } from '../../../src/trading/paper/account.t
 import { createPaperTradingProvider, type PaperTradingProvider } from '../../../src/trading/paper/paper-provider.ts';
 import { Coverage } from '../../support/machine-paths/coverage.ts';
 import { describePath, planPaths, runPath, type Driver } from '../../support/machine-paths/paths.ts';
-import type { InspectionRecorder } from '../../support/machine-paths/recorder.ts';
-import { InspectionRecorder as Recorder } from '../../support/machine-paths/recorder.ts';
+import { InspectionRecorder } from '../../support/machine-paths/recorder.ts';
 import { nthBar } from './writer-driver.ts';
 
 interface PaperSystem {
@@ -27,7 +26,6 @@ interface PaperSystem {
 }
 
 const acc = (s: AnyMachineSnapshot) => s.context as PaperAccount;
-const barAt = (n: number): Bar => ({ ...nthBar(n), provider: 'paper' as Bar['provider'] });
 const T0 = nthBar(0).openTime;
 
 /** What the driver can do next: a market or a resting limit order, cancel the open one, the next bar. */
@@ -36,7 +34,7 @@ const events = (s: AnyMachineSnapshot): EventObject[] => {
   const placed = Object.keys(a.orders).length;
   const mark = markLookup(a.marks, 'BTCUSDT');
   const n = mark === undefined ? 0 : (mark.openTime - T0) / 60_000 + 1;
-  const out: EventObject[] = [{ type: 'market.bar', bar: barAt(n) } as EventObject];
+  const out: EventObject[] = [{ type: 'market.bar', bar: nthBar(n) } as EventObject];
   if (placed < 2) {
     out.push({ type: 'broker.order.place', id: `paper-${placed + 1}`, request: { symbol: 'BTCUSDT', side: 'buy', type: 'market', quantity: 0.5 }, at: T0 } as EventObject);
     out.push({ type: 'broker.order.place', id: `paper-${placed + 1}`, request: { symbol: 'BTCUSDT', side: 'buy', type: 'limit', quantity: 0.5, price: 50 }, at: T0 } as EventObject);
@@ -91,7 +89,7 @@ describe('paper broker paths against the real paper provider', () => {
 
   for (const path of paths) {
     it(`walks ${describePath(path)}`, async () => {
-      const recorder = new Recorder();
+      const recorder = new InspectionRecorder();
       try {
         await runPath(path, driver, recorder);
       } finally {

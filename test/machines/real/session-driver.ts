@@ -77,6 +77,8 @@ const configFor = (path: PlannedPath, scenario: Scenario, s: { proxy: FaultProxy
   });
 };
 
+let runs = 0;
+
 /** The driver of the session actor; `resumeOf` reopens an earlier run's file under the same session id. */
 export const sessionDriver = (scenario: Scenario = 'trade', resumeOf?: { db: string; id: string }): Driver<SessionSystem> => ({
   async start(path, recorder) {
@@ -88,7 +90,7 @@ export const sessionDriver = (scenario: Scenario = 'trade', resumeOf?: { db: str
     const db = resumeOf?.db ?? join(dir, 'session.duckdb');
     if (failingIn(path, 'writer.failed', 'openingWriter')) writeFileSync(join(dir, 'blocked'), 'not a folder');
     const gate = join(dir, 'gate');
-    const id = resumeOf?.id ?? `paths-${Math.random().toString(36).slice(2, 10)}`;
+    const id = resumeOf?.id ?? `paths-${++runs}`;
     const needsTimeout = path.steps.some((st) => st.event.type.startsWith('xstate.after.step.'));
     const session = createRealtimeSession(configFor(path, scenario, { proxy, sim, dir, db, gate, id }), {
       inspect: recorder.inspect, stepTimeoutMs: needsTimeout ? SHORT_STEP_MS : 60_000,
