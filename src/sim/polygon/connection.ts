@@ -71,6 +71,8 @@ export interface PolygonConnectionSettings {
   readonly random: () => number;
   /** True when this auth message must go unanswered (fault injection). */
   readonly swallowAuth: () => boolean;
+  /** True for a subscription param the server refuses (the `refuseParams` fault). */
+  readonly refused: (param: string) => boolean;
   readonly onAuthenticated: (connection: PolygonSimConnection) => void;
   readonly onSubscribe: (connection: PolygonSimConnection, params: readonly string[]) => void;
   readonly onClose: (connection: PolygonSimConnection) => void;
@@ -196,11 +198,16 @@ export class PolygonSimConnection {
     }
     const list = params.split(',').map((p) => p.trim()).filter(Boolean);
     if (msg.action === 'subscribe') {
+      const taken = list.filter((p) => !this.#settings.refused(p));
       for (const p of list) {
+        if (!taken.includes(p)) {
+          this.#push(statusEvent('error', `subscription refused: ${p}`));
+          continue;
+        }
         this.params.add(p);
         this.#push(statusEvent('success', `subscribed to: ${p}`));
       }
-      this.#settings.onSubscribe(this, list);
+      this.#settings.onSubscribe(this, taken);
     } else if (msg.action === 'unsubscribe') {
       for (const p of list) {
         this.params.delete(p);

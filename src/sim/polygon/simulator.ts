@@ -69,6 +69,7 @@ export class PolygonSimulator extends EventEmitter<PolygonSimulatorEvents> {
   #nextId = 1;
   #authSeq = 0;
   #swallowAuth = 0;
+  readonly #refused = new Set<string>();
   #malformedRate: number;
   #closing: Promise<void> | undefined;
 
@@ -184,6 +185,12 @@ export class PolygonSimulator extends EventEmitter<PolygonSimulatorEvents> {
     this.#swallowAuth = count;
   }
 
+  /** Subscriptions to these params (e.g. `AM.AAPL`) are answered with an `error` status naming them, until cleared. */
+  refuseParams(params: readonly string[]): void {
+    this.#refused.clear();
+    for (const p of params) this.#refused.add(p);
+  }
+
   /** Corrects a published minute bar now and re-sends it to its subscribers; returns the corrected row. */
   correct(symbol: string, openTime: number): SimRow {
     const inst = this.#instrument(symbol);
@@ -237,6 +244,7 @@ export class PolygonSimulator extends EventEmitter<PolygonSimulatorEvents> {
       apiKeys: this.options.apiKeys, handshake: this.options.handshake, authTimeoutMs: this.options.authTimeoutMs, stats: this.#stats,
       malformedRate: () => this.#malformedRate, random: this.#random,
       swallowAuth: () => this.#swallowAuth > 0 && this.#swallowAuth-- > 0,
+      refused: (param) => this.#refused.has(param),
       onAuthenticated: (c) => this.#authenticated(c),
       onSubscribe: (c, params) => this.emit('subscribe', { connectionId: c.id, params }),
       onClose: (c) => this.emit('close', c.info()),

@@ -13,6 +13,7 @@ import { describePath, planPaths, runPath, type PlannedPath } from '../../suppor
 import { InspectionRecorder } from '../../support/machine-paths/recorder.ts';
 import { subscriptionsMachine, type SubscriptionsContext } from '../../../machines/subscriptions.machine.ts';
 import { binanceDriver, STREAM, SYMBOL } from './binance-driver.ts';
+import { POLYGON_STREAM, polygonDriver } from './polygon-driver.ts';
 
 const input: ConnectionInput = {
   seed: 7,
@@ -61,6 +62,42 @@ const events = (s: AnyMachineSnapshot): EventObject[] => {
 const serializeState = (s: AnyMachineSnapshot): string =>
   JSON.stringify({ value: s.value, rotating: c(s).draining !== null, failures: c(s).failures, failed: c(s).failure !== null, expectData: c(s).expectData });
 
+/** The Massive connection: it authenticates in `handshaking` (the policy's `handshake`), like the Polygon provider's. */
+const massiveInput: ConnectionInput = {
+  ...input, policy: { ...input.policy, maxAttempts: 3, healthyAfterMs: 600_000, maxAgeMs: 0, staleAfterMs: 180_000, handshake: true },
+  subscriptions: { ...input.subscriptions, initial: [POLYGON_STREAM] },
+};
+
+/**
+ * What happens next to a real Massive connection: the handshake succeeds, fails for good (a key refused), fails for
+ * a retry (an `auth_timeout`) or loses its socket; an open connection may be rotated (whose new handshake then
+ * fails: the old socket stays), evicted by `max_connections`, and after one eviction evicted fatally.
+ */
+const massiveEvents = (s: AnyMachineSnapshot): EventObject[] => {
+  const { gen, draining, expectData, failures, lastReason } = c(s);
+  const rotating = draining !== null;
+  if (s.matches('idle')) return [{ type: 'connection.start' }];
+  if (s.matches('connecting')) return [{ type: 'socket.opened', gen } as EventObject];
+  if (s.matches('handshaking')) {
+    const retry = [{ type: 'handshake.failed', gen, fatal: false, code: 'auth_timeout', message: 'auth timeout' } as EventObject,
+      { type: 'socket.closed', gen, code: 1006, reason: '' } as EventObject];
+    if (rotating) return retry;
+    return [{ type: 'handshake.succeeded', gen } as EventObject, ...(failures === 0 && !lastReason ? [
+      { type: 'handshake.failed', gen, fatal: true, code: 'AUTHENTICATION_FAILED', message: 'authentication failed' } as EventObject, ...retry] : [])];
+  }
+  if (s.matches('open')) {
+    if (!expectData) return [{ type: 'subscriptions.synced', gen, count: 1 } as EventObject];
+    if (rotating) return [];
+    if (lastReason?.includes('max_connections')) return [{ type: 'connection.fatal', code: 'CONNECTION_FAILED', message: 'evicted' } as EventObject];
+    return lastReason ? [] : [{ type: 'connection.rotate' }, { type: 'socket.closed', gen, code: 4000, reason: 'max_connections' } as EventObject];
+  }
+  if (s.matches('backoff')) return timer(s, 'backoff');
+  return [];
+};
+
+const serializeMassive = (s: AnyMachineSnapshot): string =>
+  JSON.stringify({ value: s.value, rotating: c(s).draining !== null, failures: c(s).failures, failed: c(s).failure !== null, expectData: c(s).expectData, reason: c(s).lastReason ?? null });
+
 const OTHER = 'ethusdt@kline_1m';
 const sub = (s: AnyMachineSnapshot) => s.context as SubscriptionsContext;
 
@@ -102,17 +139,18 @@ const serializeSubscriptions = (s: AnyMachineSnapshot): string => {
 const coverage = new Coverage([connectionMachine, subscriptionsMachine]);
 
 const names = new Map<string, number>();
-const walk = (path: PlannedPath, observe: 'connection' | 'subscriptions', symbols?: readonly string[]) => {
-  const name = `${observe}: ${describePath(path)}`;
+const walk = (path: PlannedPath, observe: 'connection' | 'subscriptions', symbols?: readonly string[], venue: 'binance' | 'massive' | 'massive-refusing' = 'binance') => {
+  const name = `${venue === 'binance' ? '' : `${venue} `}${observe}: ${describePath(path)}`;
   const n = (names.get(name) ?? 0) + 1;
   names.set(name, n);
   it(`walks ${name}${n > 1 ? ` (variant ${n})` : ''}`, async () => {
     // A transition cover: a path runs only when it takes a transition no earlier real run has taken.
     const end = path.steps.at(-1)!.state._nodes.map((x) => x.id);
-    if ((path.keys ?? []).every((k) => coverage.covered(observe, k)) && end.every((id) => coverage.reachedState(observe, id))) return;
+    if (venue !== 'massive-refusing' && (path.keys ?? []).every((k) => coverage.covered(observe, k)) && end.every((id) => coverage.reachedState(observe, id))) return;
     const recorder = new InspectionRecorder();
     try {
-      await runPath(path, binanceDriver(observe, symbols), recorder);
+      const driver = venue === 'binance' ? binanceDriver(observe, symbols) : polygonDriver(observe, venue === 'massive-refusing');
+      await runPath(path, driver as typeof driver & Parameters<typeof runPath>[1], recorder);
     } finally {
       coverage.add(recorder);
     }
@@ -132,6 +170,12 @@ describe('connection and subscription-set paths against the Binance provider and
   });
 
   for (const path of connectionPaths) walk(path, 'connection');
+  // Massive: one fault in the handshake per path (a swallowed auth either times out or is dropped, never both).
+  const massivePaths = planPaths(connectionMachine, { input: massiveInput, events: massiveEvents, serializeState: serializeMassive })
+    .filter((p) => p.steps.filter((st, i) => i > 0 && JSON.stringify(p.steps[i - 1]!.state.value) === '"handshaking"' && st.event.type !== 'handshake.succeeded').length <= 1);
+  for (const path of massivePaths) walk(path, 'connection', undefined, 'massive');
+  const streaming = massivePaths.find((p) => p.steps.at(-1)!.event.type === 'subscriptions.synced');
+  if (streaming) walk(streaming, 'connection', undefined, 'massive-refusing');
   for (const path of subscriptionPaths) walk(path, 'subscriptions', [SYMBOL, 'ETHUSDT']);
 
   it('reaches every state and transition of both machines, or says why not', () => {

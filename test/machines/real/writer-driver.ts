@@ -1,9 +1,10 @@
 /**
  * Drives the writer machine through the real DuckDB writer on a real, small tmpfs: `writer.write` is
  * `writeRealtime`, `writer.flush` is `flush()`, `writer.close` is `close()`, `writer.configure` is
- * `setFlushInterval`; a failing flush is a full filesystem (a filler file takes the last byte before the flush
- * starts) and a succeeding one after failures is the filler deleted (before the retry starts). Timers and
- * DuckDB's answers are the system's own doing.
+ * `setFlushInterval`. Every flush is held at a gate (the writer's own `wrapFlush` hook) until the path's next flush
+ * result: a failing flush is released onto a full filesystem (a filler file takes the last byte), a succeeding one
+ * onto a disk with room (the filler deleted), and commands the path sends meanwhile reach a flush that is really
+ * running. Timers and DuckDB's answers are the system's own doing.
  */
 import { openSync, rmSync, writeSync, closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { Bar } from '../../../src/domain/bar.ts';
 import { DuckDBRealtimeWriter } from '../../../src/storage/duckdb-writer.ts';
 import type { Driver, PlannedPath } from '../../support/machine-paths/paths.ts';
+import type { InspectionRecorder } from '../../support/machine-paths/recorder.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -27,10 +29,19 @@ export interface WriterSystem {
   readonly dbPath: string;
   readonly filler: string;
   readonly written: Bar[];
+  /** Flushes held at the gate, oldest first: each resolves to let its flush go on to DuckDB. */
+  readonly held: (() => void)[];
+  /** Once set (at the end of the path), flushes pass the gate. */
+  open: boolean;
+  readonly recorder: InspectionRecorder;
   step: number;
 }
 
-const RESULTS = ['xstate.error.actor.flushBatch', 'xstate.done.actor.flushBatch', 'xstate.error.actor.closeStore', 'xstate.done.actor.closeStore'];
+/** A bar the writer refuses (a NaN price), so that the first write of a fresh writer leaves nothing to flush. */
+export const invalidBar = (n: number): Bar => ({ ...nthBar(n), open: Number.NaN });
+
+const RESULTS = ['xstate.error.actor.closeStore', 'xstate.done.actor.closeStore'];
+const FLUSH_RESULTS = ['xstate.error.actor.flushBatch', 'xstate.done.actor.flushBatch'];
 
 /**
  * Fills the filesystem to the last byte. DuckDB appends to a WAL whose last page may still have room, so the WAL is
@@ -65,19 +76,36 @@ export const writerDriver = (dir: string, settings: { bufferSize: number }): Dri
     async start(path, recorder) {
       run++;
       const dbPath = join(dir, `paths-${run}.duckdb`);
+      const initial = path.steps[0]!.state.context as { flushIntervalMs: number; flushFirstAtOnce: boolean; maxFlushRows: number };
+      const held: (() => void)[] = [];
+      let system: WriterSystem | undefined;
       const writer = await DuckDBRealtimeWriter.open(
-        { output_path: dbPath, buffer_size: settings.bufferSize, flush_interval_ms: (path.steps[0]!.state.context as { flushIntervalMs: number }).flushIntervalMs, retry_base_ms: 300, retry_max_ms: 300, close_retries: 1 },
-        // The paths are planned with the machine's default settings, where the first write waits for a trigger like any other.
-        { inspect: recorder.inspect, idleCheckpointMs: 0, flushFirstAtOnce: false },
+        { output_path: dbPath, buffer_size: settings.bufferSize, flush_interval_ms: initial.flushIntervalMs, retry_base_ms: 300, retry_max_ms: 300, close_retries: 1 },
+        {
+          // The real writer runs with the settings the path was planned with (the first write flushed at once, or not).
+          inspect: recorder.inspect, idleCheckpointMs: 0, flushFirstAtOnce: initial.flushFirstAtOnce, maxFlushRows: initial.maxFlushRows,
+          wrapFlush: (input, next) => (system?.open ? next(input) : new Promise<void>((resolve) => {
+            held.push(resolve);
+            recorder.poke();
+          }).then(() => next(input))),
+        },
       );
-      return { writer, path, dbPath, filler: join(dir, `filler-${run}`), written: [], step: 0 };
+      system = { writer, path, dbPath, filler: join(dir, `filler-${run}`), written: [], held, open: false, recorder, step: 0 };
+      return system;
     },
     observed: (system) => system.writer.buffer.actor,
     async act(system, event, before) {
       const i = ++system.step;
-      // The filesystem is made full or given room for the next flush (or final checkpoint) outcome of the path,
-      // before the action that starts it, never while one is running (its outcome is already under way).
-      const running = before.matches('flushing') || before.matches({ closing: 'flushing' }) || before.matches({ closing: 'finalizing' });
+      // A flush result releases the held flush onto a full disk or one with room.
+      if (FLUSH_RESULTS.includes(event.type)) {
+        const release = await system.recorder.until(() => system.held.shift(), 'a flush held at the gate');
+        if (event.type.startsWith('xstate.error.')) {
+          if (!existsSync(system.filler)) await fill(system.writer, system.filler);
+        } else rmSync(system.filler, { force: true });
+        return release();
+      }
+      // The final checkpoint's outcome is set before the action that starts it, never while one is running.
+      const running = before.matches({ closing: 'finalizing' });
       const outcome = system.path.steps.slice(i).map((s) => s.event.type).find((t) => RESULTS.includes(t));
       if (!running && outcome !== undefined) {
         if (outcome.startsWith('xstate.error.') && !existsSync(system.filler)) await fill(system.writer, system.filler);
@@ -87,8 +115,17 @@ export const writerDriver = (dir: string, settings: { bufferSize: number }): Dri
       switch (event.type) {
         case 'writer.write': {
           const bars = (event as unknown as { bars: Bar[] }).bars;
-          for (const bar of bars) w.writeRealtime(bar);
-          system.written.push(...bars);
+          // A bar the writer refuses throws INVALID_MESSAGE at the caller (and is counted as rejected).
+          // A write while closing is refused at the caller too (CONNECTION_FAILED, "the writer is closing").
+          const closing = before.matches('closing');
+          for (const bar of bars) {
+            try {
+              w.writeRealtime(bar);
+            } catch (e) {
+              if (Number.isFinite(bar.open) && !closing) throw e;
+            }
+          }
+          if (!closing) system.written.push(...bars.filter((b) => Number.isFinite(b.open)));
           return;
         }
         case 'writer.flush': return void w.flush().catch(() => {});
@@ -99,6 +136,8 @@ export const writerDriver = (dir: string, settings: { bufferSize: number }): Dri
     async check(system) {
       // Whatever the path did, once the disk has room every accepted bar is in DuckDB exactly once, exactly.
       rmSync(system.filler, { force: true });
+      system.open = true;
+      for (const release of system.held.splice(0)) release();
       if (system.writer.buffer.actor.getSnapshot().status === 'active') await system.writer.close();
       const instance = await DuckDBInstance.create(system.dbPath);
       const conn = await instance.connect();
@@ -114,6 +153,8 @@ export const writerDriver = (dir: string, settings: { bufferSize: number }): Dri
     },
     async stop(system) {
       rmSync(system.filler, { force: true });
+      system.open = true;
+      for (const release of system.held.splice(0)) release();
       if (system.writer.buffer.actor.getSnapshot().status === 'active') await system.writer.close().catch(() => {});
       // The tmpfs is small: each path's database goes with it.
       for (const suffix of ['', '.wal']) rmSync(`${system.dbPath}${suffix}`, { force: true });

@@ -14,7 +14,7 @@ import { writerMachine, type WriterContext } from '../../../machines/writer.mach
 import { Coverage } from '../../support/machine-paths/coverage.ts';
 import { describePath, planPaths, runPath } from '../../support/machine-paths/paths.ts';
 import { InspectionRecorder } from '../../support/machine-paths/recorder.ts';
-import { nthBar, writerDriver } from './writer-driver.ts';
+import { invalidBar, nthBar, writerDriver } from './writer-driver.ts';
 
 const BUFFER = 3;
 const dir = mkdtempSync(join(tmpdir(), 'argo-writer-paths-'));
@@ -39,9 +39,14 @@ const events = (s: AnyMachineSnapshot): EventObject[] => {
   const write = { type: 'writer.write', bars: [nthBar(c.accepted)] } as EventObject;
   const commands: EventObject[] = [write, { type: 'writer.flush' }, { type: 'writer.close' }, { type: 'writer.configure', flushIntervalMs: 0 } as EventObject];
   if (c.attempt > 2 || c.accepted > 2 * BUFFER) return [];
-  if (s.matches('idle')) return [write, { type: 'writer.close' }, { type: 'writer.configure', flushIntervalMs: 0 } as EventObject];
+  // A fresh writer that flushes its first write at once: that write may also be one it refuses.
+  const fresh = c.flushFirstAtOnce && c.counters.flushCount === 0 && c.counters.errorCount === 0 && c.counters.rejectedInvalid === 0;
+  const refused = fresh ? [{ type: 'writer.write', bars: [invalidBar(c.accepted)] } as EventObject] : [];
+  if (s.matches('idle')) return [write, ...refused, { type: 'writer.close' }, { type: 'writer.configure', flushIntervalMs: 0 } as EventObject];
   if (s.matches('buffering')) return [...commands, ...timer(s, 'flushInterval')];
-  if (s.matches('flushing') || s.matches({ closing: 'flushing' })) return [flushDone, flushFailed];
+  // A flush is held at the driver's gate until its result: commands sent meanwhile reach a running flush.
+  if (s.matches('flushing')) return [flushDone, flushFailed, ...(c.accepted - c.durable <= BUFFER ? [write, { type: 'writer.flush' }] : [])];
+  if (s.matches({ closing: 'flushing' })) return [flushDone, flushFailed, ...(c.accepted - c.durable <= BUFFER ? [write] : [])];
   if (s.matches('retrying')) return [...timer(s, 'retryBackoff'), write, { type: 'writer.flush' }, { type: 'writer.close' }];
   if (s.matches({ closing: 'retrying' })) return timer(s, 'retryBackoff');
   if (s.matches({ closing: 'finalizing' })) return [{ type: 'xstate.done.actor.closeStore' }];
@@ -50,7 +55,7 @@ const events = (s: AnyMachineSnapshot): EventObject[] => {
 
 const serializeState = (s: AnyMachineSnapshot): string => {
   const c = w(s);
-  return JSON.stringify({ v: s.value, pending: c.accepted - c.durable, close: c.closeRequested, attempt: c.attempt, cf: c.closeFailures, timer: c.flushIntervalMs > 0, want: c.flushTarget > c.durable });
+  return JSON.stringify({ v: s.value, pending: c.accepted - c.durable, close: c.closeRequested, attempt: c.attempt, cf: c.closeFailures, timer: c.flushIntervalMs > 0, want: c.flushTarget > c.durable, fresh: c.counters.flushCount === 0 && c.counters.errorCount === 0, rej: c.counters.rejectedInvalid > 0 });
 };
 
 const coverage = new Coverage([writerMachine]);
@@ -61,8 +66,10 @@ describe.skipIf(!mounted)('writer machine paths against the DuckDB writer on a t
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const paths = [false, true].flatMap((timed) =>
-    planPaths(writerMachine, { input: { bufferSize: BUFFER, flushIntervalMs: timed ? 150 : 0, closeRetries: 1 }, events, serializeState }));
+  // Planned with the machine's default (the first write waits for a trigger) and with DuckDBRealtimeWriter's
+  // default (the first write is flushed at once): the driver opens the real writer the same way.
+  const paths = [false, true].flatMap((first) => [false, true].flatMap((timed) =>
+    planPaths(writerMachine, { input: { bufferSize: BUFFER, flushIntervalMs: timed ? 150 : 0, closeRetries: 1, flushFirstAtOnce: first }, events, serializeState })));
 
   it('plans paths from the machine graph', () => {
     expect(paths.length).toBeGreaterThan(10);

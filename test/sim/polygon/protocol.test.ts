@@ -24,6 +24,19 @@ describe('Polygon simulator: connection and authentication', () => {
     expect(sim.connections()[0]).toMatchObject({ authenticated: true, keyIndex: 0, params: ['A.MSFT'], authAttempts: 1 });
   });
 
+  it('refuses subscriptions to the params of the refuseParams fault with an error status naming them', async () => {
+    const sim = await start();
+    sim.refuseParams(['AM.AAPL']);
+    const client = await authed(sim);
+    client.send({ action: 'subscribe', params: 'AM.AAPL,A.MSFT' });
+    await waitEvent(client, (e) => e.message === 'subscribed to: A.MSFT');
+    expect(statuses(client).slice(-2)).toEqual(['error: subscription refused: AM.AAPL', 'success: subscribed to: A.MSFT']);
+    expect(sim.connections()[0]).toMatchObject({ params: ['A.MSFT'] });
+    sim.refuseParams([]);
+    client.send({ action: 'subscribe', params: 'AM.AAPL' });
+    await waitEvent(client, (e) => e.message === 'subscribed to: AM.AAPL');
+  });
+
   it('answers a bad key with auth_failed and closes', async () => {
     const sim = await start();
     const client = await connect(sim);

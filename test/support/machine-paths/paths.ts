@@ -74,11 +74,13 @@ export const planPaths = (machine: AnyStateMachine, options: PlanOptions): Plann
     const end = p.state as AnyMachineSnapshot;
     if (end.status !== 'active') continue;
     for (const event of options.events(end)) {
-      const keys = machine.getTransitionData(end as never, event as never).map((t) => transitionKey(t as never));
+      const [next] = transition(machine, end as never, event as never);
+      const last = { event, state: next as AnyMachineSnapshot };
+      // The event's own transitions and the eventless ones they lead to (a transient state's branches).
+      const keys = pathKeys(machine, [steps.at(-1)!, last]);
       const fresh = keys.filter((k) => !byKey.has(k));
       if (fresh.length === 0) continue;
-      const [next] = transition(machine, end as never, event as never);
-      const path = { steps: [...steps, { event, state: next as AnyMachineSnapshot }], takes: keys };
+      const path = { steps: [...steps, last], takes: keys };
       for (const k of fresh) byKey.set(k, path);
     }
   }
