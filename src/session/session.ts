@@ -170,7 +170,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     record('session:resume', { resumed, previousEvents: earlier.length, streams: resumedStreams });
     for (const gap of await readOpenGaps(conn, config.storage.table_name, streams)) guard.adopt(gap);
     // The writer machine's flush clock is the session's only one: the log and the trading snapshot follow its flushes.
-    writerFeed = new WriterFeed({ writer, log, guard, stored, checkpoint, report: reportError, onFlushed: () => void hookup.snapshot() });
+    writerFeed = new WriterFeed({
+      writer, log, guard, stored, checkpoint, report: reportError, onFlushed: () => void hookup.snapshot(),
+      clock, retryAfterFailureMs: Math.max(100, config.storage.flush_interval_ms || 1000),
+    });
     writerFeed.logged();
   };
 

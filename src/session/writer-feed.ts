@@ -4,6 +4,7 @@
  * clock: after every bar flush that made all referenced bars durable, the log is flushed (bars first, then the
  * log, so a logged reference always resolves); an event logged while every bar is durable is flushed at once.
  */
+import type { Clock } from '../clock.ts';
 import type { Bar } from '../domain/bar.ts';
 import { realtimeError, type RealtimeError } from '../errors.ts';
 import type { DuckDBRealtimeWriter } from '../storage/duckdb-writer.ts';
@@ -23,6 +24,10 @@ export interface WriterFeedOptions {
   readonly report: (error: RealtimeError) => void;
   /** Runs after each bar flush (the status line refreshes trading on this cadence). */
   readonly onFlushed?: () => void;
+  /** Time of the retry pause below. */
+  readonly clock: Clock;
+  /** After a failed log flush, no new attempt for this long (the writer's flush interval): a failed commit on a full disk costs space. */
+  readonly retryAfterFailureMs: number;
 }
 
 /** Feeds closed bars to the writer and flushes the event log behind them; see the module comment. */
@@ -35,6 +40,7 @@ export class WriterFeed {
   #again = false;
   #scheduled = false;
   #closed = false;
+  #pausedUntil = 0;
 
   constructor(options: WriterFeedOptions) {
     this.#o = options;
@@ -92,6 +98,7 @@ export class WriterFeed {
     // While bar flushes fail the log waits too (the guard reports; a failed commit on a full disk can invalidate
     // the database): the first bar flush that succeeds again flushes it.
     if (this.#closed || this.#o.guard.fatalError || this.#o.guard.writeFailing) return;
+    if (this.#o.clock.now() < this.#pausedUntil) return;
     if (this.#flushing) { this.#again = true; return; }
     this.#flushing = (async () => {
       do {
@@ -102,7 +109,9 @@ export class WriterFeed {
         await this.#o.log.flush();
         ack?.();
       } while (this.#again && !this.#closed);
-    })().catch((e: unknown) => this.#o.report(realtimeError('WRITE_FAILED', `event log flush failed: ${(e as Error).message}`)))
-      .finally(() => { this.#flushing = undefined; });
+    })().catch((e: unknown) => {
+      this.#pausedUntil = this.#o.clock.now() + this.#o.retryAfterFailureMs;
+      this.#o.report(realtimeError('WRITE_FAILED', `event log flush failed: ${(e as Error).message}`));
+    }).finally(() => { this.#flushing = undefined; });
   }
 }
