@@ -20,7 +20,7 @@
  * with the same open time as the last one is a correction and only moves the mark.
  */
 import { enqueueActions, setup, type SnapshotFrom } from 'xstate';
-import { barProblem, type Bar } from '../src/domain/bar.ts';
+import type { Bar } from '../src/domain/bar.ts';
 import {
   applyFill, feeFor, fundsProblem, lookup, markLookup, openAccount, slip, withMark, withOrder,
   type PaperAccount, type PaperBrokerInput,
@@ -152,8 +152,8 @@ const remark = (step: Step, bar: Bar): Step => ({
   account: { ...step.account, marks: withMark(step.account.marks, bar.symbol, { openTime: bar.openTime, close: bar.close, volume: bar.volume }) },
 });
 
-const isUsableBar = (bar: Bar): boolean =>
-  typeof bar === 'object' && bar !== null && bar.final === true && barProblem(bar) === undefined;
+// Bars were validated where they were decoded (the provider's parser): only an unfinished one is ignored.
+const isUsableBar = (bar: Bar): boolean => typeof bar === 'object' && bar !== null && bar.final === true;
 
 const reduce = (account: PaperAccount, event: PaperBrokerEvent): Step => {
   switch (event.type) {

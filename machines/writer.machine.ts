@@ -5,58 +5,12 @@
  * actor and the final checkpoint the `closeStore` actor, both provided by the storage layer with `provide()`.
  */
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
-import { barProblem, type Bar } from '../src/domain/bar.ts';
-import { isInterval } from '../src/domain/interval.ts';
+import type { Bar } from '../src/domain/bar.ts';
 import { describe, isRealtimeError, realtimeError, type RealtimeError } from '../src/errors.ts';
+import { emptyQueue, queueAppend, queueDrop, queueLength, queueTake, type BarQueue } from './lib/bar-queue.ts';
+import { splitInvalid, type InvalidBar } from './lib/write-validation.ts';
 
-/**
- * Append-only view `[start, end)` over a shared array. Appending pushes onto the shared array when this view owns
- * its tail (`rows.length === end`) and copies otherwise, so every snapshot keeps seeing exactly its own rows while
- * a long run costs O(1) per appended bar instead of copying the buffer on every write.
- */
-export interface BarQueue {
-  readonly rows: Bar[];
-  readonly start: number;
-  readonly end: number;
-}
-
-const emptyQueue = (): BarQueue => ({ rows: [], start: 0, end: 0 });
-const queueLength = (q: BarQueue): number => q.end - q.start;
-const queueAppend = (q: BarQueue, bars: readonly Bar[]): BarQueue => {
-  if (q.rows.length === q.end) {
-    for (const bar of bars) q.rows.push(bar);
-    return { rows: q.rows, start: q.start, end: q.end + bars.length };
-  }
-  const rows = q.rows.slice(q.start, q.end).concat(bars);
-  return { rows, start: 0, end: rows.length };
-};
-const queueDrop = (q: BarQueue, n: number): BarQueue => {
-  const start = q.start + n;
-  if (start >= q.end) return emptyQueue();
-  // Compact once the consumed prefix dominates, so memory stays proportional to the live rows.
-  if (start >= 4096 && start > q.end - start) return { rows: q.rows.slice(start, q.end), start: 0, end: q.end - start };
-  return { rows: q.rows, start, end: q.end };
-};
-/** The first `n` rows of a queue, as a fresh array. */
-export const queueTake = (q: BarQueue, n: number): Bar[] => q.rows.slice(q.start, q.start + Math.min(n, queueLength(q)));
-
-const MAX_TIME_MS = 8.64e15;
-const INT32_MAX = 2 ** 31 - 1;
-
-/** Why a bar cannot be stored, or undefined: the domain checks plus a known interval and a provider. */
-export const writeProblem = (bar: Bar): string | undefined => {
-  if (typeof bar !== 'object' || bar === null) return 'not a bar';
-  if (!isInterval(bar.interval)) return `interval ${JSON.stringify(bar.interval)} is unknown`;
-  if (typeof bar.provider !== 'string' || bar.provider === '') return 'provider is empty';
-  if (typeof bar.symbol !== 'string') return 'symbol is not a string';
-  const problem = barProblem(bar);
-  if (problem !== undefined) return problem;
-  // Storage limits: a row the table cannot take would fail every retry of its batch and stall the writer.
-  if (!Number.isSafeInteger(bar.openTime) || Math.abs(bar.openTime) > MAX_TIME_MS) return 'openTime is not an integer Unix ms time';
-  if (!Number.isFinite(bar.receivedAt) || Math.abs(bar.receivedAt) > MAX_TIME_MS) return 'receivedAt is not a finite Unix ms time';
-  if (bar.tradeCount !== null && bar.tradeCount > INT32_MAX) return 'tradeCount exceeds the INTEGER column';
-  return undefined;
-};
+export { queueTake, type BarQueue } from './lib/bar-queue.ts';
 
 /** Tunables the machine starts with (the storage config decodes them from snake_case YAML). */
 export interface WriterSettings {
@@ -110,7 +64,7 @@ export interface FlushOutput {
 /** Result of the last `writer.write`, read synchronously by the caller after `send`. */
 export interface WriteOutcome {
   readonly accepted: number;
-  readonly invalid: readonly { readonly index: number; readonly problem: string }[];
+  readonly invalid: readonly InvalidBar[];
   readonly refused: 'overflow' | 'closing' | 'closed' | undefined;
 }
 
@@ -149,7 +103,8 @@ export interface WriterContext extends WriterSettings {
 
 /** Commands the writer accepts. */
 export type WriterEvent =
-  | { readonly type: 'writer.write'; readonly bars: readonly Bar[] }
+  /** `trusted`: the bars were validated where they were decoded (a provider, the bus), so they are not checked again. */
+  | { readonly type: 'writer.write'; readonly bars: readonly Bar[]; readonly trusted?: boolean }
   | { readonly type: 'writer.flush' }
   | { readonly type: 'writer.close' }
   | { readonly type: 'writer.configure'; readonly bufferSize?: number; readonly flushIntervalMs?: number };
@@ -200,16 +155,10 @@ const noWrite: WriteOutcome = { accepted: 0, invalid: [], refused: undefined };
 
 const acceptedOne: WriteOutcome = { accepted: 1, invalid: [], refused: undefined };
 
-/** Applies a `writer.write` to the context: validates, enforces the cap, appends. Pure. */
-export const applyWrite = (c: WriterContext, bars: readonly Bar[], refuse?: 'closing'): WriterContext => {
+/** Applies a `writer.write` to the context: validates (unless trusted), enforces the cap, appends. Pure. */
+export const applyWrite = (c: WriterContext, bars: readonly Bar[], refuse?: 'closing', trusted = false): WriterContext => {
   if (refuse) return { ...c, lastWrite: { accepted: 0, invalid: [], refused: refuse } };
-  let invalid: { index: number; problem: string }[] | undefined;
-  for (let i = 0; i < bars.length; i++) {
-    const problem = writeProblem(bars[i]!);
-    if (problem !== undefined) (invalid ??= []).push({ index: i, problem });
-  }
-  const bad = invalid ? new Set(invalid.map((x) => x.index)) : undefined;
-  const valid = bad ? bars.filter((_, i) => !bad.has(i)) : bars;
+  const { valid, invalid } = trusted ? { valid: bars, invalid: undefined } : splitInvalid(bars);
   // The cap is checked before anything is counted, so a refused call can be retried unchanged.
   if (pending(c) + valid.length > c.maxBufferedRows) {
     return { ...c, overflowed: true, counters: { ...c.counters, overflowCount: c.counters.overflowCount + 1 },
@@ -271,7 +220,7 @@ export const writerMachine = setup({
   actions: {
     write: enqueueActions(({ context, event, enqueue }, params: { refuse?: 'closing' }) => {
       if (event.type !== 'writer.write') return;
-      const next = applyWrite(context, event.bars, params.refuse);
+      const next = applyWrite(context, event.bars, params.refuse, event.trusted === true);
       enqueue.assign(next);
       const w = next.lastWrite;
       if (w.invalid.length > 0) {

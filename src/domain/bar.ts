@@ -2,7 +2,7 @@
  * The bar: one OHLCV candle of one symbol and interval from one provider (the seed's MarketData, plus the
  * fields a multi-provider, multi-interval store needs).
  */
-import type { Interval } from './interval.ts';
+import { isInterval, type Interval } from './interval.ts';
 
 /** A candle. Times are Unix milliseconds, UTC. Prices and volumes are plain numbers (IEEE doubles). */
 export interface Bar {
@@ -46,10 +46,21 @@ export const barKey = (bar: Pick<Bar, 'provider' | 'symbol' | 'interval' | 'open
 export const streamKey = (bar: Pick<Bar, 'provider' | 'symbol' | 'interval'>): string =>
   `${bar.provider}|${bar.symbol}|${bar.interval}`;
 
-/** Why a bar is not acceptable, or undefined when it is. */
+const MAX_TIME_MS = 8.64e15;
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Why a bar is not acceptable, or undefined when it is: the one validation of a bar, run where it is decoded
+ * (provider parsers, the bus decoder, the writer's public API). It includes the storage limits, so a bar that
+ * passes can always be stored and every later stage trusts the `Bar` type.
+ */
 export const barProblem = (bar: Bar): string | undefined => {
-  const prices = [bar.open, bar.high, bar.low, bar.close] as const;
+  if (typeof bar !== 'object' || bar === null) return 'not a bar';
+  if (typeof bar.provider !== 'string' || bar.provider === '') return 'provider is empty';
+  if (typeof bar.symbol !== 'string') return 'symbol is not a string';
   if (!bar.symbol) return 'symbol is empty';
+  if (!isInterval(bar.interval)) return `interval ${JSON.stringify(bar.interval)} is unknown`;
+  const prices = [bar.open, bar.high, bar.low, bar.close] as const;
   if (!Number.isFinite(bar.openTime) || !Number.isFinite(bar.closeTime)) return 'times are not finite';
   if (bar.closeTime < bar.openTime) return 'closeTime precedes openTime';
   if (prices.some((p) => !Number.isFinite(p))) return 'a price is not a finite number';
@@ -62,5 +73,9 @@ export const barProblem = (bar: Bar): string | undefined => {
   if (bar.tradeCount !== null && (!Number.isInteger(bar.tradeCount) || bar.tradeCount < 0)) {
     return 'tradeCount is not a non-negative integer';
   }
+  // Storage limits: a row the table cannot take would fail every retry of its batch and stall the writer.
+  if (!Number.isSafeInteger(bar.openTime) || Math.abs(bar.openTime) > MAX_TIME_MS) return 'openTime is not an integer Unix ms time';
+  if (!Number.isFinite(bar.receivedAt) || Math.abs(bar.receivedAt) > MAX_TIME_MS) return 'receivedAt is not a finite Unix ms time';
+  if (bar.tradeCount !== null && bar.tradeCount > INT32_MAX) return 'tradeCount exceeds the INTEGER column';
   return undefined;
 };

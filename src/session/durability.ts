@@ -11,7 +11,7 @@ import path from 'node:path';
 import { streamKey, type Bar } from '../domain/bar.ts';
 import { nextBucketStart, type Interval } from '../domain/interval.ts';
 import { describe, isRealtimeError, realtimeError, type RealtimeError } from '../errors.ts';
-import { queueTake } from '../../machines/writer.machine.ts';
+import { queueTake } from '../../machines/lib/bar-queue.ts';
 import type { DuckDBRealtimeWriter } from '../storage/duckdb-writer.ts';
 import { rangeText, type StreamRange } from './resume.ts';
 
@@ -198,11 +198,10 @@ export class DurabilityGuard {
   write(bar: Bar): void {
     if (this.#holding || this.#fatal) return this.#intoGap(bar);
     try {
-      this.#o.writer.writeRealtime(bar);
+      // Decoded bars were validated at the edge (the provider's parser): the writer takes them as they are.
+      this.#o.writer.append([bar]);
     } catch (e) {
-      if (!isRealtimeError(e)) throw e;
-      if (e.code === 'INVALID_MESSAGE') return this.#o.report(e);
-      if (e.code !== 'BUFFER_OVERFLOW') throw e;
+      if (!isRealtimeError(e) || e.code !== 'BUFFER_OVERFLOW') throw e;
       this.#holding = true;
       this.#o.record('durability:holding', { buffered: this.#o.writer.getStats().bufferedWrites });
       this.#o.report(realtimeError('BUFFER_OVERFLOW', `the writer holds ${this.#o.writer.config.max_buffered_rows} unwritten rows (its cap): new bars are not taken; ` +
@@ -328,15 +327,15 @@ export class DurabilityGuard {
       }
       const piece = bars.slice(at, at + Math.min(room, w.config.buffer_size));
       try {
-        w.writeBatch(piece);
+        w.append(piece);
       } catch (e) {
         if (!isRealtimeError(e) || e.code === 'WRITE_FAILED') throw e;
-        // Invalid rows were dropped and reported; an overflow means no room after all: wait and retry the piece.
+        // REST bars were validated by the provider's decoder; an overflow means no room after all: wait and retry the piece.
         if (e.code === 'BUFFER_OVERFLOW') {
           await w.whenWritable();
           continue;
         }
-        this.#o.report(e);
+        throw e;
       }
       at += piece.length;
     }

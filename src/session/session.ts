@@ -6,11 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createActor, type InspectionEvent } from 'xstate';
-import { paperBrokerMachine } from '../../machines/paper-broker.machine.ts';
+import type { paperBrokerMachine } from '../../machines/paper-broker.machine.ts';
 import { sessionMachine, type SessionFailure } from '../../machines/session.machine.ts';
 import type { SessionConfig } from '../config/session-config.ts';
 import type { Bar } from '../domain/bar.ts';
 import type { Interval } from '../domain/interval.ts';
+import { systemClock, xstateClockOf, type Clock } from '../clock.ts';
 import { realtimeError, type RealtimeError } from '../errors.ts';
 import { foldEvents, recordRootEvents, type LoggedEvent } from '../events/fold.ts';
 import { Listeners } from '../providers/shared/listeners.ts';
@@ -18,19 +19,21 @@ import { createRealtimeProvider, type RealtimeProviderDeps } from '../providers/
 import type { ConnectionState, RealtimeProvider } from '../providers/realtime-provider.ts';
 import { busCheckpoint, busFlush, busRestore, busStats, isBusSource, sessionProvider } from '../bus/session-bus.ts';
 import { DuckDBRealtimeWriter } from '../storage/duckdb-writer.ts';
-import { openDuckDBData, type DuckDBDataService } from '../strategy/duckdb-data.ts';
-import type { StrategyHostServices } from '../strategy/host-api.ts';
-import { StrategyRunner } from '../strategy/runtime.ts';
-import { createTradingProvider } from '../trading/registry.ts';
-import type { TradingProvider } from '../trading/trading-provider.ts';
+// Type-only: `record` (no strategy) never loads the strategy runtime or the trading modules (see loadStrategy/connectTrading).
+import type { DuckDBDataService } from '../strategy/duckdb-data.ts';
+import type { StrategyRunner } from '../strategy/runtime.ts';
 import { defaultRiskLimits } from '../risk/config.ts';
 import { SessionRisk, type SessionRiskControl } from '../risk/session-risk.ts';
+import { BarStats } from './bar-stats.ts';
 import { notReady, sessionChildren } from './children.ts';
 import { DurabilityGuard } from './durability.ts';
 import { applyResume, barProviderOf, readOpenGaps, readResumePoints, StoredBars } from './resume.ts';
 import { SessionEventLog } from './event-log.ts';
-import { StrategyFeed } from './strategy-feed.ts';
+import { strategyServices } from './strategy-services.ts';
+import type { StrategyFeed } from './strategy-feed.ts';
+import { TradingHookup } from './trading-hookup.ts';
 import type { SessionEvents, SessionState, SessionStats, SessionSummary } from './types.ts';
+import { WriterFeed } from './writer-feed.ts';
 
 /** Options beyond the config. */
 export interface RealtimeSessionOptions {
@@ -46,6 +49,8 @@ export interface RealtimeSessionOptions {
   readonly liveConfirmed?: boolean;
   /** Longest wait for one start or stop step (default 30 s). */
   readonly stepTimeoutMs?: number;
+  /** Time and timers of the session's pieces and its writer (default the system clock; a `SimulatedClock` in tests). */
+  readonly clock?: Clock;
 }
 
 /** A running (or runnable) session. */
@@ -73,7 +78,8 @@ const FATAL_PROVIDER_CODES = new Set(['CONNECTION_FAILED', 'AUTHENTICATION_FAILE
 
 /** Creates a session from a decoded config; throws CONFIG_INVALID when a provider rejects its config. */
 export const createRealtimeSession = (config: SessionConfig, options: RealtimeSessionOptions = {}): RealtimeSession => {
-  const id = config.id ?? `session-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+  const clock = options.clock ?? systemClock;
+  const id = config.id ?? `session-${new Date(clock.now()).toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
   const listeners = new Map<string, Listeners<[unknown]>>();
   const emit = <K extends keyof SessionEvents>(type: K, event: SessionEvents[K]) => listeners.get(type)?.emit(event);
   const providerInspect = options.providerDeps?.inspect ?? options.inspect;
@@ -83,7 +89,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
 
   let writer: DuckDBRealtimeWriter | undefined;
   let log: SessionEventLog | undefined;
-  let trading: TradingProvider | undefined;
+  let writerFeed: WriterFeed | undefined;
   let runner: StrategyRunner | undefined;
   let feed: StrategyFeed | undefined;
   let data: DuckDBDataService | undefined;
@@ -91,81 +97,38 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   let resumed = false;
   let state: SessionState = 'idle';
   let connection: ConnectionState = 'disconnected';
-  let barsReceived = 0;
-  const recent: number[] = [];
-  const lastBars: Record<string, { openTime: number; close: number; at: number }> = {};
-  const orders = { placed: 0, filled: 0, rejected: 0, cancelled: 0 };
-  let fills = 0;
+  const barStats = new BarStats(clock);
   const preLog: { type: string; event: Record<string, unknown>; at: number }[] = [];
   const halts: ((f: SessionFailure) => void)[] = [];
-  let flushTimer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> | undefined;
   // Durability across restarts and write failures: resume.ts and durability.ts.
   let guard: DurabilityGuard | undefined;
-  let stored = new StoredBars([]);
   const writerFatals: ((e: RealtimeError) => void)[] = [];
 
   let logClosed = false;
-  const record = (type: string, event: Record<string, unknown>, at = Date.now()) => {
+  const record = (type: string, event: Record<string, unknown>, at = clock.now()) => {
     // After the writer closed nothing can be persisted any more: those few events (the end of the stop) are not logged.
     if (logClosed || config.noStorage) return;
-    if (log) log.append(type, event, at);
+    if (log) { log.append(type, event, at); writerFeed?.logged(); }
     else preLog.push({ type, event, at });
   };
   const reportError = (e: RealtimeError) => emit('error', e);
-  const risk = new SessionRisk(config.risk ?? defaultRiskLimits(config.symbols), options.tradingNow ?? Date.now, (fact) => {
+  const risk = new SessionRisk(config.risk ?? defaultRiskLimits(config.symbols), options.tradingNow ?? (() => clock.now()), (fact) => {
     record(`risk:${fact.type}`, fact as unknown as Record<string, unknown>);
     emit('risk', fact);
   });
 
-  // Bars first, then the events that reference them: a logged reference always resolves.
-  const flushAll = async (): Promise<void> => {
-    if (!writer || !log) return;
-    if (guard?.fatalError) throw guard.fatalError;
-    // A bus source acknowledges only bars its strategy finished and the writer holds (not those left to a gap at
-    // the writer's cap), once this flush logged them.
+  const hookup = new TradingHookup({ record, emit });
+  // A bus source acknowledges only bars its strategy finished and the writer holds (not those left to a gap at the
+  // writer's cap), once the log flush that follows them logged the checkpoint.
+  const checkpoint = () => {
     const notTaken = guard ? guard.stats().openGaps.reduce((n, g) => n + g.bars, 0) : 0;
-    const ack = busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barsReceived - notTaken), record);
-    await writer.flush();
-    await log.flush();
-    ack?.();
-  };
-  const periodicFlush = () => {
-    // The status line reads account and positions synchronously: refresh them on the flush cadence.
-    void snapshotTrading();
-    // While flushes fail the writer retries on its own and the guard reports: no second report per second here.
-    if (guard?.writeFailing || guard?.fatalError) return;
-    flushing ??= flushAll().catch((e: unknown) => reportError(realtimeError('WRITE_FAILED', `event log flush failed: ${(e as Error).message}`))).finally(() => { flushing = undefined; });
-  };
-
-  const services = (): StrategyHostServices => {
-    const t = () => trading ?? (() => { throw notReady('the trading provider'); })();
-    const d = () => data ?? (() => { throw notReady('the data service'); })();
-    return {
-      getRange: (...a) => d().getRange(...a),
-      readLastData: (...a) => d().readLastData(...a),
-      executeSQL: (...a) => d().executeSQL(...a),
-      subscribeRealtime: (symbols, interval) => provider.subscribe(symbols, interval ?? config.interval),
-      placeOrder: (req) => t().placeOrder(req),
-      getPositions: () => t().getPositions(),
-      cancelOrder: (orderId) => t().cancelOrder(orderId),
-      getAccountInfo: () => t().getAccountInfo(),
-      getOpenOrders: () => t().getOpenOrders(),
-      getOrderStatus: (orderId) => t().getOrderStatus(orderId),
-      log: async (level, message, extra) => {
-        record('strategy:log', { level, message, ...(extra === undefined ? {} : { data: extra }) });
-        emit('log', { level, message, ...(extra === undefined ? {} : { data: extra }) });
-      },
-      mark: async (name, value) => {
-        record('strategy:mark', { name, ...(value === undefined ? {} : { value }) });
-        emit('mark', { name, ...(value === undefined ? {} : { value }) });
-      },
-    };
+    return busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barStats.received - notTaken), record);
   };
 
   const openWriter = async () => {
     writer = await DuckDBRealtimeWriter.open(config.storage, {
       ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(options.clock ? { clock: xstateClockOf(options.clock) } : {}),
       // Before every flush: the file must still be the one opened (never write into a deleted or replaced file).
       wrapFlush: (input, next) => { guard?.checkFile(); return next(input); },
     });
@@ -186,16 +149,19 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         const { ref, ...rest } = r.payload;
         return typeof ref === 'string' ? { type, ...rest, bar: bars.get(ref) } : { type, ...rest };
       });
-      if (config.tradingProvider === 'paper') resumedBroker = foldEvents(paperBrokerMachine, events);
+      if (config.tradingProvider === 'paper') {
+        const { paperBrokerMachine } = await import('../../machines/paper-broker.machine.ts');
+        resumedBroker = foldEvents(paperBrokerMachine, events);
+      }
     }
     // Whatever wrote the file last, the series continues from it: one query for every configured stream. A bus
     // source continues from its logged checkpoints instead (the bus, not the file, is its series).
     const streams = isBusSource(provider) ? [] : config.symbols.map((symbol) => ({ provider: barProviderOf(provider), symbol, interval: config.interval }));
     const points = await readResumePoints(conn, config.storage.table_name, streams);
-    stored = new StoredBars(points);
+    const stored = new StoredBars(points);
     const resumedStreams = applyResume(provider, points, streams, config.storage.resume_max_gap_ms);
     guard = new DurabilityGuard({
-      writer, path: config.storage.output_path, reportEveryMs: config.storage.failure_report_interval_ms, report: reportError,
+      writer, now: () => clock.now(), path: config.storage.output_path, reportEveryMs: config.storage.failure_report_interval_ms, report: reportError,
       record: (type, event) => { record(type, event); emit('durability', { type: type.slice('durability:'.length), ...event }); },
       fatal: (e) => writerFatals.forEach((f) => f(e)),
       ...(provider.fetchClosedBars ? { fetchClosedBars: (sym, i, from, to) => provider.fetchClosedBars!(sym, i, from, to) } : {}),
@@ -203,13 +169,16 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     for (const p of preLog.splice(0)) log.append(p.type, p.event, p.at);
     record('session:resume', { resumed, previousEvents: earlier.length, streams: resumedStreams });
     for (const gap of await readOpenGaps(conn, config.storage.table_name, streams)) guard.adopt(gap);
-    flushTimer = setInterval(periodicFlush, Math.max(100, config.storage.flush_interval_ms || 1000));
-    flushTimer.unref();
+    // The writer machine's flush clock is the session's only one: the log and the trading snapshot follow its flushes.
+    writerFeed = new WriterFeed({
+      writer, log, guard, stored, checkpoint, report: reportError, onFlushed: () => void hookup.snapshot(),
+      clock, retryAfterFailureMs: Math.max(100, config.storage.flush_interval_ms || 1000),
+    });
+    writerFeed.logged();
   };
 
   const closeWriter = async () => {
-    if (flushTimer) clearInterval(flushTimer);
-    await flushing;
+    await writerFeed?.close();
     // No new gap fetch from here on; one in progress finishes before the last flush (a gap left open is named at the end).
     guard?.close();
     await guard?.settle();
@@ -220,7 +189,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       throw guard.fatalError;
     }
     try {
-      await flushAll();
+      await writerFeed?.flushAll();
     } finally {
       logClosed = true;
       await writer.close();
@@ -238,17 +207,9 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         const offs = [
           provider.onData((received) => {
             if (!received.final) return;
-            // A bar re-read after a restart: equal to the stored row it is skipped, different it is a correction.
-            const match = stored.match(received);
-            if (match === 'duplicate') { guard?.duplicate(); return; }
-            const bar = match === 'correction' && !received.correction ? { ...received, correction: true } : received;
-            if (bar.correction) guard?.correction(bar);
-            guard?.observe(bar);
-            barsReceived++;
-            const now = Date.now();
-            recent.push(now);
-            while (recent.length > 0 && recent[0]! < now - 10_000) recent.shift();
-            lastBars[bar.symbol] = { openTime: bar.openTime, close: bar.close, at: now };
+            const bar = writerFeed ? writerFeed.accept(received) : received;
+            if (!bar) return;
+            barStats.add(bar);
             emit('bar', bar);
             onBar(bar);
           }),
@@ -293,8 +254,8 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       open: () => (inFlight.writer = config.noStorage ? Promise.resolve() : openWriter()),
       write: (bar: Bar) => {
         if (config.noStorage) return;
-        if (!writer || !guard) throw notReady('the writer');
-        guard.write(bar);
+        if (!writerFeed) throw notReady('the writer');
+        writerFeed.write(bar);
       },
       onFatal: (fn: (e: RealtimeError) => void) => { writerFatals.push(fn); },
       close: async () => { await settled(inFlight.writer); await closeWriter(); },
@@ -303,10 +264,14 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       load: () => (inFlight.strategy = (async () => {
         const s = config.strategy!;
         if (!writer) throw notReady('the writer');
+        // Loaded only when a strategy is configured: `record` never loads the strategy runtime.
+        const [{ openDuckDBData }, { StrategyRunner }, { StrategyFeed }] = await Promise.all([
+          import('../strategy/duckdb-data.ts'), import('../strategy/runtime.ts'), import('./strategy-feed.ts'),
+        ]);
         // A query cannot usefully outlive the bar's budget, and a long one slows the writer sharing the instance.
         data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name, queryTimeoutMs: s.budgetMs });
         runner = await StrategyRunner.start(s.path, {
-          services: services(), config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb,
+          services: strategyServices({ provider, interval: config.interval, trading: () => hookup.trading, data: () => data, record, emit }), config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb,
           onEvent: (ev) => {
             record(`strategy:${ev.type}`, ev as unknown as Record<string, unknown>);
             emit('strategy', ev);
@@ -328,24 +293,16 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     trading: {
       connect: () => (inFlight.trading = (async () => {
         // Every order of the session passes the risk engine, whatever the venue.
-        trading = risk.wrap(createTradingProvider(config.tradingProvider, config.tradingProviderConfig, {
+        const { createTradingProvider } = await import('../trading/registry.ts');
+        const trading = risk.wrap(createTradingProvider(config.tradingProvider, config.tradingProviderConfig, {
           ...(options.tradingNow ? { now: options.tradingNow } : {}), ...(resumedBroker ? { paperSnapshot: resumedBroker } : {}),
           ...(options.liveConfirmed !== undefined ? { liveConfirmed: options.liveConfirmed } : {}),
         }));
-        trading.onEvent?.((ev) => record(`broker:${ev.type}`, ev as Record<string, unknown>));
-        trading.onOrderUpdate(({ order, fill }) => {
-          if (fill) { fills++; emit('fill', fill); void snapshotTrading(); }
-          if (order.status === 'accepted' && !fill) orders.placed++;
-          if (order.status === 'filled' && fill) orders.filled++;
-          // An order the risk engine refused never reached the venue: rejected, not placed.
-          if (order.status === 'rejected') { if (!order.rejectCode) orders.placed++; orders.rejected++; }
-          if (order.status === 'cancelled') orders.cancelled++;
-          emit('order', order);
-        });
+        hookup.attach(trading);
         await trading.connect();
       })()),
-      bar: (bar: Bar) => trading?.onMarketData?.(bar),
-      disconnect: async () => { await settled(inFlight.trading); await trading?.disconnect(); },
+      bar: (bar: Bar) => hookup.trading?.onMarketData?.(bar),
+      disconnect: async () => { await settled(inFlight.trading); await hookup.trading?.disconnect(); },
     },
   };
 
@@ -366,19 +323,13 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     return {
       id, state: state === 'failed' ? 'failed' : 'stopped',
       ...(ctx.failure ? { reason: ctx.failure.message, failure: ctx.failure } : {}),
-      bars: barsReceived, orders: orders.placed, fills,
-      account: lastAccount, positions: lastPositions,
+      bars: barStats.received, orders: hookup.orders.placed, fills: hookup.fills,
+      account: hookup.account, positions: hookup.positions,
       dbPath: config.storage.output_path, table: config.storage.table_name, resumed,
       unpersisted: guard?.unpersisted() ?? [],
     };
   };
-  let lastAccount: SessionSummary['account'] = null;
-  let lastPositions: SessionSummary['positions'] = [];
-  const snapshotTrading = async () => {
-    if (!trading) return;
-    lastAccount = await trading.getAccountInfo().catch(() => lastAccount);
-    lastPositions = await trading.getPositions().catch(() => lastPositions);
-  };
+  const snapshotTrading = () => hookup.snapshot();
 
   actor.on('session.state', (ev) => {
     state = ev.state;
@@ -419,7 +370,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       await snapshotTrading();
       await guard?.settle();
       await busFlush(provider);
-      await flushAll();
+      await writerFeed?.flushAll();
     },
     on(type, listener) {
       let set = listeners.get(type);
@@ -427,17 +378,16 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       return set.add(listener as (e: unknown) => void);
     },
     stats(): SessionStats {
-      const now = Date.now();
       const st = runner?.stats();
       return {
-        id, state, connection, barsReceived,
-        barsPerSecond: recent.filter((t) => t >= now - 10_000).length / 10,
-        lastBars: Object.fromEntries(Object.entries(lastBars).map(([s, b]) => [s, { openTime: b.openTime, close: b.close, ageMs: now - b.at }])),
+        id, state, connection, barsReceived: barStats.received,
+        barsPerSecond: barStats.barsPerSecond(),
+        lastBars: barStats.lastBars(),
         writer: writer?.getStats() ?? { totalWrites: 0, bufferedWrites: 0, flushCount: 0, lastFlushTime: 0, averageFlushTime: 0, errorCount: 0, rejectedInvalid: 0, overflowCount: 0 },
         provider: provider.stats(),
-        positions: lastPositions,
-        account: lastAccount,
-        orders: { ...orders },
+        positions: hookup.positions,
+        account: hookup.account,
+        orders: { ...hookup.orders },
         strategy: st ? { ...st, queued: feed?.queued ?? 0, skipped: feed?.skipped ?? 0 } : null,
         eventsPending: (log?.pendingCount ?? 0) + preLog.length,
         ...(hasStrategy ? { risk: risk.stats() } : {}),

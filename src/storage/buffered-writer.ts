@@ -7,7 +7,7 @@ import { createActor, fromPromise, type Actor, type ActorOptions, type SnapshotF
 import type { Bar } from '../domain/bar.ts';
 import { realtimeError, type RealtimeError } from '../errors.ts';
 import {
-  writeProblem, writerMachine, type FlushInput, type FlushOutput, type WriterEmitted, type WriterContext, type WriterMachine, type WriterSettings,
+  writerMachine, type FlushInput, type FlushOutput, type WriterEmitted, type WriterMachine, type WriterSettings,
 } from '../../machines/writer.machine.ts';
 import type { RealtimeWriterStats, Unlisten } from './realtime-writer.ts';
 
@@ -35,10 +35,6 @@ export class BufferedWriter {
   readonly #writableWaiters = new Set<() => void>();
   readonly #errorListeners = new Set<(e: RealtimeError) => void>();
   #closing: Promise<void> | undefined;
-  #inbox: Bar[] = [];
-  #room = 0;
-  #inboxLimit = 1;
-  #drainScheduled = false;
   #closeWaiter: Waiter | undefined;
 
   constructor(backend: WriterBackend, settings: Partial<WriterSettings>, options: BufferedWriterActorOptions = {}) {
@@ -59,44 +55,41 @@ export class BufferedWriter {
       this.#closeWaiter?.reject(e.error);
       this.#closeWaiter = undefined;
       this.#closing = undefined;
-      this.#room = 0; // the next write takes the slow path and recomputes the room
     });
     this.actor.on('writer.closed', (e) => {
       if (e.error) this.#report(e.error);
       this.#closeWaiter?.resolve();
       this.#closeWaiter = undefined;
-      this.#room = 0;
       this.#wakeWritable();
     });
     this.actor.subscribe({ error: (e) => this.#report(realtimeError('WRITE_FAILED', `writer actor failed: ${String(e)}`, undefined, false)) });
     this.actor.start();
-    this.#afterSend();
   }
 
   /** The machine snapshot (state value, context). */
   get snapshot(): SnapshotFrom<WriterMachine> {
-    this.#drain();
     return this.actor.getSnapshot();
   }
 
-  /** See `RealtimeWriter.writeRealtime`: the hot path, one array push when the bar is valid and fits. */
+  /** See `RealtimeWriter.writeRealtime`: the bar is validated (a library user's bar), then queued by the machine. */
   writeRealtime(bar: Bar): void {
-    if (this.#room > 0 && writeProblem(bar) === undefined) {
-      this.#inbox.push(bar);
-      this.#room--;
-      if (this.#inbox.length >= this.#inboxLimit) this.#drain();
-      else if (!this.#drainScheduled) {
-        this.#drainScheduled = true;
-        queueMicrotask(this.#drainSoon);
-      }
-      return;
-    }
-    this.writeBatch([bar]);
+    this.#write([bar], false);
   }
 
   /** See `RealtimeWriter.writeBatch`. */
   writeBatch(bars: readonly Bar[]): void {
-    this.#drain();
+    this.#write(bars, false);
+  }
+
+  /**
+   * Queues bars that were validated where they were decoded (`barProblem` in a provider's parser or the bus
+   * decoder): the session's path, which never checks a bar twice. Throws BUFFER_OVERFLOW at the cap.
+   */
+  append(bars: readonly Bar[]): void {
+    this.#write(bars, true);
+  }
+
+  #write(bars: readonly Bar[], trusted: boolean): void {
     const before = this.actor.getSnapshot();
     if (before.status !== 'active') throw realtimeError('WRITE_FAILED', 'the writer is closed', undefined, false);
     if (bars.length > before.context.maxBufferedRows) {
@@ -104,8 +97,8 @@ export class BufferedWriter {
       throw realtimeError('BUFFER_OVERFLOW', `a batch of ${bars.length} bars exceeds max_buffered_rows (${before.context.maxBufferedRows}): split it`,
         { bars: bars.length, maxBufferedRows: before.context.maxBufferedRows }, false);
     }
-    this.actor.send({ type: 'writer.write', bars });
-    const { lastWrite, counters, maxBufferedRows } = this.#afterSend();
+    this.actor.send(trusted ? { type: 'writer.write', bars, trusted } : { type: 'writer.write', bars });
+    const { lastWrite, counters, maxBufferedRows } = this.actor.getSnapshot().context;
     if (lastWrite.refused === 'overflow') {
       throw realtimeError('BUFFER_OVERFLOW', `write of ${bars.length} bar(s) refused: buffer at its cap of ${maxBufferedRows} rows`,
         { bars: bars.length, maxBufferedRows, overflowCount: counters.overflowCount });
@@ -117,41 +110,8 @@ export class BufferedWriter {
     }
   }
 
-  /**
-   * Sends the bars `writeRealtime` collected as one `writer.write` (one machine event per batch instead of per bar:
-   * an XState event costs microseconds). It runs before any other call, when the inbox could fill the buffer, and at
-   * the end of the current tick, so every trigger and every promise sees the machine with all accepted bars.
-   */
-  #drain(): void {
-    if (this.#inbox.length > 0) {
-      const bars = this.#inbox;
-      this.#inbox = [];
-      this.actor.send({ type: 'writer.write', bars });
-      // The inbox only ever holds valid bars that fit under the cap, so the machine accepts them all.
-    }
-    this.#afterSend();
-  }
-
-  readonly #drainSoon = (): void => {
-    this.#drainScheduled = false;
-    this.#drain();
-  };
-
-  /** Recomputes how many bars the inbox may take before the cap or a full buffer needs the machine. */
-  #afterSend(): WriterContext {
-    const snapshot = this.actor.getSnapshot();
-    const c = snapshot.context;
-    const buffered = c.accepted - c.durable;
-    this.#room = snapshot.status === 'active' && !snapshot.matches('closing') ? Math.max(0, c.maxBufferedRows - buffered) : 0;
-    // Bars until the buffer is full (a flush starts); once it is full behind a running flush, batch by bufferSize.
-    const waiting = buffered - c.inFlight;
-    this.#inboxLimit = waiting >= c.bufferSize ? c.bufferSize : c.bufferSize - waiting;
-    return c;
-  }
-
   /** See `RealtimeWriter.flush`. */
   flush(): Promise<void> {
-    this.#drain();
     const { context, status } = this.actor.getSnapshot();
     if (context.durable >= context.accepted) return Promise.resolve();
     if (status !== 'active') return Promise.reject(realtimeError('WRITE_FAILED', 'the writer is closed', undefined, false));
@@ -162,19 +122,16 @@ export class BufferedWriter {
 
   /** See `RealtimeWriter.close`. */
   close(): Promise<void> {
-    this.#drain();
     if (this.actor.getSnapshot().status === 'done') return Promise.resolve();
     this.#closing ??= new Promise<void>((resolve, reject) => {
       this.#closeWaiter = { target: Infinity, resolve, reject };
       this.actor.send({ type: 'writer.close' });
-      this.#afterSend();
     });
     return this.#closing;
   }
 
   /** See `RealtimeWriter.whenWritable`. */
   whenWritable(): Promise<void> {
-    this.#drain();
     const { context, status } = this.actor.getSnapshot();
     if (!context.overflowed || status !== 'active') return Promise.resolve();
     return new Promise((resolve) => this.#writableWaiters.add(resolve));
@@ -182,7 +139,6 @@ export class BufferedWriter {
 
   /** See `RealtimeWriter.getStats`. */
   getStats(): RealtimeWriterStats {
-    this.#drain();
     const { accepted, durable, counters: c } = this.actor.getSnapshot().context;
     return {
       totalWrites: accepted, bufferedWrites: accepted - durable, flushCount: c.flushCount, lastFlushTime: c.lastFlushTime,
@@ -196,9 +152,7 @@ export class BufferedWriter {
     if (!Number.isInteger(intervalMs) || intervalMs < 0) {
       throw realtimeError('CONFIG_INVALID', `flush interval must be a non-negative integer (ms), got ${intervalMs}`, { fields: ['flush_interval_ms'] });
     }
-    this.#drain();
     this.actor.send({ type: 'writer.configure', flushIntervalMs: intervalMs });
-    this.#afterSend();
   }
 
   /** See `RealtimeWriter.setBufferSize`. */
@@ -207,9 +161,7 @@ export class BufferedWriter {
     if (!Number.isInteger(size) || size < 1 || size > cap) {
       throw realtimeError('CONFIG_INVALID', `buffer size must be an integer in [1, ${cap}], got ${size}`, { fields: ['buffer_size'] });
     }
-    this.#drain();
     this.actor.send({ type: 'writer.configure', bufferSize: size });
-    this.#afterSend();
   }
 
   /** Listens to one kind of emitted fact (`writer.flushed`, `writer.flush.failed`, ...). */

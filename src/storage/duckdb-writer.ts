@@ -125,6 +125,11 @@ export class DuckDBRealtimeWriter implements RealtimeWriter {
     this.#w.writeBatch(bars);
   }
 
+  /** Queues bars already validated where they were decoded (see {@link BufferedWriter.append}); BUFFER_OVERFLOW at the cap. */
+  append(bars: readonly Bar[]): void {
+    this.#w.append(bars);
+  }
+
   flush(): Promise<void> {
     return this.#w.flush();
   }

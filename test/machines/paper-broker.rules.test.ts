@@ -57,10 +57,10 @@ describe('paper broker: requests from a log', () => {
     expect(b.account().orders['o1']!.context).toMatchObject({ cancelRequestedAt: 2, updatedAt: 2 });
   });
 
-  it('ignores bars that are not objects or fail validation, and keeps trading', () => {
+  it('ignores bars that are not objects or not final, and keeps trading', () => {
     const b = startBroker();
     b.place('o1', buy(1));
-    for (const bad of [null, 'bar', { ...flat('AAA', 1, 10), high: 5, low: 9 }]) b.actor.send({ type: 'market.bar', bar: bad as unknown as Bar });
+    for (const bad of [null, 'bar', { ...flat('AAA', 1, 10), final: false }]) b.actor.send({ type: 'market.bar', bar: bad as unknown as Bar });
     expect(b.actor.getSnapshot().status).toBe('active');
     expect(b.order('o1').status).toBe('accepted');
     b.feed(flat('AAA', 2, 10));

@@ -5,9 +5,9 @@
 import { fc, test } from '@fast-check/vitest';
 import { createActor, fromPromise, initialTransition, SimulatedClock, transition, type AnyEventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { barKey, type Bar } from '../../src/domain/bar.ts';
+import { barKey, barProblem, type Bar } from '../../src/domain/bar.ts';
 import {
-  flushRows, queueTake, retryDelay, splitBatches, writeProblem, writerMachine,
+  flushRows, queueTake, retryDelay, splitBatches, writerMachine,
   type FlushInput, type FlushOutput, type WriterEmitted, type WriterSettings,
 } from '../../machines/writer.machine.ts';
 
@@ -188,13 +188,13 @@ describe('writer machine (pure transitions)', () => {
   });
 
   it('names the problem of each kind of invalid bar', () => {
-    expect(writeProblem(bar(1))).toBeUndefined();
-    expect(writeProblem({ ...bar(1), close: Number.NaN })).toMatch(/finite/);
-    expect(writeProblem({ ...bar(1), volume: -1 })).toMatch(/volume/);
-    expect(writeProblem({ ...bar(1), high: 1, low: 2 })).toMatch(/high is below low/);
-    expect(writeProblem({ ...bar(1), interval: '2d' } as unknown as Bar)).toMatch(/interval/);
-    expect(writeProblem({ ...bar(1), tradeCount: 2 ** 40 })).toMatch(/INTEGER/);
-    expect(writeProblem({ ...bar(1), openTime: 1.5 })).toMatch(/integer/);
+    expect(barProblem(bar(1))).toBeUndefined();
+    expect(barProblem({ ...bar(1), close: Number.NaN })).toMatch(/finite/);
+    expect(barProblem({ ...bar(1), volume: -1 })).toMatch(/volume/);
+    expect(barProblem({ ...bar(1), high: 1, low: 2 })).toMatch(/high is below low/);
+    expect(barProblem({ ...bar(1), interval: '2d' } as unknown as Bar)).toMatch(/interval/);
+    expect(barProblem({ ...bar(1), tradeCount: 2 ** 40 })).toMatch(/INTEGER/);
+    expect(barProblem({ ...bar(1), openTime: 1.5 })).toMatch(/integer/);
   });
 
   it('refuses a write past maxBufferedRows without buffering any of it, and emits BUFFER_OVERFLOW once', () => {

@@ -4,9 +4,9 @@
  */
 import { createActor, initialTransition, SimulatedClock, transition, type AnyEventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import type { Bar } from '../../src/domain/bar.ts';
+import { barProblem, type Bar } from '../../src/domain/bar.ts';
 import { realtimeError } from '../../src/errors.ts';
-import { splitBatches, writeProblem, writerMachine, type WriterEmitted, type WriterSettings } from '../../machines/writer.machine.ts';
+import { splitBatches, writerMachine, type WriterEmitted, type WriterSettings } from '../../machines/writer.machine.ts';
 
 const bar = (minute: number, patch: Partial<Record<keyof Bar, unknown>> = {}): Bar => ({
   provider: 'binance', symbol: 'BTCUSDT', interval: '1m', openTime: minute * 60_000, closeTime: minute * 60_000 + 59_999,
@@ -28,29 +28,29 @@ const MAX_TIME_MS = 8.64e15;
 
 describe('writer validation bounds', () => {
   it('names what is wrong with a value that is not a bar', () => {
-    expect(writeProblem(null as unknown as Bar)).toBe('not a bar');
-    expect(writeProblem(42 as unknown as Bar)).toBe('not a bar');
+    expect(barProblem(null as unknown as Bar)).toBe('not a bar');
+    expect(barProblem(42 as unknown as Bar)).toBe('not a bar');
   });
 
   it('refuses an empty or missing provider and a non-string symbol', () => {
-    expect(writeProblem(bar(1, { provider: '' }))).toBe('provider is empty');
-    expect(writeProblem(bar(1, { provider: 7 }))).toBe('provider is empty');
-    expect(writeProblem(bar(1, { symbol: 7 }))).toBe('symbol is not a string');
+    expect(barProblem(bar(1, { provider: '' }))).toBe('provider is empty');
+    expect(barProblem(bar(1, { provider: 7 }))).toBe('provider is empty');
+    expect(barProblem(bar(1, { symbol: 7 }))).toBe('symbol is not a string');
   });
 
   it('takes times up to the Date range and refuses one millisecond past it', () => {
     const edge = bar(0, { openTime: MAX_TIME_MS, closeTime: MAX_TIME_MS, receivedAt: MAX_TIME_MS });
-    expect(writeProblem(edge)).toBeUndefined();
-    expect(writeProblem({ ...edge, openTime: MAX_TIME_MS + 1, closeTime: MAX_TIME_MS + 1 })).toBe('openTime is not an integer Unix ms time');
-    expect(writeProblem({ ...edge, receivedAt: MAX_TIME_MS + 1 })).toBe('receivedAt is not a finite Unix ms time');
-    expect(writeProblem({ ...edge, receivedAt: -MAX_TIME_MS - 1 })).toBe('receivedAt is not a finite Unix ms time');
-    expect(writeProblem({ ...edge, receivedAt: Number.NaN })).toBe('receivedAt is not a finite Unix ms time');
+    expect(barProblem(edge)).toBeUndefined();
+    expect(barProblem({ ...edge, openTime: MAX_TIME_MS + 1, closeTime: MAX_TIME_MS + 1 })).toBe('openTime is not an integer Unix ms time');
+    expect(barProblem({ ...edge, receivedAt: MAX_TIME_MS + 1 })).toBe('receivedAt is not a finite Unix ms time');
+    expect(barProblem({ ...edge, receivedAt: -MAX_TIME_MS - 1 })).toBe('receivedAt is not a finite Unix ms time');
+    expect(barProblem({ ...edge, receivedAt: Number.NaN })).toBe('receivedAt is not a finite Unix ms time');
   });
 
   it('takes a trade count up to the INTEGER column maximum and refuses one more', () => {
-    expect(writeProblem(bar(1, { tradeCount: 2 ** 31 - 1 }))).toBeUndefined();
-    expect(writeProblem(bar(1, { tradeCount: 2 ** 31 }))).toBe('tradeCount exceeds the INTEGER column');
-    expect(writeProblem(bar(1, { tradeCount: null }))).toBeUndefined();
+    expect(barProblem(bar(1, { tradeCount: 2 ** 31 - 1 }))).toBeUndefined();
+    expect(barProblem(bar(1, { tradeCount: 2 ** 31 }))).toBe('tradeCount exceeds the INTEGER column');
+    expect(barProblem(bar(1, { tradeCount: null }))).toBeUndefined();
   });
 
   it('keeps rows that fit one batch as that same batch', () => {

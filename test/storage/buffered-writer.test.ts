@@ -33,6 +33,7 @@ const manualBackend = () => {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 const settings = (s: Partial<WriterSettings> = {}): Partial<WriterSettings> => ({ flushIntervalMs: 0, bufferSize: 10, ...s });
+const bars = (from: number, n: number): Bar[] => Array.from({ length: n }, (_, i) => bar(from + i));
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
     fn();
@@ -135,21 +136,31 @@ describe('BufferedWriter', () => {
     expect(w.getStats()).toMatchObject({ totalWrites: 0, overflowCount: 0 });
   });
 
-  it('sends per-bar writes to the machine in batches and still flushes as soon as the buffer is full', async () => {
+  it('queues each write as one machine event and flushes as soon as the buffer is full', () => {
     const m = manualBackend();
     const w = new BufferedWriter(m.backend, settings({ bufferSize: 100 }));
     let writeEvents = 0;
     const inspect = w.actor.system.inspect({ next: (ev) => {
       if (ev.type === '@xstate.event' && ev.event.type === 'writer.write') writeEvents++;
     } });
-    for (let i = 0; i < 250; i++) w.writeRealtime(bar(i));
-    // 250 bars reach the machine as 3 events: 100 (fills the buffer), 100, and the rest at the end of the tick.
-    expect(writeEvents).toBe(2);
+    for (let i = 0; i < 150; i++) w.writeRealtime(bar(i));
+    w.append(bars(150, 100));
+    // No second buffer in front of the machine: 150 single writes and one batch of 100 are 151 events.
+    expect(writeEvents).toBe(151);
     // The first batch started synchronously, as soon as 100 bars were written.
     expect(m.calls.map((c) => c.input.rows.length)).toEqual([100]);
     expect(w.getStats()).toMatchObject({ totalWrites: 250, bufferedWrites: 250 });
-    expect(writeEvents).toBe(3);
     inspect.unsubscribe();
+  });
+
+  it('appends decoded bars without validating them again, and still refuses them at the cap', () => {
+    const m = manualBackend();
+    const w = new BufferedWriter(m.backend, settings({ bufferSize: 10, maxBufferedRows: 3, flushIntervalMs: 0 }));
+    // A provider's parser already checked these: append trusts them (writeBatch would check each one).
+    w.append([bar(1), bar(2)]);
+    expect(w.getStats()).toMatchObject({ totalWrites: 2, rejectedInvalid: 0 });
+    expect(codeOf(() => w.append([bar(3), bar(4)]))).toBe('BUFFER_OVERFLOW');
+    expect(w.getStats()).toMatchObject({ totalWrites: 2, overflowCount: 1 });
   });
 
   it('hands the backlog that piled up behind a running flush to the next flush as several batches', async () => {

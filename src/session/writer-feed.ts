@@ -1,0 +1,117 @@
+/**
+ * The session's writer feed: a closed bar → the resume match (a re-read duplicate is skipped, a changed one is a
+ * correction) → the durability guard → the writer's one buffer. The event log follows the writer's own flush
+ * clock: after every bar flush that made all referenced bars durable, the log is flushed (bars first, then the
+ * log, so a logged reference always resolves); an event logged while every bar is durable is flushed at once.
+ */
+import type { Clock } from '../clock.ts';
+import type { Bar } from '../domain/bar.ts';
+import { realtimeError, type RealtimeError } from '../errors.ts';
+import type { DuckDBRealtimeWriter } from '../storage/duckdb-writer.ts';
+import type { DurabilityGuard } from './durability.ts';
+import type { SessionEventLog } from './event-log.ts';
+import type { StoredBars } from './resume.ts';
+
+/** What the feed writes through and reports to. */
+export interface WriterFeedOptions {
+  readonly writer: DuckDBRealtimeWriter;
+  readonly log: SessionEventLog;
+  readonly guard: DurabilityGuard;
+  /** The last stored bar of each stream when the session opened (resume). */
+  readonly stored: StoredBars;
+  /** Logs a bus checkpoint before a log flush and returns its commit (a bus source acknowledges after it). */
+  readonly checkpoint: () => (() => void) | undefined;
+  readonly report: (error: RealtimeError) => void;
+  /** Runs after each bar flush (the status line refreshes trading on this cadence). */
+  readonly onFlushed?: () => void;
+  /** Time of the retry pause below. */
+  readonly clock: Clock;
+  /** After a failed log flush, no new attempt for this long (the writer's flush interval): a failed commit on a full disk costs space. */
+  readonly retryAfterFailureMs: number;
+}
+
+/** Feeds closed bars to the writer and flushes the event log behind them; see the module comment. */
+export class WriterFeed {
+  readonly #o: WriterFeedOptions;
+  readonly #off: () => void;
+  /** Bars the writer had accepted when the last event was logged: the log may flush once they are durable. */
+  #logTarget = 0;
+  #flushing: Promise<void> | undefined;
+  #again = false;
+  #scheduled = false;
+  #closed = false;
+  #pausedUntil = 0;
+
+  constructor(options: WriterFeedOptions) {
+    this.#o = options;
+    this.#off = options.writer.on('writer.flushed', (e) => {
+      options.onFlushed?.();
+      if (e.durable >= this.#logTarget && options.log.pendingCount > 0) this.#flushLog();
+    });
+  }
+
+  /** Takes a closed bar as received: the bar to deliver (a correction flagged as such), or undefined for a duplicate. */
+  accept(received: Bar): Bar | undefined {
+    const { stored, guard } = this.#o;
+    // A bar re-read after a restart: equal to the stored row it is skipped, different it is a correction.
+    const match = stored.match(received);
+    if (match === 'duplicate') { guard.duplicate(); return undefined; }
+    const bar = match === 'correction' && !received.correction ? { ...received, correction: true } : received;
+    if (bar.correction) guard.correction(bar);
+    guard.observe(bar);
+    return bar;
+  }
+
+  /** Writes an accepted bar (at the writer's cap it becomes part of a gap; see DurabilityGuard.write). */
+  write(bar: Bar): void {
+    this.#o.guard.write(bar);
+  }
+
+  /** Notes an appended event: it is flushed after the bars accepted so far, at once when they are all durable. */
+  logged(): void {
+    const { accepted, durable } = this.#o.writer.buffer.snapshot.context;
+    this.#logTarget = accepted;
+    if (durable < accepted || this.#scheduled || this.#closed) return;
+    // One flush for every event logged in this turn of the event loop.
+    this.#scheduled = true;
+    queueMicrotask(() => { this.#scheduled = false; this.#flushLog(); });
+  }
+
+  /** Makes every bar accepted and every event logged so far durable: bars first, then the log. */
+  async flushAll(): Promise<void> {
+    if (this.#o.guard.fatalError) throw this.#o.guard.fatalError;
+    await this.#flushing;
+    const ack = this.#o.checkpoint();
+    await this.#o.writer.flush();
+    await this.#o.log.flush();
+    ack?.();
+  }
+
+  /** Stops flushing on the writer's events; waits for a log flush in progress. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#off();
+    await this.#flushing;
+  }
+
+  #flushLog(): void {
+    // While bar flushes fail the log waits too (the guard reports; a failed commit on a full disk can invalidate
+    // the database): the first bar flush that succeeds again flushes it.
+    if (this.#closed || this.#o.guard.fatalError || this.#o.guard.writeFailing) return;
+    if (this.#o.clock.now() < this.#pausedUntil) return;
+    if (this.#flushing) { this.#again = true; return; }
+    this.#flushing = (async () => {
+      do {
+        this.#again = false;
+        // A bus source acknowledges only when every bar it delivered is durable (or left to a gap).
+        const { accepted, durable } = this.#o.writer.buffer.snapshot.context;
+        const ack = durable >= accepted ? this.#o.checkpoint() : undefined;
+        await this.#o.log.flush();
+        ack?.();
+      } while (this.#again && !this.#closed);
+    })().catch((e: unknown) => {
+      this.#pausedUntil = this.#o.clock.now() + this.#o.retryAfterFailureMs;
+      this.#o.report(realtimeError('WRITE_FAILED', `event log flush failed: ${(e as Error).message}`));
+    }).finally(() => { this.#flushing = undefined; });
+  }
+}
