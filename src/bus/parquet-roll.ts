@@ -2,17 +2,19 @@
  * History from the bus as Hive-partitioned Parquet: the bars published in a time window are read back from the
  * stream (an ordered consumer from the window's start), the last value of each bar key kept (a correction wins
  * over the bar it corrects), and written with DuckDB's `COPY … (FORMAT PARQUET, PARTITION_BY (date, provider,
- * interval))` under deterministic file names, so rolling the same window again rewrites the same files:
+ * interval))` in the layout of `hive-layout.ts` under deterministic file names, so rolling the same window again
+ * rewrites the same files:
  *
- *   <dir>/date=2026-01-01/provider=binance/interval=1m/w20260101T1300_0.parquet
+ *   <dir>/date=2026-01-01/provider=binance/interval=1m/w20260101T13_0.parquet
  *
- * {@link ParquetRoller} rolls each closed window on a schedule (one recorder of a fleet should carry `parquet_dir`).
+ * {@link ParquetRoller} rolls each closed window on a schedule; in a fleet a lease makes one recorder roll each window.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { describe, realtimeError, type RealtimeError } from '../errors.ts';
-import { quoteLiteral } from '../storage/schema.ts';
+import { HIVE_KEYS, type HivePartition } from '../storage/hive-layout.ts';
+import { quoteIdent, quoteLiteral } from '../storage/schema.ts';
 import { decodeBar } from './bar-message.ts';
 import type { BusConfig } from './config.ts';
 
@@ -24,6 +26,8 @@ export interface ParquetRollResult {
   readonly rows: number;
   /** Messages read from the stream (bars plus corrections and repeats). */
   readonly messages: number;
+  /** The partitions written, with their distinct bars. */
+  readonly partitions: readonly (HivePartition & { readonly rows: number })[];
 }
 
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 13);
@@ -36,7 +40,10 @@ export const rollBusToParquet = async (nc: NatsConnection, config: BusConfig, di
   const fromMs = window.fromMs ?? 0;
   const toMs = window.toMs ?? Number.MAX_SAFE_INTEGER;
   const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(config.stream);
+  const info = await jsm.streams.info(config.stream).catch((e: unknown) => {
+    const missing = /not found/i.test(describe(e));
+    throw realtimeError(missing ? 'CONFIG_INVALID' : 'CONNECTION_FAILED', `bus stream ${config.stream}: ${missing ? 'no such stream on the server' : describe(e)}`, { source: 'bus', ...(missing ? { field: 'bus.stream' } : {}) });
+  });
   const lastSeq = info.state.last_seq;
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
@@ -73,16 +80,17 @@ export const rollBusToParquet = async (nc: NatsConnection, config: BusConfig, di
       appender.closeSync();
       await consumer.delete().catch(() => undefined);
     }
-    const rows = Number((await conn.runAndReadAll(`SELECT count(DISTINCT (provider, symbol, "interval", open_time)) AS n FROM bars`)).getRowObjectsJS()[0]!.n);
+    await conn.run(`CREATE VIEW latest AS SELECT provider, symbol, "interval", epoch_ms(open_time) AS "timestamp", open, high, low, close, volume, vwap,
+        trade_count, backfilled, correction, strftime(epoch_ms(open_time), '%Y-%m-%d') AS date
+      FROM bars QUALIFY row_number() OVER (PARTITION BY provider, symbol, "interval", open_time ORDER BY seq DESC) = 1`);
+    const partitions = (await conn.runAndReadAll(`SELECT date, provider, "interval", count(*)::DOUBLE AS n FROM latest GROUP BY ALL ORDER BY ALL`)).getRowObjectsJS()
+      .map((r) => ({ date: String(r.date), provider: String(r.provider), interval: String(r.interval), rows: Number(r.n) }));
+    const rows = partitions.reduce((n, p) => n + p.rows, 0);
     if (rows > 0) {
-      await conn.run(`COPY (
-        SELECT provider, symbol, "interval", epoch_ms(open_time) AS "timestamp", open, high, low, close, volume, vwap, trade_count, backfilled, correction,
-               strftime(epoch_ms(open_time), '%Y-%m-%d') AS date
-        FROM bars QUALIFY row_number() OVER (PARTITION BY provider, symbol, "interval", open_time ORDER BY seq DESC) = 1
-        ORDER BY symbol, "timestamp"
-      ) TO ${quoteLiteral(dir)} (FORMAT PARQUET, PARTITION_BY (date, provider, "interval"), OVERWRITE_OR_IGNORE, FILENAME_PATTERN ${quoteLiteral(`w${window.fromMs === undefined ? 'all' : stamp(fromMs)}_{i}`)})`);
+      await conn.run(`COPY (SELECT * FROM latest ORDER BY symbol, "timestamp") TO ${quoteLiteral(dir)} (FORMAT PARQUET, PARTITION_BY (${HIVE_KEYS.map(quoteIdent).join(', ')}),
+        OVERWRITE_OR_IGNORE, FILENAME_PATTERN ${quoteLiteral(`w${window.fromMs === undefined ? 'all' : stamp(fromMs)}_{i}`)})`);
     }
-    return { fromMs, toMs, rows, messages };
+    return { fromMs, toMs, rows, messages, partitions };
   } catch (e) {
     throw realtimeError('WRITE_FAILED', `parquet roll of ${config.stream} to ${dir}: ${describe(e)}`, { source: 'bus', dir });
   } finally {

@@ -1,10 +1,12 @@
 /**
  * `argo-realtime export --db <file> --out <dir>`: the recorded bars as Hive-partitioned Parquet
- * (`provider=…/interval=…/date=…/data.parquet`, UTC timestamps), incremental: exporting again rewrites the
- * partitions it touches without duplicating a row. See docs/configuration.md and `src/storage/parquet-export.ts`.
+ * (`date=…/provider=…/interval=…/data.parquet`, UTC timestamps), incremental: exporting again rewrites the
+ * partitions it touches without duplicating a row; `--source nats://…` exports the bus's bars instead
+ * (`export-bus.ts`). See docs/configuration.md and `src/storage/parquet-export.ts`.
  */
 import pc from 'picocolors';
 import { realtimeError } from '../errors.ts';
+import { partitionPath } from '../storage/hive-layout.ts';
 import { exportBars, type BarExportOptions } from '../storage/parquet-export.ts';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
@@ -57,7 +59,7 @@ export const runExport = async (out: Output, o: ExportCommandOptions): Promise<E
     out.line(`${pc.bold('export')} of ${o.db}: ${r.exported} bars into ${r.partitions.length} partition(s) under ${dir}`);
     for (const p of r.partitions) {
       const kept = p.rows - p.exported;
-      out.line(pc.dim(`  provider=${p.provider}/interval=${p.interval}/date=${p.date}: ${p.rows} rows${kept > 0 ? ` (${kept} kept from an earlier export)` : ''}`));
+      out.line(pc.dim(`  ${partitionPath(p)}: ${p.rows} rows${kept > 0 ? ` (${kept} kept from an earlier export)` : ''}`));
     }
     if (r.partitions.length === 0) out.line(pc.yellow('  no bar matched: nothing written'));
     else {

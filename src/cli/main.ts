@@ -130,7 +130,7 @@ program
 
 program
   .command('export')
-  .description('write recorded bars as Hive-partitioned Parquet (provider=/interval=/date=, UTC times); re-running never duplicates')
+  .description('write recorded bars as Hive-partitioned Parquet (date=/provider=/interval=, UTC times); re-running never duplicates')
   .requiredOption('--db <file>', 'recorded DuckDB file (opened read-only)')
   .requiredOption('--out <dir>', 'output directory (partitions already there are merged, not duplicated)')
   .option('--table <name>', 'bar table (default realtime_market_data)')
