@@ -53,7 +53,8 @@ export const rollBusToParquet = async (nc: NatsConnection, config: BusConfig, di
       low DOUBLE, close DOUBLE, volume DOUBLE, vwap DOUBLE, trade_count BIGINT, backfilled BOOLEAN, correction BOOLEAN)`);
     if (info.state.messages > 0) {
       const start = window.fromMs === undefined ? undefined : new Date(Math.max(0, fromMs - (window.lookbackMs ?? 3_600_000))).toISOString();
-      const consumer = await jetstream(nc).consumers.get(config.stream, start ? { deliver_policy: 'by_start_time', opt_start_time: start } : { deliver_policy: 'all' });
+      const filter = { filter_subjects: `${config.subject_prefix}.>` };
+      const consumer = await jetstream(nc).consumers.get(config.stream, start ? { ...filter, deliver_policy: 'by_start_time', opt_start_time: start } : { ...filter, deliver_policy: 'all' });
       const appender = await conn.createAppender('bars');
       let done = false;
       while (!done) {
@@ -75,7 +76,12 @@ export const rollBusToParquet = async (nc: NatsConnection, config: BusConfig, di
           }
           if (m.seq >= lastSeq || m.info.pending === 0) { done = true; break; }
         }
-        if (got === 0) done = true;
+        // An empty fetch ends the read only when nothing is pending: a lost connection must not pass for the end.
+        if (got === 0) {
+          const pending = (await consumer.info()).num_pending;
+          if (pending > 0) throw new Error(`${pending} message(s) of the stream not delivered (connection lost?)`);
+          done = true;
+        }
       }
       appender.closeSync();
       await consumer.delete().catch(() => undefined);
