@@ -5,7 +5,7 @@
  * interval))` in the layout of `hive-layout.ts` under deterministic file names, so rolling the same window again
  * rewrites the same files:
  *
- *   <dir>/date=2026-01-01/provider=binance/interval=1m/w20260101T13_0.parquet
+ *   <dir>/date=2026-01-01/provider=binance/interval=1m/w20260101T130000_0.parquet
  *
  * {@link ParquetRoller} rolls each closed window on a schedule; in a fleet a lease makes one recorder roll each window.
  */
@@ -17,6 +17,7 @@ import { HIVE_KEYS, type HivePartition } from '../storage/hive-layout.ts';
 import { quoteIdent, quoteLiteral } from '../storage/schema.ts';
 import { decodeBar } from './bar-message.ts';
 import type { BusConfig } from './config.ts';
+import type { RollLease } from './roll-lease.ts';
 
 /** What one roll wrote. */
 export interface ParquetRollResult {
@@ -30,7 +31,7 @@ export interface ParquetRollResult {
   readonly partitions: readonly (HivePartition & { readonly rows: number })[];
 }
 
-const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 13);
+const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
 
 /**
  * Writes the bars whose open time lies in [fromMs, toMs) (all of them when omitted) to `dir`. Bars are read from
@@ -105,15 +106,28 @@ export const rollBusToParquet = async (nc: NatsConnection, config: BusConfig, di
   }
 };
 
-/** Rolls each closed window of `windowMs` (UTC-aligned) `delayMs` after it closed, for as long as it runs. */
+/** How a scheduled window ended here: rolled by this roller, by another one of the fleet, or failed (reported). */
+export type RollOutcome = 'rolled' | 'elsewhere' | 'failed';
+
+/**
+ * Rolls each closed window of `windowMs` (UTC-aligned) `delayMs` after it closed, for as long as it runs; with a
+ * {@link RollLease} (a fleet) a window is rolled by whichever roller of the fleet claims it.
+ */
 export class ParquetRoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private next = 0;
-  /** Windows rolled, and the last result. */
+  private stopped = false;
+  private wakeStop: (() => void) | undefined;
+  private lease: RollLease | undefined;
+  /** Windows rolled here, and the last result. */
   rolled = 0;
+  /** Windows another roller of the fleet rolled. */
+  elsewhere = 0;
   /** Called after each roll (tests and metrics wait on it). */
   onRolled: ((result: ParquetRollResult) => void) | undefined;
+  /** Called when a scheduled window is settled here, whatever the outcome. */
+  onSettled: ((fromMs: number, outcome: RollOutcome) => void) | undefined;
   last: ParquetRollResult | undefined;
 
   private readonly nc: NatsConnection;
@@ -135,34 +149,94 @@ export class ParquetRoller {
     this.next = Math.floor(now() / windowMs) * windowMs;
   }
 
+  /** Rolls scheduled windows under the fleet's roll lease (call before `start`). */
+  withLease(lease: RollLease): this {
+    this.lease = lease;
+    return this;
+  }
+
   /** Starts the schedule. */
   start(): void {
     const arm = () => {
+      if (this.stopped) return;
       const due = this.next + this.windowMs + this.delayMs;
       this.timer = setTimeout(() => {
         const from = this.next;
         this.next += this.windowMs;
-        this.running = this.running.then(() => this.rollWindow(from)).finally(arm);
+        this.running = this.running.then(() => this.settle(from)).finally(arm);
       }, Math.max(0, due - this.now()));
       this.timer.unref();
     };
     arm();
   }
 
-  /** Rolls one window now. */
+  /** Rolls one window now (no lease). */
   async rollWindow(fromMs: number): Promise<void> {
+    await this.roll(fromMs);
+  }
+
+  /** Settles one scheduled window: rolls it, or with a lease lets the fleet's claimant roll it. */
+  async settle(fromMs: number): Promise<RollOutcome> {
+    const outcome = this.lease ? await this.settleLeased(this.lease, fromMs) : (await this.roll(fromMs)) ? 'rolled' : 'failed';
+    if (outcome === 'elsewhere') this.elsewhere++;
+    this.onSettled?.(fromMs, outcome);
+    return outcome;
+  }
+
+  private async settleLeased(lease: RollLease, fromMs: number): Promise<RollOutcome> {
+    const window = stamp(fromMs);
+    const round = Math.max(50, Math.floor(lease.ttlMs / 3));
+    while (!this.stopped) {
+      let claim;
+      try {
+        claim = await lease.claim(window);
+      } catch (e) {
+        this.onError(realtimeError('CONNECTION_LOST', `parquet roll lease of window ${window}: ${describe(e)}; trying again`, { source: 'bus', window }));
+        claim = 'held' as const;
+      }
+      if (claim === 'done') return 'elsewhere';
+      if (claim === 'claimed') {
+        const renewal = setInterval(() => { void lease.renew(window); }, round);
+        let ok = false;
+        try {
+          ok = await this.roll(fromMs);
+        } finally {
+          clearInterval(renewal);
+        }
+        try {
+          if (ok) await lease.finish(window);
+          else await lease.release(window);
+        } catch (e) {
+          this.onError(realtimeError('CONNECTION_LOST', `parquet roll lease of window ${window}: not recorded as rolled (${describe(e)}); another roller may roll it again`, { source: 'bus', window }));
+        }
+        return ok ? 'rolled' : 'failed';
+      }
+      // Held by another roller: wait a round; if it died, its lease ages out and the next claim succeeds.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => { this.wakeStop = undefined; resolve(); }, round);
+        this.wakeStop = () => { clearTimeout(t); resolve(); };
+      });
+    }
+    return 'failed';
+  }
+
+  private async roll(fromMs: number): Promise<boolean> {
     try {
       this.last = await rollBusToParquet(this.nc, this.config, this.dir, { fromMs, toMs: fromMs + this.windowMs, lookbackMs: this.windowMs + this.delayMs });
       this.rolled++;
       this.onRolled?.(this.last);
+      return true;
     } catch (e) {
       this.onError(e as RealtimeError);
+      return false;
     }
   }
 
-  /** Stops the schedule (a roll in progress finishes). */
+  /** Stops the schedule (a roll in progress finishes; a wait for another roller's lease ends). */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.wakeStop?.();
     await this.running;
   }
 }

@@ -12,6 +12,7 @@ import type { BusConfig } from './config.ts';
 import { FleetLeases } from './leases.ts';
 import { ParquetRoller } from './parquet-roll.ts';
 import { BusPublisher } from './publisher.ts';
+import { RollLease } from './roll-lease.ts';
 import { safeName } from './subjects.ts';
 
 /** A venue provider whose closed bars are also published to the bus. */
@@ -47,6 +48,8 @@ export class BusRecorderProvider implements RealtimeProvider {
     if (this.config.parquet_dir && !this.roller) {
       this.roller = new ParquetRoller(this.publisher.nc, this.config, this.config.parquet_dir, this.config.parquet_window_minutes * 60_000,
         this.config.parquet_delay_s * 1_000, (e) => this.errorListeners.forEach((l) => l(e)));
+      // In a fleet every recorder with parquet_dir may roll; the roll lease makes one of them roll each window.
+      if (this.config.fleet) this.roller.withLease(await RollLease.open(this.publisher.nc, this.config, this.recorderId));
       this.roller.start();
     }
     await this.inner.connect(signal);
