@@ -161,5 +161,9 @@ try {
 } finally {
   await nats.stop();
 }
-console.log(JSON.stringify(result, null, 2));
-process.exit(0);
+// Run from bench/run.ts (a forked child): the result goes back over IPC before the exit.
+if (process.send) process.send({ type: 'result', result }, () => process.exit(0));
+else {
+  console.log(JSON.stringify(result, null, 2));
+  process.exit(0);
+}

@@ -11,7 +11,7 @@
  *   npm run bench -- --no-docs                     # print only
  *
  * Other flags: --ingest-s 5 (streaming per ingest run), --latency-s 10, --startup-runs 5, --reconnect-drops 10,
- * --isolation-s 20.
+ * --isolation-s 20, --bus-bars 100000 --bus-symbols 10 --bus-latency-s 10 (bus: needs nats-server on the PATH).
  * --peer-messages 200000 --peer-runs 3 --peer-symbols 10,1000 (peers: install them first, npm run bench:peers:install),
  * --rss-symbols 1000, --peer-results <file> (render the peers section again from the results file a run wrote).
  */
@@ -30,8 +30,9 @@ import type { RssResult } from './rss.bench.ts';
 import { flags, runChild } from './support/common.ts';
 import { MIXES } from './support/mix.ts';
 import { peersSection } from './support/peers-section.ts';
+import { busSection } from './support/bus-section.ts';
 
-const NAMES = ['ingest', 'latency', 'writer', 'memory', 'reconnect', 'startup', 'peers', 'rss', 'isolation'] as const;
+const NAMES = ['ingest', 'latency', 'writer', 'memory', 'reconnect', 'startup', 'peers', 'rss', 'isolation', 'bus'] as const;
 type Name = (typeof NAMES)[number];
 
 /** One row of the summary table. */
@@ -556,6 +557,7 @@ const runners: Record<Name, () => Promise<Section>> = {
   startup: () => startupSection(Number(f['startup-runs'] ?? 5)),
   isolation: () => isolationSection(Number(f['isolation-s'] ?? 20)),
   rss: () => rssSection(Number(f['rss-symbols'] ?? 1000)),
+  bus: async () => ({ name: 'bus', ...(await busSection({ script: here('./bus.bench.ts'), bars: Number(f['bus-bars'] ?? 100_000), symbols: Number(f['bus-symbols'] ?? 10), latencyS: Number(f['bus-latency-s'] ?? 10), stamp, before: load(), log, table })) }),
   peers: async () => ({
     name: 'peers',
     ...(await peersSection({

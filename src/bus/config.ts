@@ -27,7 +27,7 @@ export const BusSectionSchema = Schema.Struct({
   max_in_flight: withDefault(PositiveInt, 256, 'Publishes awaiting their JetStream ack at once'),
   publish_timeout_ms: withDefault(PositiveInt, 5_000, 'Wait for one publish ack before the bar is retried'),
   lease_ttl_ms: withDefault(PositiveInt, 10_000, 'Fleet: a stream lease expires this long after its recorder stopped renewing it'),
-  parquet_dir: optional(Schema.String.check(Schema.isMinLength(1)), 'Roll the bus\'s bars to Hive-partitioned Parquet under this directory (date=/provider=/interval=), one file set per window'),
+  parquet_dir: optional(Schema.String.check(Schema.isMinLength(1)), 'Roll the bus\'s bars to Hive-partitioned Parquet under this directory (date=/provider=/interval=), one file set per window; in a fleet a roll lease makes one recorder roll each window'),
   parquet_window_minutes: withDefault(PositiveInt, 60, 'Parquet roll window (UTC-aligned), minutes'),
   parquet_delay_s: withDefault(PositiveInt, 300, 'A window is rolled this long after it closed, so late (backfilled) bars are in it'),
   fleet: optional(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_-]{1,64}$/)), 'Fleet name: recorders with the same fleet share the symbols through leases in the KV bucket argo_leases_<fleet>'),

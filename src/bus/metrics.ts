@@ -41,6 +41,13 @@ export const busMetricFamilies = (bus: SessionBusStats, labels: Labels): BusMetr
     c('argo_bus_refused_total', 'Bars refused because the hold was full (known gaps).', one(bus.refused)),
     c('argo_bus_publish_retries_total', 'Publishes retried after a failure or timeout.', one(bus.retries)),
   ];
+  if (bus.repaired) {
+    families.push(
+      g('argo_bus_gaps_open', 'Known gaps not yet repaired (streams with refused bars).', one(bus.gaps.length)),
+      c('argo_bus_gaps_repaired_total', 'Known gaps fetched from REST and published while running.', one(bus.repaired.gaps)),
+      c('argo_bus_gap_bars_repaired_total', 'Bars fetched from REST for known gaps.', one(bus.repaired.bars)),
+    );
+  }
   if (bus.leases) {
     families.push(
       g('argo_bus_leases_held', 'Streams this recorder holds a fleet lease on.', one(bus.leases.held.length)),

@@ -38,6 +38,16 @@ export interface BusPublisherStats {
 
 interface Held { readonly bar: Bar; readonly subject: string; readonly id: string; readonly data: Uint8Array }
 
+/** A known gap of one stream: the refused bars' first and last open time (inclusive) and their count. */
+export interface BusGap {
+  readonly provider: string;
+  readonly symbol: string;
+  readonly interval: Bar['interval'];
+  fromOpenTime: number;
+  toOpenTime: number;
+  bars: number;
+}
+
 /** An array queue with a moving head: settling a batch at the front costs O(batch), not O(held). */
 class HeldQueue {
   private items: Held[] = [];
@@ -78,7 +88,7 @@ export class BusPublisher {
   private wake: (() => void) | undefined;
   private counts = { published: 0, duplicates: 0, refused: 0, retries: 0, lagMs: 0 };
   private readonly changes = new Listeners<[BusPublisherStats]>();
-  private readonly gaps = new Map<string, { fromOpenTime: number; toOpenTime: number; bars: number }>();
+  private readonly gaps = new Map<string, BusGap>();
 
   private constructor(config: BusConfig, nc: NatsConnection, jsm: JetStreamManager, options: BusPublisherOptions) {
     this.config = config;
@@ -109,7 +119,7 @@ export class BusPublisher {
       const key = streamKey(bar);
       const gap = this.gaps.get(key);
       if (gap) { gap.toOpenTime = Math.max(gap.toOpenTime, bar.openTime); gap.fromOpenTime = Math.min(gap.fromOpenTime, bar.openTime); gap.bars++; }
-      else this.gaps.set(key, { fromOpenTime: bar.openTime, toOpenTime: bar.openTime, bars: 1 });
+      else this.gaps.set(key, { provider: bar.provider, symbol: bar.symbol, interval: bar.interval, fromOpenTime: bar.openTime, toOpenTime: bar.openTime, bars: 1 });
       this.onError(realtimeError('BUFFER_OVERFLOW', `bus: ${this.queue.length} bars held while the bus is unavailable (max_held_bars); ${key} ${bar.openTime} is not published (known gap)`, {
         source: 'bus', stream: key, openTime: bar.openTime,
       }));
@@ -159,8 +169,30 @@ export class BusPublisher {
     return {
       connected: this.connected, ...this.counts, held: this.queue.length,
       oldestHeldMs: head ? Math.max(0, this.now() - head.bar.receivedAt) : 0,
-      gaps: [...this.gaps].map(([stream, g]) => ({ stream, ...g })),
+      gaps: [...this.gaps].map(([stream, g]) => ({ stream, fromOpenTime: g.fromOpenTime, toOpenTime: g.toOpenTime, bars: g.bars })),
     };
+  }
+
+  /** Removes and returns the known gaps (a repair fetches them); {@link restoreGap} puts one back when it fails. */
+  takeGaps(): BusGap[] {
+    const gaps = [...this.gaps.values()];
+    this.gaps.clear();
+    return gaps;
+  }
+
+  /** Records a gap again (merged with any refused since). */
+  restoreGap(gap: BusGap): void {
+    const key = streamKey(gap);
+    const now = this.gaps.get(key);
+    if (!now) { this.gaps.set(key, { ...gap }); return; }
+    now.fromOpenTime = Math.min(now.fromOpenTime, gap.fromOpenTime);
+    now.toOpenTime = Math.max(now.toOpenTime, gap.toOpenTime);
+    now.bars += gap.bars;
+  }
+
+  /** The most bars held at once (`max_held_bars`). */
+  get capacity(): number {
+    return this.config.max_held_bars;
   }
 
   /** Publishes what is held (waiting at most `graceMs`), then closes; bars still held are reported, not hidden. */

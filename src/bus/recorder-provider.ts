@@ -9,9 +9,11 @@ import type { Interval } from '../domain/interval.ts';
 import type { RealtimeError } from '../errors.ts';
 import { barProviderOf, type ConnectionState, type ConnectionStateDetail, type ProviderStats, type RealtimeProvider, type Unlisten } from '../providers/realtime-provider.ts';
 import type { BusConfig } from './config.ts';
+import { BusGapRepair } from './gap-repair.ts';
 import { FleetLeases } from './leases.ts';
 import { ParquetRoller } from './parquet-roll.ts';
 import { BusPublisher } from './publisher.ts';
+import { RollLease } from './roll-lease.ts';
 import { safeName } from './subjects.ts';
 
 /** A venue provider whose closed bars are also published to the bus. */
@@ -26,6 +28,7 @@ export class BusRecorderProvider implements RealtimeProvider {
   private readonly recorderId: string;
   private leases: FleetLeases | undefined;
   private roller: ParquetRoller | undefined;
+  private repairer: BusGapRepair | undefined;
 
   constructor(inner: RealtimeProvider, config: BusConfig, recorderId = 'recorder') {
     this.inner = inner;
@@ -44,12 +47,23 @@ export class BusRecorderProvider implements RealtimeProvider {
 
   async connect(signal?: AbortSignal): Promise<void> {
     this.publisher ??= await BusPublisher.open(this.config, { onError: (e) => this.errorListeners.forEach((l) => l(e)) });
+    if (this.inner.fetchClosedBars && !this.repairer) {
+      this.repairer = new BusGapRepair(this.publisher, (s, i, from, to) => this.inner.fetchClosedBars!(s, i, from, to), (e) => this.errorListeners.forEach((l) => l(e)));
+      this.repairer.start();
+    }
     if (this.config.parquet_dir && !this.roller) {
       this.roller = new ParquetRoller(this.publisher.nc, this.config, this.config.parquet_dir, this.config.parquet_window_minutes * 60_000,
         this.config.parquet_delay_s * 1_000, (e) => this.errorListeners.forEach((l) => l(e)));
+      // In a fleet every recorder with parquet_dir may roll; the roll lease makes one of them roll each window.
+      if (this.config.fleet) this.roller.withLease(await RollLease.open(this.publisher.nc, this.config, this.recorderId));
       this.roller.start();
     }
     await this.inner.connect(signal);
+  }
+
+  /** The repair of bus gaps from REST, when the venue provider has REST history. */
+  get repair(): BusGapRepair | undefined {
+    return this.repairer;
   }
 
   /** The scheduled Parquet roll, when `bus.parquet_dir` is set. */
@@ -109,6 +123,8 @@ export class BusRecorderProvider implements RealtimeProvider {
     this.leases = undefined;
     await this.roller?.stop();
     this.roller = undefined;
+    await this.repairer?.stop();
+    this.repairer = undefined;
     await this.inner.disconnect();
     await this.publisher?.close();
     this.publisher = undefined;

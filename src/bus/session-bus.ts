@@ -5,6 +5,7 @@
  */
 import type { BusConfig } from './config.ts';
 import type { RealtimeProvider } from '../providers/realtime-provider.ts';
+import type { GapRepairStats } from './gap-repair.ts';
 import type { LeaseStats } from './leases.ts';
 import type { BusPublisherStats } from './publisher.ts';
 import { barProviderFor } from '../providers/registry.ts';
@@ -13,7 +14,7 @@ import { BusSourceProvider, type BusCheckpoint, type BusSourceStats } from './so
 
 /** Bus figures of a session: its publisher (a recorder) or its consumers (a strategy host). */
 export type SessionBusStats =
-  | ({ readonly role: 'publish'; readonly leases?: LeaseStats } & BusPublisherStats)
+  | ({ readonly role: 'publish'; readonly leases?: LeaseStats; readonly repaired?: GapRepairStats } & BusPublisherStats)
   | ({ readonly role: 'consume' } & BusSourceStats);
 
 /** The session's market data provider given its `bus:` section; `create` builds the venue provider. */
@@ -53,7 +54,7 @@ export const busFlush = async (provider: RealtimeProvider): Promise<void> => {
 export const busStats = (provider: RealtimeProvider): SessionBusStats | undefined => {
   if (provider instanceof BusSourceProvider) return { role: 'consume', ...provider.busStats() };
   if (provider instanceof BusRecorderProvider && provider.bus) {
-    return { role: 'publish', ...provider.bus.stats(), ...(provider.fleet ? { leases: provider.fleet.stats() } : {}) };
+    return { role: 'publish', ...provider.bus.stats(), ...(provider.fleet ? { leases: provider.fleet.stats() } : {}), ...(provider.repair ? { repaired: provider.repair.stats() } : {}) };
   }
   return undefined;
 };

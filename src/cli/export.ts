@@ -1,10 +1,12 @@
 /**
  * `argo-realtime export --db <file> --out <dir>`: the recorded bars as Hive-partitioned Parquet
- * (`provider=…/interval=…/date=…/data.parquet`, UTC timestamps), incremental: exporting again rewrites the
- * partitions it touches without duplicating a row. See docs/configuration.md and `src/storage/parquet-export.ts`.
+ * (`date=…/provider=…/interval=…/data.parquet`, UTC timestamps), incremental: exporting again rewrites the
+ * partitions it touches without duplicating a row; `--source nats://…` exports the bus's bars instead
+ * (`export-bus.ts`). See docs/configuration.md and `src/storage/parquet-export.ts`.
  */
 import pc from 'picocolors';
 import { realtimeError } from '../errors.ts';
+import { partitionPath } from '../storage/hive-layout.ts';
 import { exportBars, type BarExportOptions } from '../storage/parquet-export.ts';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.ts';
 import { printError, type Output } from './output.ts';
@@ -13,7 +15,11 @@ import { checkWritable } from './writable.ts';
 
 /** Options of `export`. */
 export interface ExportCommandOptions {
-  readonly db: string;
+  /** The recorded DuckDB file; or `source`, the bus (exactly one of the two). */
+  readonly db?: string;
+  readonly source?: string;
+  readonly busStream?: string;
+  readonly subjectPrefix?: string;
   readonly out: string;
   readonly table?: string;
   readonly provider?: readonly string[];
@@ -39,6 +45,16 @@ export const parseUtcTime = (flag: string, text: string): number => {
 /** `export`: prints the partitions written; resolves to the exit code. */
 export const runExport = async (out: Output, o: ExportCommandOptions): Promise<ExitCode> => {
   try {
+    if ((o.db === undefined) === (o.source === undefined)) {
+      throw realtimeError('CONFIG_INVALID', 'export: give either --db <file> (a recorded DuckDB file) or --source nats://… (the bus), not both or neither', { fields: ['--db', '--source'] });
+    }
+    if (o.source !== undefined) {
+      const dbOnly = (['table', 'provider', 'interval', 'symbols'] as const).filter((k) => o[k] !== undefined);
+      if (dbOnly.length) throw realtimeError('CONFIG_INVALID', `export --source: ${dbOnly.map((k) => `--${k}`).join(', ')} apply to --db exports only (the bus export writes the whole stream, or --from/--to)`, { fields: dbOnly.map((k) => `--${k}`) });
+      const { source, busStream, subjectPrefix, from, to, json } = o;
+      return await (await import('./export-bus.ts')).runBusExport(out, { source, out: o.out, ...(busStream ? { busStream } : {}), ...(subjectPrefix ? { subjectPrefix } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(json ? { json } : {}) });
+    }
+    const db = o.db!;
     checkWritable(o.out, '--out', { directory: true });
     const options: BarExportOptions = {
       ...(o.table ? { table: o.table } : {}),
@@ -48,16 +64,16 @@ export const runExport = async (out: Output, o: ExportCommandOptions): Promise<E
       ...(o.from ? { from: parseUtcTime('--from', o.from) } : {}),
       ...(o.to ? { to: parseUtcTime('--to', o.to) } : {}),
     };
-    const r = await exportBars(o.db, o.out, options);
+    const r = await exportBars(db, o.out, options);
     if (o.json) {
       out.line(JSON.stringify(r, null, 2));
       return EXIT.ok;
     }
     const dir = displayPath(r.dir);
-    out.line(`${pc.bold('export')} of ${o.db}: ${r.exported} bars into ${r.partitions.length} partition(s) under ${dir}`);
+    out.line(`${pc.bold('export')} of ${db}: ${r.exported} bars into ${r.partitions.length} partition(s) under ${dir}`);
     for (const p of r.partitions) {
       const kept = p.rows - p.exported;
-      out.line(pc.dim(`  provider=${p.provider}/interval=${p.interval}/date=${p.date}: ${p.rows} rows${kept > 0 ? ` (${kept} kept from an earlier export)` : ''}`));
+      out.line(pc.dim(`  ${partitionPath(p)}: ${p.rows} rows${kept > 0 ? ` (${kept} kept from an earlier export)` : ''}`));
     }
     if (r.partitions.length === 0) out.line(pc.yellow('  no bar matched: nothing written'));
     else {

@@ -130,9 +130,12 @@ program
 
 program
   .command('export')
-  .description('write recorded bars as Hive-partitioned Parquet (provider=/interval=/date=, UTC times); re-running never duplicates')
-  .requiredOption('--db <file>', 'recorded DuckDB file (opened read-only)')
-  .requiredOption('--out <dir>', 'output directory (partitions already there are merged, not duplicated)')
+  .description('write recorded bars as Hive-partitioned Parquet (date=/provider=/interval=, UTC times); re-running never duplicates')
+  .option('--db <file>', 'recorded DuckDB file (opened read-only)')
+  .option('--source <url>', 'instead of --db: the bus, nats://host:port (the bars of its JetStream stream)')
+  .option('--bus-stream <name>', 'with --source: the JetStream stream (default ARGO_BARS)')
+  .option('--subject-prefix <prefix>', 'with --source: the bars\' subject prefix (default argo.bars)')
+  .requiredOption('--out <dir>', 'output directory (with --db, partitions already there are merged, not duplicated)')
   .option('--table <name>', 'bar table (default realtime_market_data)')
   .option('--provider <list>', 'only these providers, comma-separated', list)
   .option('--interval <list>', 'only these intervals, comma-separated', list)
@@ -140,7 +143,7 @@ program
   .option('--from <time>', 'bars opening at or after: a UTC date (2026-01-31) or an ISO time with Z or an offset')
   .option('--to <time>', 'bars opening before (same forms as --from)')
   .option('--json', 'print what was written as JSON')
-  .action(async (o: { db: string; out: string; table?: string; provider?: string[]; interval?: string[]; symbols?: string[]; from?: string; to?: string; json?: boolean }) => {
+  .action(async (o: { db?: string; source?: string; busStream?: string; subjectPrefix?: string; out: string; table?: string; provider?: string[]; interval?: string[]; symbols?: string[]; from?: string; to?: string; json?: boolean }) => {
     process.exitCode = await (await import('./export.ts')).runExport(out, o);
   });
 

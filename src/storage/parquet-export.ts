@@ -1,7 +1,7 @@
 /**
- * Export of recorded bars to Hive-partitioned Parquet (`argo-realtime export`): one directory per provider,
- * interval and UTC date, `provider=<p>/interval=<i>/date=YYYY-MM-DD/data.parquet`, so one interval's bars are
- * one subtree and never mix with another's. Times are written as TIMESTAMPTZ (Parquet `isAdjustedToUTC=true`).
+ * Export of recorded bars to Hive-partitioned Parquet (`argo-realtime export`): one directory per UTC date,
+ * provider and interval, `date=YYYY-MM-DD/provider=<p>/interval=<i>/data.parquet` (the layout of
+ * `hive-layout.ts`, which the bus's Parquet roll writes too), so one interval's bars never mix with another's. Times are written as TIMESTAMPTZ (Parquet `isAdjustedToUTC=true`).
  *
  * Re-exporting is incremental and never duplicates: each touched partition is rewritten as the union of what it
  * held and what the database holds for it, one row per (symbol, time), the database's row winning; the new file
@@ -12,6 +12,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { describe, realtimeError } from '../errors.ts';
+import { partitionDir } from './hive-layout.ts';
 import { quoteIdent, quoteLiteral } from './schema.ts';
 
 /** What to export. */
@@ -48,9 +49,6 @@ export interface BarExportResult {
   readonly partitions: readonly ExportedPartition[];
 }
 
-// Hive escapes characters that cannot appear in a path segment (Hive's FileUtils.escapePathName).
-const hiveValue = (v: string): string => v.replace(/[\u0000-\u001f"#%'*/:=?\\\u007f{[\]^]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-
 const COLUMNS = `id, "timestamp"::TIMESTAMPTZ AS time, symbol, open, high, low, close, volume, vwap, trade_count, received_at::TIMESTAMPTZ AS received_at`;
 
 const inList = (column: string, values: readonly string[] | undefined): string =>
@@ -82,7 +80,7 @@ export const exportBarsFrom = async (conn: DuckDBConnection, dir: string, option
   }
   const partitions: ExportedPartition[] = [];
   for (const p of touched) {
-    const partDir = join(out, `provider=${hiveValue(p.provider)}`, `interval=${hiveValue(p.interval)}`, `date=${p.date}`);
+    const partDir = partitionDir(out, p);
     mkdirSync(partDir, { recursive: true });
     const existing = readdirSync(partDir).filter((f) => f.endsWith('.parquet') && !f.startsWith('.')).map((f) => join(partDir, f));
     const fromDb = `SELECT 0 AS src, ${COLUMNS} FROM ${table} WHERE ${[

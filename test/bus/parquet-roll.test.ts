@@ -55,6 +55,10 @@ describe('parquet roll', () => {
     cleanups.push(() => nc.close());
     const all = await rollBusToParquet(nc, config, dir);
     expect(all).toMatchObject({ rows: 40, messages: 41 });
+    expect(all.partitions).toEqual([
+      { date: '2026-01-01', provider: 'binance', interval: '1m', rows: 10 }, { date: '2026-01-01', provider: 'polygon', interval: '1m', rows: 10 },
+      { date: '2026-01-02', provider: 'binance', interval: '1m', rows: 10 }, { date: '2026-01-02', provider: 'polygon', interval: '1m', rows: 10 },
+    ]);
     expect(readdirSync(dir).sort()).toEqual(['date=2026-01-01', 'date=2026-01-02']);
     expect(readdirSync(join(dir, 'date=2026-01-01')).sort()).toEqual(['provider=binance', 'provider=polygon']);
     expect(readdirSync(join(dir, 'date=2026-01-01', 'provider=binance'))).toEqual(['interval=1m']);

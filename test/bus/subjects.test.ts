@@ -44,11 +44,12 @@ describe('bar messages', () => {
 });
 
 describe('bus metrics and status', () => {
-  it('renders a recorder\'s held bars, lag and leases as Prometheus families and status words', async () => {
+  it('renders a recorder\'s held bars, lag, repaired gaps and leases as Prometheus families and status words', async () => {
     const { renderMetrics } = await import('../../src/observability/metrics.ts');
     const { busStatusText } = await import('../../src/bus/status-text.ts');
     const bus = {
       role: 'publish' as const, connected: false, published: 10, duplicates: 2, held: 7, refused: 0, retries: 3, lagMs: 1_500, oldestHeldMs: 2_000, gaps: [],
+      repaired: { gaps: 1, bars: 12, failures: 0 },
       leases: { fleet: 'f', recorder: 'r', held: ['a', 'b'], liveRecorders: 3, takeovers: 4, released: 1 },
     };
     const stats = {
@@ -61,6 +62,8 @@ describe('bus metrics and status', () => {
     expect(text).toContain('argo_bus_ack_lag_seconds{session="s1"} 1.5');
     expect(text).toContain('argo_bus_leases_held{session="s1"} 2');
     expect(text).toContain('argo_bus_connected{session="s1"} 0');
+    expect(text).toContain('argo_bus_gaps_repaired_total{session="s1"} 1');
+    expect(text).toContain('argo_bus_gap_bars_repaired_total{session="s1"} 12');
     expect(busStatusText(bus)).toBe('bus DOWN published=10 duplicates=2 held=7 ack_lag_ms=1500 leases=2 recorders=3');
   });
 });

@@ -34,7 +34,7 @@ describe('argo-realtime export', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('3 bars into 3 partition(s)');
-    expect(first.stdout).toContain('provider=binance/interval=1m/date=2026-02-01: 1 rows');
+    expect(first.stdout).toContain('date=2026-02-01/provider=binance/interval=1m: 1 rows');
     const again = await runCli(['export', '--db', db, '--out', out, '--interval', '1m', '--from', '2026-02-01', '--json']);
     expect(again.code).toBe(0);
     expect((JSON.parse(again.stdout) as { exported: number }).exported).toBe(1);

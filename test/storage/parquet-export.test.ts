@@ -60,15 +60,17 @@ const arrayBuffer = (path: string): ArrayBuffer => {
 };
 
 describe('exportBarsFrom', () => {
-  it('writes one Hive partition per provider, interval and UTC date, so intervals never mix', async () => {
+  it('writes one Hive partition per UTC date, provider and interval, so intervals never mix', async () => {
     const db = await database();
     const r = await exportBarsFrom(db.conn, db.out);
     expect(r.exported).toBe(ROWS.length);
     expect(r.partitions.map((p) => `${p.provider}/${p.interval}/${p.date}:${p.rows}`)).toEqual([
       'binance/1m/2025-03-03:2', 'binance/1m/2025-03-04:2', 'binance/5m/2025-03-03:1', 'binance/5m/2025-03-04:1', 'polygon/1m/2025-03-04:1',
     ]);
-    expect(readdirSync(join(db.out, 'provider=binance'))).toEqual(expect.arrayContaining(['interval=1m', 'interval=5m']));
-    expect(readdirSync(join(db.out, 'provider=binance', 'interval=1m', 'date=2025-03-04'))).toEqual(['data.parquet']);
+    expect(readdirSync(db.out).sort()).toEqual(['date=2025-03-03', 'date=2025-03-04']);
+    expect(readdirSync(join(db.out, 'date=2025-03-04')).sort()).toEqual(['provider=binance', 'provider=polygon']);
+    expect(readdirSync(join(db.out, 'date=2025-03-04', 'provider=binance')).sort()).toEqual(['interval=1m', 'interval=5m']);
+    expect(readdirSync(join(db.out, 'date=2025-03-04', 'provider=binance', 'interval=1m'))).toEqual(['data.parquet']);
     const back = await readBack(db.conn, db.out);
     expect(back).toHaveLength(ROWS.length);
     expect(back.filter((r) => r[1] === '5m').map((r) => r[5])).toEqual([900, 905]);
@@ -108,7 +110,7 @@ describe('exportBarsFrom', () => {
       [T0, 99], [T0 + MIN, 101], [T0 + 2 * MIN, 102], [T0 + 4 * MIN, 104],
     ]);
     // Nothing but the one data file per partition: no temp file left behind.
-    expect(readdirSync(join(db.out, 'provider=binance', 'interval=1m', 'date=2025-03-04'))).toEqual(['data.parquet']);
+    expect(readdirSync(join(db.out, 'date=2025-03-04', 'provider=binance', 'interval=1m'))).toEqual(['data.parquet']);
   });
 });
 
