@@ -12,7 +12,9 @@
  * initialised again with the same config, so its in-memory state is lost (`strategy.restarted`). With
  * `onError: 'stop'` the runner halts (`strategy.halted`) and refuses every further bar, which tells the
  * session to stop. Host service calls a strategy makes count towards its budget, and a call already on its
- * way to the host (e.g. `placeOrder`) still completes when the worker is terminated.
+ * way to the host (e.g. `placeOrder`) still completes when the worker is terminated. A strategy that fails on
+ * every bar would make every bar an event-log row: past `failureEvents` per second, failures are counted in
+ * the stats and the bar outcomes but reported as one, on the next failure reported (`repeated`).
  */
 import { access } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
@@ -26,6 +28,7 @@ import { LatencyRecorder } from './latency.ts';
 import type { SerializedError } from './protocol.ts';
 import type { GateLimits } from './message-gate.ts';
 import { StrategyWorker, type Isolation, type WorkerDeath } from './worker-host.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 // QuickJS's WebAssembly memory starts at about 16 MB; a limit near that would count the engine's own pages as the strategy's.
 const MIN_SANDBOX_MB = 32;
@@ -61,6 +64,10 @@ export interface StrategyRunnerOptions {
   readonly latencyWindow?: number;
   /** Receives every {@link StrategyEvent}; a listener that throws does not affect the runner. */
   readonly onEvent?: (event: StrategyEvent) => void;
+  /** `strategy.failed` events reported per second at most, with a burst of twice as many (default 10); the rest are counted. */
+  readonly failureEvents?: number;
+  /** Clock of the failure event budget (default `Date.now`). */
+  readonly now?: () => number;
 }
 
 const deathMessage = (death: WorkerDeath, heapMb: number): string =>
@@ -90,6 +97,8 @@ export class StrategyRunner {
   #terminating: Promise<void> | undefined;
   #inFlight: string | undefined;
   #counts = { barsProcessed: 0, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, failures: 0, restarts: 0 };
+  readonly #failureBudget: TokenBucket;
+  #unreported = 0;
 
   private constructor(path: string, options: StrategyRunnerOptions) {
     this.path = path;
@@ -97,6 +106,8 @@ export class StrategyRunner {
     this.#budgetMs = options.budgetMs ?? 1000;
     this.#heapMb = options.maxOldGenerationSizeMb ?? 256;
     this.#latency = new LatencyRecorder(options.latencyWindow);
+    const perSecond = options.failureEvents ?? 10;
+    this.#failureBudget = new TokenBucket(perSecond, 2 * perSecond, options.now ?? Date.now);
   }
 
   /** Loads the strategy at `path` in a worker and initialises it; rejects with a {@link StrategyLoadError} naming the path. */
@@ -274,7 +285,14 @@ export class StrategyRunner {
       type: 'strategy.failed', strategy: this.name, reason, message,
       ...(stack ? { stack } : {}), ...(key ? { barKey: key } : {}),
     };
-    this.#emit(event);
+    // Load failures and halts are rare and always told; a failure on every bar is told a few times a second.
+    if (reason !== 'load_failed' && !this.#failureBudget.take()) {
+      this.#unreported += 1;
+      return event;
+    }
+    const repeated = this.#unreported;
+    this.#unreported = 0;
+    this.#emit(repeated > 0 ? { ...event, repeated } : event);
     return event;
   }
 

@@ -104,6 +104,23 @@ describe('loading', () => {
 });
 
 describe('failures on bars', () => {
+  it('reports a strategy that fails on every bar as a few events a second, counting the others as repeated', async () => {
+    let now = 0;
+    const { runner, events } = await start(fixture('throws-always'), { failureEvents: 5, now: () => now });
+    const outcomes = await feed(runner, 50);
+    // Every bar's outcome names its failure, and the stats count every one.
+    expect(outcomes.every((o) => o.status === 'failed')).toBe(true);
+    expect(runner.stats()).toMatchObject({ barsFailed: 50, failures: 50 });
+    // The burst (twice the rate) is reported one by one; the rest wait for the budget.
+    const failures = () => events.flatMap((e) => (e.type === 'strategy.failed' ? [e] : []));
+    expect(failures()).toHaveLength(10);
+    expect(failures().every((e) => e.repeated === undefined)).toBe(true);
+    now += 1_000;
+    await feed(runner, 1);
+    expect(failures()).toHaveLength(11);
+    expect(failures().at(-1)).toMatchObject({ reason: 'threw', repeated: 40 });
+  });
+
   it('reports a throw on every tenth bar with its stack and processes every other bar', async () => {
     const { runner, services, events } = await start(fixture('throws-every-10th'));
     const outcomes = await feed(runner, 25);
