@@ -14,7 +14,8 @@
  * session to stop. Host service calls a strategy makes count towards its budget, and a call already on its
  * way to the host (e.g. `placeOrder`) still completes when the worker is terminated. A strategy that fails on
  * every bar would make every bar an event-log row: past `failureEvents` per second, failures are counted in
- * the stats and the bar outcomes but reported as one, on the next failure reported (`repeated`).
+ * the stats and the bar outcomes but reported as one, on the next failure reported (`repeated`); and restarts
+ * in a row (no bar done in between) back off (`restartDelayMs`), so a crash loop does not keep a core busy.
  */
 import { access } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
@@ -68,7 +69,12 @@ export interface StrategyRunnerOptions {
   readonly failureEvents?: number;
   /** Clock of the failure event budget (default `Date.now`). */
   readonly now?: () => number;
+  /** Wait before the n-th restart in a row without a bar done in between (default: none for the first, then 250 ms doubling up to 30 s). */
+  readonly restartDelayMs?: (consecutive: number) => number;
 }
+
+/** The default {@link StrategyRunnerOptions.restartDelayMs}: a crash loop restarts less and less often. */
+export const restartBackoff = (consecutive: number): number => (consecutive <= 1 ? 0 : Math.min(30_000, 250 * 2 ** (consecutive - 2)));
 
 const deathMessage = (death: WorkerDeath, heapMb: number): string =>
   death.reason === 'oom'
@@ -94,6 +100,8 @@ export class StrategyRunner {
   #state: RunnerState = 'running';
   #tail: Promise<unknown> = Promise.resolve();
   #restarting: Promise<void> | undefined;
+  #losses = 0;
+  #cancelBackoff: (() => void) | undefined;
   #terminating: Promise<void> | undefined;
   #inFlight: string | undefined;
   #counts = { barsProcessed: 0, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, failures: 0, restarts: 0 };
@@ -161,6 +169,8 @@ export class StrategyRunner {
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
+    // A restart waiting out its backoff is not started at all.
+    this.#cancelBackoff?.();
     await this.#tail;
     await this.#restarting;
     await this.#terminating;
@@ -190,6 +200,7 @@ export class StrategyRunner {
     if (run !== 'timeout' && run.kind === 'done') {
       // An uncaught error under policy `stop` may have halted the runner while this bar was in hand.
       if (this.state === 'halted') this.#terminateWorker();
+      this.#losses = 0;
       return { status: 'ok', barKey: key, latencyMs };
     }
     this.#counts.barsFailed += 1;
@@ -251,8 +262,16 @@ export class StrategyRunner {
     const max = this.#options.maxRestarts ?? 100;
     if (this.#counts.restarts >= max) return this.#halt(after, `gave up after ${max} restarts (last failure: ${after})`);
     this.#state = 'restarting';
-    this.#restarting = this.#spawn().then(
+    // Each restart costs a core for a moment (a new thread loads QuickJS): a strategy that dies on every bar must
+    // not keep one busy, on a machine whose other core ingests and persists.
+    const delay = (this.#options.restartDelayMs ?? restartBackoff)(++this.#losses);
+    const waited = delay > 0 ? new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.#cancelBackoff = () => { clearTimeout(timer); resolve(); };
+    }) : Promise.resolve();
+    this.#restarting = waited.then(() => (this.#state === 'restarting' ? this.#spawn() : undefined)).then(
       (worker) => {
+        if (!worker) return;
         this.#worker = worker;
         this.#counts.restarts += 1;
         if (this.#state === 'restarting') this.#state = 'running';
@@ -264,7 +283,7 @@ export class StrategyRunner {
         this.#worker = undefined;
         this.#halt(failure.reason, `restart failed: ${failure.message}`);
       },
-    ).finally(() => { this.#restarting = undefined; });
+    ).finally(() => { this.#restarting = undefined; this.#cancelBackoff = undefined; });
   }
 
   #halt(reason: StrategyFailureReason, message: string): void {
