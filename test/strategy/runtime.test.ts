@@ -201,9 +201,9 @@ describe('failures on bars', () => {
     const asked: number[] = [];
     const { runner, events } = await start(fixture('exits'), { isolation: 'trusted', restartDelayMs: (n) => { asked.push(n); return n >= 2 ? 600_000 : 0; } });
     await feed(runner, 1);
-    await vi.waitFor(() => expect(events.filter((e) => e.type === 'strategy.restarted')).toHaveLength(1));
+    await vi.waitFor(() => expect(events.filter((e) => e.type === 'strategy.restarted')).toHaveLength(1), { timeout: 30_000 });
     const second = runner.processBar(bar(1));
-    await vi.waitFor(() => expect(asked).toEqual([1, 2]));
+    await vi.waitFor(() => expect(asked).toEqual([1, 2]), { timeout: 30_000 });
     expect(runner.state).toBe('restarting');
     await runner.stop();
     expect(await second).toMatchObject({ status: 'failed', failure: { reason: 'exited' } });
