@@ -7,7 +7,7 @@
  * by the QuickJS runtime's limit (heap, strings and ArrayBuffers alike: they all live in the WebAssembly
  * memory). Host calls are capped in flight and in size here, `log`/`mark` by their budgets (calls and
  * characters per second) before they cross to the host thread, and everything is validated again by the host.
- * Speaks the same protocol as `worker.ts` (`protocol.ts`) plus `fatal` for out of memory.
+ * Speaks the same protocol as `worker.ts` (`protocol.ts`) plus `fatal` for out of memory and `dropped` for notifications over budget.
  */
 import releaseSync from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSDeferredPromise, type QuickJSHandle, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
