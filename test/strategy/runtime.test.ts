@@ -221,7 +221,7 @@ describe('failures on bars', () => {
     expect(outcomes.map((o) => (o.status === 'failed' ? o.failure.reason : o.status))).toEqual(['exited', 'exited']);
     expect(outcomes[0]).toMatchObject({ failure: { message: "the strategy's worker exited with code 3" } });
     // The restart after the last failure runs in the background, before the next bar is taken.
-    await vi.waitFor(() => expect(events.filter((e) => e.type === 'strategy.restarted')).toHaveLength(2));
+    await vi.waitFor(() => expect(events.filter((e) => e.type === 'strategy.restarted')).toHaveLength(2), { timeout: 30_000 });
   });
 
   it('reports an error thrown outside processData and keeps the stream going', async () => {
