@@ -3,13 +3,16 @@
  * well-behaved one.
  *
  *   --mode host --strategy idle|hostile   a session at a steady rate (Binance simulator in its own process):
- *                                         event-loop delay of the host's main thread and bars made durable per
- *                                         second, with bench/fixtures/noop.strategy.ts or hostile.strategy.ts
+ *                                         event-loop delay and utilisation of the host's main thread and bars
+ *                                         made durable per second, with bench/fixtures/noop.strategy.ts or
+ *                                         hostile.strategy.ts
+ *     --misbehaviour all|loop|orders|…    what the hostile strategy does on every bar (its MISBEHAVIOURS; default all)
  *   --mode cost --isolation sandbox|trusted   the strategy runtime alone: examples/ma-cross.strategy.ts fed
  *                                         `--bars` bars one after the other; host-measured round trip per bar
  *                                         (p50/p99) and bars per second
  *
  *   node bench/isolation.bench.ts --mode host --strategy hostile --seconds 20
+ *   node --cpu-prof bench/isolation.bench.ts --mode host --strategy hostile --misbehaviour sql --seconds 10
  *   node bench/isolation.bench.ts --mode cost --isolation sandbox --bars 5000
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -26,12 +29,16 @@ import { forkSimulator } from './support/sim-control.ts';
 export interface IsolationHostResult {
   readonly mode: 'host';
   readonly strategy: 'idle' | 'hostile';
+  /** What the hostile strategy did (`all`: each in turn); absent for the idle strategy. */
+  readonly misbehaviour?: string;
   readonly seconds: number;
   /** Rows made durable in the window, per second. */
   readonly durablePerSecond: number;
   /** Kline frames decoded in the window, per second. */
   readonly framesPerSecond: number;
   readonly eventLoopDelay: { p50: number; p99: number; max: number };
+  /** Share of the window the main thread was busy (`performance.eventLoopUtilization`). */
+  readonly eventLoopUtilization: number;
   readonly strategy_: { processed: number; failed: number; timedOut: number; restarts: number; skipped: number };
   readonly notDurableAtEnd: number;
 }
@@ -48,7 +55,7 @@ export interface IsolationCostResult {
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
-export const runHost = async (o: { strategy: 'idle' | 'hostile'; seconds: number; rate: number; symbols: number }): Promise<IsolationHostResult> => {
+export const runHost = async (o: { strategy: 'idle' | 'hostile'; misbehaviour?: string; seconds: number; rate: number; symbols: number }): Promise<IsolationHostResult> => {
   const sim = await forkSimulator({ symbolCount: o.symbols, marketStepMs: 1000 });
   const dbPath = tempDb('isolation');
   try {
@@ -56,6 +63,7 @@ export const runHost = async (o: { strategy: 'idle' | 'hostile'; seconds: number
     const session = await startPipeline({
       wsUrl: sim.wsUrl, restUrl: sim.restUrl, symbols: sim.symbols, interval: '1s', dbPath,
       strategy: here(o.strategy === 'idle' ? './fixtures/noop.strategy.ts' : './fixtures/hostile.strategy.ts'),
+      ...(o.strategy === 'hostile' ? { strategyConfig: { misbehaviour: o.misbehaviour ?? 'all' } } : {}),
     });
     const stepsPerSecond = o.rate / (2 * o.symbols);
     const warmS = 3;
@@ -64,10 +72,12 @@ export const runHost = async (o: { strategy: 'idle' | 'hostile'; seconds: number
     const delay = monitorEventLoopDelay({ resolution: 1 });
     const frames0 = probe.frames;
     delay.enable();
+    const elu0 = performance.eventLoopUtilization();
     const from = wallNow();
     await sleep(o.seconds * 1000);
     const to = wallNow();
     delay.disable();
+    const elu = performance.eventLoopUtilization(elu0);
     const frames = probe.frames - frames0;
     await run;
     await sleep(1500);
@@ -75,9 +85,10 @@ export const runHost = async (o: { strategy: 'idle' | 'hostile'; seconds: number
     const st = session.stats().strategy;
     await session.stop();
     return {
-      mode: 'host', strategy: o.strategy, seconds: o.seconds,
+      mode: 'host', strategy: o.strategy, ...(o.strategy === 'hostile' ? { misbehaviour: o.misbehaviour ?? 'all' } : {}), seconds: o.seconds,
       durablePerSecond: durable / ((to - from) / 1000), framesPerSecond: frames / ((to - from) / 1000),
       eventLoopDelay: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+      eventLoopUtilization: elu.utilization,
       strategy_: {
         processed: st?.barsProcessed ?? 0, failed: st?.barsFailed ?? 0, timedOut: st?.barsTimedOut ?? 0,
         restarts: st?.restarts ?? 0, skipped: st?.skipped ?? 0,
@@ -131,7 +142,7 @@ if (import.meta.main) {
     report(await runCost({ isolation: f.isolation === 'trusted' ? 'trusted' : 'sandbox', bars: Number(f.bars ?? 5000) }));
   } else {
     report(await runHost({
-      strategy: f.strategy === 'hostile' ? 'hostile' : 'idle', seconds: Number(f.seconds ?? 20),
+      strategy: f.strategy === 'hostile' ? 'hostile' : 'idle', ...(f.misbehaviour ? { misbehaviour: f.misbehaviour } : {}), seconds: Number(f.seconds ?? 20),
       rate: Number(f.rate ?? 2000), symbols: Number(f.symbols ?? 10),
     }));
   }

@@ -88,6 +88,8 @@ export interface PipelineOptions {
   readonly strategy?: string;
   /** How the strategy is isolated (default: the session's, `sandbox`). */
   readonly isolation?: 'sandbox' | 'trusted';
+  /** Config given to the strategy's `initialize`. */
+  readonly strategyConfig?: Record<string, unknown>;
   readonly providerConfig?: Record<string, unknown>;
   readonly storageConfig?: Record<string, unknown>;
   readonly sessionId?: string;
@@ -106,7 +108,7 @@ export const startPipeline = async (o: PipelineOptions): Promise<RealtimeSession
       symbols: [...o.symbols],
       interval: o.interval,
     },
-    ...(o.strategy ? { strategy: { path: o.strategy, ...(o.isolation ? { isolation: o.isolation } : {}) } } : {}),
+    ...(o.strategy ? { strategy: { path: o.strategy, ...(o.isolation ? { isolation: o.isolation } : {}), ...(o.strategyConfig ? { config: o.strategyConfig } : {}) } } : {}),
   });
   const session = createRealtimeSession(config, { providerDeps: { clock: preciseClock } });
   await session.start();

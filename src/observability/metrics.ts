@@ -1,17 +1,24 @@
 /**
  * A Prometheus endpoint for a session (`--metrics <port>`): `GET /metrics` renders `stats()` with prom-client in
  * the text exposition format 0.0.4; which families exist and how each is read is the table in
- * `metric-families.ts`. The server binds loopback only: it is an operator's tap, not a public service.
+ * `metric-families.ts`. The server binds loopback only: it is an operator's tap, not a public service. Every
+ * label value (session id, symbol, reason, …) passes `redact` before prom-client sees it, as session_events and
+ * traces do, so a registered secret never reaches the scrape text.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, Summary } from 'prom-client';
 import { realtimeError } from '../errors.ts';
+import { redact } from '../secrets.ts';
 import type { SessionStats } from '../session/types.ts';
 import { busMetricFamilies } from '../bus/metrics.ts';
 import { METRIC_FAMILIES, type MetricFamily, type MetricSample, type SummarySnapshot } from './metric-families.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+// Redacted before prom-client escapes `\`, `"` and newlines: a secret holding one of those would no longer match afterwards.
+const safeLabels = (labels: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, redact(String(v))]));
 
 /** A prom-client summary whose values are a snapshot taken from the session, not observations made here. */
 class SnapshotSummary extends Summary<'session' | 'quantile'> {
@@ -43,13 +50,13 @@ class SnapshotSummary extends Summary<'session' | 'quantile'> {
 const register = (registry: Registry, family: MetricFamily, stats: SessionStats): void => {
   if (family.kind === 'summary') {
     const snapshot = family.read(stats);
-    if (snapshot) new SnapshotSummary(family.name, family.help, registry, stats.id, snapshot);
+    if (snapshot) new SnapshotSummary(family.name, family.help, registry, redact(stats.id), snapshot);
     return;
   }
   const read = family.read(stats);
   if (read === null || read === undefined) return;
   // `session` first on every series: label order carries no meaning, but it reads better.
-  const samples: readonly MetricSample[] = (typeof read === 'number' ? [[{}, read] as const] : read).map(([labels, v]) => [{ session: stats.id, ...labels }, v]);
+  const samples: readonly MetricSample[] = (typeof read === 'number' ? [[{}, read] as const] : read).map(([labels, v]) => [safeLabels({ session: stats.id, ...labels }), v]);
   const labelNames = ['session', ...new Set(samples.flatMap(([labels]) => Object.keys(labels).filter((k) => k !== 'session')))];
   const config = { name: family.name, help: family.help, labelNames, registers: [registry] };
   if (family.kind === 'gauge') {
@@ -115,7 +122,7 @@ export const startMetricsServer = async (options: MetricsServerOptions): Promise
       }
       body = await renderMetrics(stats);
     } catch (e) {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(`stats failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`stats failed: ${redact(e instanceof Error ? e.message : String(e))}\n`);
       return;
     }
     res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(req.method === 'HEAD' ? undefined : body);

@@ -19,6 +19,8 @@ export interface StrategyFailed {
   readonly stack?: string;
   /** Key of the bar in hand (`provider|symbol|interval|openTime`), when there was one. */
   readonly barKey?: string;
+  /** Failures since the last reported one that were counted in the stats but not reported one by one (over the event budget). */
+  readonly repeated?: number;
 }
 
 /** A fresh worker replaced one that timed out, ran out of memory or exited; strategy memory was reset. */

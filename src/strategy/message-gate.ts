@@ -1,13 +1,16 @@
 /**
  * The host's check of every message a strategy worker sends: its shape (a known `kind` with fields of the
- * right types), its size (arguments of one call as JSON), and its rate (host calls awaiting an answer, and
- * calls per second from a token bucket). A message that fails the shape check is dropped and counted; a call
- * over the limits is answered with a `RATE_LIMITED` or `INVALID_MESSAGE` error instead of being served.
+ * right types), its size (arguments of one call as JSON), and its rate (host calls awaiting an answer, calls
+ * per second, and for `log`/`mark`, which end up in the event log, calls and characters per second, each from
+ * a token bucket). The cheap checks (counts) come before the costly one (the JSON size), so a flood is refused
+ * before the host does work for it. A message that fails the shape check is dropped and counted; a call over
+ * the limits is answered with a `RATE_LIMITED` or `INVALID_MESSAGE` error instead of being served.
  * Log text is made safe for a terminal here too: control characters escaped, length capped, secrets redacted.
  */
 import { redact } from '../secrets.ts';
 import { isNotifyMethod, isRequestMethod, type LogLevel } from './host-api.ts';
 import type { SerializedError, WorkerMessage } from './protocol.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** Limits of a {@link MessageGate}. */
 export interface GateLimits {
@@ -21,12 +24,23 @@ export interface GateLimits {
   readonly maxArgsChars: number;
   /** Longest log message kept; the rest is cut and marked (default 4096). */
   readonly maxLogChars: number;
+  /** Sustained `log` and `mark` calls per second (default 200): each one is an event log row. */
+  readonly notifyPerSecond: number;
+  /** `log` and `mark` calls allowed in a burst (default 1000). */
+  readonly notifyBurst: number;
+  /** Sustained characters of `log` and `mark` arguments (as JSON) per second (default 65 536). */
+  readonly notifyCharsPerSecond: number;
+  /** Characters of `log` and `mark` arguments allowed in a burst (default 262 144). */
+  readonly notifyBurstChars: number;
 }
 
 /** The default {@link GateLimits}. */
-export const DEFAULT_GATE_LIMITS: GateLimits = { maxInFlight: 64, callsPerSecond: 2000, burst: 2000, maxArgsChars: 256 * 1024, maxLogChars: 4096 };
+export const DEFAULT_GATE_LIMITS: GateLimits = {
+  maxInFlight: 64, callsPerSecond: 2000, burst: 2000, maxArgsChars: 256 * 1024, maxLogChars: 4096,
+  notifyPerSecond: 200, notifyBurst: 1000, notifyCharsPerSecond: 64 * 1024, notifyBurstChars: 256 * 1024,
+};
 
-const KINDS = new Set(['ready', 'load.failed', 'bar.done', 'bar.failed', 'request', 'notify', 'uncaught', 'fatal']);
+const KINDS = new Set(['ready', 'load.failed', 'bar.done', 'bar.failed', 'request', 'notify', 'uncaught', 'dropped', 'fatal']);
 const LEVELS: ReadonlySet<string> = new Set<LogLevel>(['debug', 'info', 'warn', 'error']);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -45,6 +59,9 @@ export const messageProblem = (m: unknown): string | undefined => {
       return isSeq(m.id) && isRequestMethod(m.method) && Array.isArray(m.args) ? undefined : 'request without id, known method or args';
     case 'notify': return isNotifyMethod(m.method) && Array.isArray(m.args) ? undefined : 'notify without a known method or args';
     case 'uncaught': return isError(m.error) ? undefined : 'uncaught without an error';
+    case 'dropped':
+      return isNotifyMethod(m.method) && Number.isSafeInteger(m.count) && (m.count as number) > 0 && typeof m.message === 'string'
+        ? undefined : 'dropped without a known method, count or message';
     case 'fatal': return m.reason === 'oom' && isError(m.error) ? undefined : 'fatal without reason or error';
   }
   return undefined;
@@ -74,9 +91,9 @@ export const safeLogLevel = (level: unknown): LogLevel => (typeof level === 'str
 /** Shape, size and rate check of one worker's messages. */
 export class MessageGate {
   readonly #limits: GateLimits;
-  readonly #now: () => number;
-  #tokens: number;
-  #refilledAt: number;
+  readonly #calls: TokenBucket;
+  readonly #notifies: TokenBucket;
+  readonly #notifyChars: TokenBucket;
   #inFlight = 0;
   /** Messages dropped because they were malformed. */
   dropped = 0;
@@ -85,9 +102,10 @@ export class MessageGate {
 
   constructor(limits: Partial<GateLimits> = {}, now: () => number = Date.now) {
     this.#limits = { ...DEFAULT_GATE_LIMITS, ...limits };
-    this.#now = now;
-    this.#tokens = this.#limits.burst;
-    this.#refilledAt = now();
+    const l = this.#limits;
+    this.#calls = new TokenBucket(l.callsPerSecond, l.burst, now);
+    this.#notifies = new TokenBucket(l.notifyPerSecond, l.notifyBurst, now);
+    this.#notifyChars = new TokenBucket(l.notifyCharsPerSecond, l.notifyBurstChars, now);
   }
 
   /** The limits in force. */
@@ -105,15 +123,14 @@ export class MessageGate {
   /** Takes a slot for one host call (request or notification), or says why the call is refused. */
   admit(method: string, args: readonly unknown[], awaited: boolean): SerializedError | undefined {
     const refuse = (code: string, message: string): SerializedError => { this.refused += 1; return { name: 'StrategyCallRefused', code, message }; };
-    if (jsonLength(args) > this.#limits.maxArgsChars) return refuse('INVALID_MESSAGE', `${method}: arguments exceed ${this.#limits.maxArgsChars} characters of JSON`);
-    if (awaited && this.#inFlight >= this.#limits.maxInFlight) {
-      return refuse('RATE_LIMITED', `${method}: more than ${this.#limits.maxInFlight} host calls awaiting an answer`);
-    }
-    const now = this.#now();
-    this.#tokens = Math.min(this.#limits.burst, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#limits.callsPerSecond);
-    this.#refilledAt = now;
-    if (this.#tokens < 1) return refuse('RATE_LIMITED', `${method}: more than ${this.#limits.callsPerSecond} host calls per second`);
-    this.#tokens -= 1;
+    const l = this.#limits;
+    // Counts first: a flood is refused before its arguments are measured.
+    if (awaited && this.#inFlight >= l.maxInFlight) return refuse('RATE_LIMITED', `${method}: more than ${l.maxInFlight} host calls awaiting an answer`);
+    if (!awaited && !this.#notifies.take()) return refuse('RATE_LIMITED', `${method}: more than ${l.notifyPerSecond} log and mark calls per second`);
+    if (!this.#calls.take()) return refuse('RATE_LIMITED', `${method}: more than ${l.callsPerSecond} host calls per second`);
+    const chars = jsonLength(args);
+    if (chars > l.maxArgsChars) return refuse('INVALID_MESSAGE', `${method}: arguments exceed ${l.maxArgsChars} characters of JSON`);
+    if (!awaited && !this.#notifyChars.take(chars)) return refuse('RATE_LIMITED', `${method}: more than ${l.notifyCharsPerSecond} characters of log and mark per second`);
     if (awaited) this.#inFlight += 1;
     return undefined;
   }

@@ -27,6 +27,16 @@ export interface WorkerInput {
   readonly budgetMs?: number;
   /** Memory limit of the sandbox's QuickJS runtime (bytes). */
   readonly memoryLimitBytes?: number;
+  /** `log`/`mark` budgets the sandbox applies before a notification crosses to the host (the gate's defaults when absent). */
+  readonly notifyLimits?: NotifyLimits;
+}
+
+/** Budgets of a strategy's `log` and `mark` calls (see `GateLimits`). */
+export interface NotifyLimits {
+  readonly notifyPerSecond: number;
+  readonly notifyBurst: number;
+  readonly notifyCharsPerSecond: number;
+  readonly notifyBurstChars: number;
 }
 
 /** The step of loading that failed. */
@@ -47,6 +57,8 @@ export type WorkerMessage =
   | { readonly kind: 'request'; readonly id: number; readonly method: RequestMethod; readonly args: readonly unknown[] }
   | { readonly kind: 'notify'; readonly method: NotifyMethod; readonly args: readonly unknown[] }
   | { readonly kind: 'uncaught'; readonly error: SerializedError }
+  /** The sandbox dropped `count` notifications over their budget since its last report (at most one report a second). */
+  | { readonly kind: 'dropped'; readonly method: NotifyMethod; readonly count: number; readonly message: string }
   /** The sandbox ran out of memory; the worker exits right after this message. */
   | { readonly kind: 'fatal'; readonly reason: 'oom'; readonly error: SerializedError };
 

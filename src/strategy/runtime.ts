@@ -12,7 +12,10 @@
  * initialised again with the same config, so its in-memory state is lost (`strategy.restarted`). With
  * `onError: 'stop'` the runner halts (`strategy.halted`) and refuses every further bar, which tells the
  * session to stop. Host service calls a strategy makes count towards its budget, and a call already on its
- * way to the host (e.g. `placeOrder`) still completes when the worker is terminated.
+ * way to the host (e.g. `placeOrder`) still completes when the worker is terminated. A strategy that fails on
+ * every bar would make every bar an event-log row: past `failureEvents` per second, failures are counted in
+ * the stats and the bar outcomes but reported as one, on the next failure reported (`repeated`); and restarts
+ * in a row (no bar done in between) back off (`restartDelayMs`), so a crash loop does not keep a core busy.
  */
 import { access } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
@@ -26,6 +29,7 @@ import { LatencyRecorder } from './latency.ts';
 import type { SerializedError } from './protocol.ts';
 import type { GateLimits } from './message-gate.ts';
 import { StrategyWorker, type Isolation, type WorkerDeath } from './worker-host.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 // QuickJS's WebAssembly memory starts at about 16 MB; a limit near that would count the engine's own pages as the strategy's.
 const MIN_SANDBOX_MB = 32;
@@ -61,7 +65,16 @@ export interface StrategyRunnerOptions {
   readonly latencyWindow?: number;
   /** Receives every {@link StrategyEvent}; a listener that throws does not affect the runner. */
   readonly onEvent?: (event: StrategyEvent) => void;
+  /** `strategy.failed` events reported per second at most, with a burst of twice as many (default 10); the rest are counted. */
+  readonly failureEvents?: number;
+  /** Clock of the failure event budget (default `Date.now`). */
+  readonly now?: () => number;
+  /** Wait before the n-th restart in a row without a bar done in between (default: none for the first, then 250 ms doubling up to 30 s). */
+  readonly restartDelayMs?: (consecutive: number) => number;
 }
+
+/** The default {@link StrategyRunnerOptions.restartDelayMs}: a crash loop restarts less and less often. */
+export const restartBackoff = (consecutive: number): number => (consecutive <= 1 ? 0 : Math.min(30_000, 250 * 2 ** (consecutive - 2)));
 
 const deathMessage = (death: WorkerDeath, heapMb: number): string =>
   death.reason === 'oom'
@@ -87,9 +100,13 @@ export class StrategyRunner {
   #state: RunnerState = 'running';
   #tail: Promise<unknown> = Promise.resolve();
   #restarting: Promise<void> | undefined;
+  #losses = 0;
+  #cancelBackoff: (() => void) | undefined;
   #terminating: Promise<void> | undefined;
   #inFlight: string | undefined;
   #counts = { barsProcessed: 0, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, failures: 0, restarts: 0 };
+  readonly #failureBudget: TokenBucket;
+  #unreported = 0;
 
   private constructor(path: string, options: StrategyRunnerOptions) {
     this.path = path;
@@ -97,6 +114,8 @@ export class StrategyRunner {
     this.#budgetMs = options.budgetMs ?? 1000;
     this.#heapMb = options.maxOldGenerationSizeMb ?? 256;
     this.#latency = new LatencyRecorder(options.latencyWindow);
+    const perSecond = options.failureEvents ?? 10;
+    this.#failureBudget = new TokenBucket(perSecond, 2 * perSecond, options.now ?? Date.now);
   }
 
   /** Loads the strategy at `path` in a worker and initialises it; rejects with a {@link StrategyLoadError} naming the path. */
@@ -150,6 +169,8 @@ export class StrategyRunner {
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
+    // A restart waiting out its backoff is not started at all.
+    this.#cancelBackoff?.();
     await this.#tail;
     await this.#restarting;
     await this.#terminating;
@@ -179,6 +200,7 @@ export class StrategyRunner {
     if (run !== 'timeout' && run.kind === 'done') {
       // An uncaught error under policy `stop` may have halted the runner while this bar was in hand.
       if (this.state === 'halted') this.#terminateWorker();
+      this.#losses = 0;
       return { status: 'ok', barKey: key, latencyMs };
     }
     this.#counts.barsFailed += 1;
@@ -240,8 +262,16 @@ export class StrategyRunner {
     const max = this.#options.maxRestarts ?? 100;
     if (this.#counts.restarts >= max) return this.#halt(after, `gave up after ${max} restarts (last failure: ${after})`);
     this.#state = 'restarting';
-    this.#restarting = this.#spawn().then(
+    // Each restart costs a core for a moment (a new thread loads QuickJS): a strategy that dies on every bar must
+    // not keep one busy, on a machine whose other core ingests and persists.
+    const delay = (this.#options.restartDelayMs ?? restartBackoff)(++this.#losses);
+    const waited = delay > 0 ? new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.#cancelBackoff = () => { clearTimeout(timer); resolve(); };
+    }) : Promise.resolve();
+    this.#restarting = waited.then(() => (this.#state === 'restarting' ? this.#spawn() : undefined)).then(
       (worker) => {
+        if (!worker) return;
         this.#worker = worker;
         this.#counts.restarts += 1;
         if (this.#state === 'restarting') this.#state = 'running';
@@ -253,7 +283,7 @@ export class StrategyRunner {
         this.#worker = undefined;
         this.#halt(failure.reason, `restart failed: ${failure.message}`);
       },
-    ).finally(() => { this.#restarting = undefined; });
+    ).finally(() => { this.#restarting = undefined; this.#cancelBackoff = undefined; });
   }
 
   #halt(reason: StrategyFailureReason, message: string): void {
@@ -274,7 +304,14 @@ export class StrategyRunner {
       type: 'strategy.failed', strategy: this.name, reason, message,
       ...(stack ? { stack } : {}), ...(key ? { barKey: key } : {}),
     };
-    this.#emit(event);
+    // Load failures and halts are rare and always told; a failure on every bar is told a few times a second.
+    if (reason !== 'load_failed' && !this.#failureBudget.take()) {
+      this.#unreported += 1;
+      return event;
+    }
+    const repeated = this.#unreported;
+    this.#unreported = 0;
+    this.#emit(repeated > 0 ? { ...event, repeated } : event);
     return event;
   }
 

@@ -5,8 +5,9 @@
  * `process`, no `require`, no `fetch`, no file system, no sockets and no way to reach this thread's message
  * port. CPU is bounded by QuickJS's interrupt handler (the per-bar budget, also for timer callbacks), memory
  * by the QuickJS runtime's limit (heap, strings and ArrayBuffers alike: they all live in the WebAssembly
- * memory). Host calls are capped in flight and in size here, and validated again by the host.
- * Speaks the same protocol as `worker.ts` (`protocol.ts`) plus `fatal` for out of memory.
+ * memory). Host calls are capped in flight and in size here, `log`/`mark` by their budgets (calls and
+ * characters per second) before they cross to the host thread, and everything is validated again by the host.
+ * Speaks the same protocol as `worker.ts` (`protocol.ts`) plus `fatal` for out of memory and `dropped` for notifications over budget.
  */
 import releaseSync from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSDeferredPromise, type QuickJSHandle, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
@@ -17,6 +18,8 @@ import type { HostMessage, LoadStage, SerializedError, WorkerInput, WorkerMessag
 import { SANDBOX_PRELUDE } from './sandbox-prelude.ts';
 import { sandboxModules } from './sandbox-modules.ts';
 import { strategyProblem } from './strategy.ts';
+import { TokenBucket } from './token-bucket.ts';
+import { DEFAULT_GATE_LIMITS } from './message-gate.ts';
 
 /** Host calls a sandboxed strategy may have awaiting an answer at once; more are refused at once. */
 export const MAX_IN_FLIGHT = 64;
@@ -211,10 +214,27 @@ define('request', (methodH, jsonH) => {
   return deferred.handle.dup();
 });
 
+// A log flood is dropped here, before it costs the host thread anything; the host is told once a second.
+const notifyLimits = input.notifyLimits ?? DEFAULT_GATE_LIMITS;
+const notifyCalls = new TokenBucket(notifyLimits.notifyPerSecond, notifyLimits.notifyBurst, Date.now);
+const notifyChars = new TokenBucket(notifyLimits.notifyCharsPerSecond, notifyLimits.notifyBurstChars, Date.now);
+let droppedNotifies = { count: 0, reportedAt: Number.NEGATIVE_INFINITY, message: '' };
+const dropNotify = (method: 'log' | 'mark', message: string): void => {
+  droppedNotifies.count += 1;
+  droppedNotifies.message = message;
+  const now = Date.now();
+  if (now - droppedNotifies.reportedAt < 1_000) return;
+  post({ kind: 'dropped', method, count: droppedNotifies.count, message: droppedNotifies.message });
+  droppedNotifies = { count: 0, reportedAt: now, message: '' };
+};
+
 define('notify', (methodH, jsonH) => {
   const method = ctx.getString(methodH);
   if (!isNotifyMethod(method)) return;
-  const args = decode(boundedText(jsonH, method));
+  if (!notifyCalls.take()) return dropNotify(method, `${method}: more than ${notifyLimits.notifyPerSecond} log and mark calls per second`);
+  const json = boundedText(jsonH, method);
+  if (!notifyChars.take(json.length)) return dropNotify(method, `${method}: more than ${notifyLimits.notifyCharsPerSecond} characters of log and mark per second`);
+  const args = decode(json);
   post({ kind: 'notify', method, args: Array.isArray(args) ? args : [] });
 });
 

@@ -14,9 +14,9 @@ import { StrategyLoadError } from './errors.ts';
 import type { JsonSchema } from './config.ts';
 import { isNotifyMethod, isRequestMethod, type StrategyHostServices } from './host-api.ts';
 import { workerExecArgv } from '../module-url.ts';
-import { serializeError, type HostMessage, type SerializedError } from './protocol.ts';
+import { serializeError, type HostMessage, type NotifyLimits, type SerializedError } from './protocol.ts';
 
-import { MessageGate, safeLogLevel, safeLogText, type GateLimits } from './message-gate.ts';
+import { DEFAULT_GATE_LIMITS, MessageGate, safeLogLevel, safeLogText, type GateLimits } from './message-gate.ts';
 
 /** How a strategy is isolated: `sandbox` (QuickJS in WebAssembly, the default) or `trusted` (a plain worker thread). */
 export type Isolation = 'sandbox' | 'trusted';
@@ -67,6 +67,10 @@ export interface SpawnOptions {
   readonly onServiceError: (method: string, error: unknown) => void;
 }
 
+const notifyLimitsOf = (l: GateLimits): NotifyLimits => ({
+  notifyPerSecond: l.notifyPerSecond, notifyBurst: l.notifyBurst, notifyCharsPerSecond: l.notifyCharsPerSecond, notifyBurstChars: l.notifyBurstChars,
+});
+
 const deathOf = (error: Error | undefined, exitCode: number): WorkerDeath => {
   if (error && (error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return { reason: 'oom', error: serializeError(error) };
@@ -104,6 +108,7 @@ export class StrategyWorker {
         path: options.path, config: options.config,
         ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
         ...(options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {}),
+        notifyLimits: notifyLimitsOf({ ...DEFAULT_GATE_LIMITS, ...options.gate }),
       },
       resourceLimits: options.resourceLimits,
       ...(WORKER_EXEC_ARGV ? { execArgv: WORKER_EXEC_ARGV } : {}),
@@ -211,6 +216,8 @@ export class StrategyWorker {
         return void this.#notify(m.method, m.args);
       case 'uncaught':
         return this.#options.onUncaught(m.error);
+      case 'dropped':
+        return this.#reportDropped(m.method, m.message, m.count);
       case 'fatal':
         this.#fatal = { reason: 'oom', error: m.error };
         return void this.#worker.terminate();
@@ -263,8 +270,8 @@ export class StrategyWorker {
   // One report per second at most: a strategy flooding `log` must not flood the event log with reports instead.
   #dropped = { count: 0, reportedAt: Number.NEGATIVE_INFINITY };
 
-  #reportDropped(method: string, message: string): void {
-    this.#dropped.count += 1;
+  #reportDropped(method: string, message: string, calls = 1): void {
+    this.#dropped.count += calls;
     const now = performance.now();
     if (now - this.#dropped.reportedAt < 1_000) return;
     const count = this.#dropped.count;

@@ -1,7 +1,8 @@
 /**
  * Property tests of the risk engine in front of the real paper broker: for any sequence of orders (alone and in
  * concurrent bursts), cancels, bars, clock moves, kills and resets, every limit holds at the venue, the engine's
- * count of open orders matches the venue's, the kill switch leaves no open order and nothing passes after a trip.
+ * count of open orders matches the venue's, the kill switch leaves no open order and nothing passes after a trip;
+ * and for any walk of prices the daily loss limit trips exactly when the venue's loss reaches it, not later or sooner.
  */
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
@@ -16,7 +17,7 @@ import { bar } from '../trading/paper-helpers.ts';
 const limits: fc.Arbitrary<RiskLimits> = fc.record({
   allowedSymbols: fc.constant(['AAA', 'BBB']),
   maxOrderQuantity: fc.constantFrom(null, 10),
-  maxOrderNotional: fc.constantFrom(null, 1_500),
+  maxOrderNotional: fc.constantFrom(null, 1_000),
   maxPositionNotional: fc.constantFrom(null, 2_000),
   maxTotalExposure: fc.constantFrom(null, 3_000),
   maxOpenOrders: fc.constantFrom(null, 3),
@@ -33,7 +34,7 @@ const request = fc.record({
   symbol: fc.constantFrom('AAA', 'AAA', 'AAA', 'BBB', 'BBB', 'ZZZ'),
   side: fc.constantFrom('buy' as const, 'sell' as const),
   type: fc.constantFrom('market' as const, 'limit' as const, 'stop' as const),
-  quantity: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(1, 3, 5, 8, 12) }, { weight: 1, arbitrary: fc.constantFrom(1e9, NaN, -1) }),
+  quantity: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(1, 3, 5, 8, 12, 20) }, { weight: 1, arbitrary: fc.constantFrom(1e9, NaN, -1) }),
   offset: fc.integer({ min: -8, max: 8 }),
 });
 type Req = typeof request extends fc.Arbitrary<infer R> ? R : never;
@@ -194,6 +195,36 @@ describe('the guarded paper broker', () => {
       expect(await paper.getPositions()).toEqual([]);
       expect(await paper.getOpenOrders()).toEqual([]);
       expect((await guarded.placeOrder({ symbol: 'AAA', side: 'buy', type: 'market', quantity: 1 })).rejectCode).toBe('KILL_SWITCH_ACTIVE');
+    },
+  );
+
+  test.prop([fc.integer({ min: 1, max: 10 }), fc.integer({ min: 20, max: 200 }), fc.array(fc.integer({ min: -6, max: 6 }), { minLength: 1, maxLength: 80 })], { numRuns: 200 })(
+    'trips the kill switch on the first bar at which the venue\'s loss of the day reaches max_daily_loss, and never before',
+    async (quantity, limit, steps) => {
+      const t = T0;
+      const paper = createPaperTradingProvider({ config: { feeRate: 0, fillOn: 'close' }, now: () => t });
+      const LIMITS: RiskLimits = {
+        allowedSymbols: ['AAA'], maxOrderQuantity: null, maxOrderNotional: null, maxPositionNotional: null, maxTotalExposure: null,
+        maxOpenOrders: null, maxOrdersPerSecond: null, maxOrdersPerMinute: null, priceBandPct: null, maxDailyLoss: limit, maxDailyLossPct: null, flattenOnKill: false,
+      };
+      const guarded = guardTradingProvider(paper, { limits: LIMITS, now: () => t });
+      await guarded.connect();
+      let index = 0;
+      guarded.onMarketData(bar('AAA', index++, { open: 100, high: 100, low: 100, close: 100 }));
+      const startEquity = accountInfoOf(paper.account()).equity;
+      expect((await guarded.placeOrder({ symbol: 'AAA', side: 'buy', type: 'market', quantity })).status).not.toBe('rejected');
+      let close = 100;
+      let reached = false;
+      for (const step of steps) {
+        close = Math.max(1, close + step);
+        guarded.onMarketData(bar('AAA', index++, { open: close, high: close, low: close, close }));
+        await guarded.risk.whenSwept();
+        const loss = startEquity - accountInfoOf(paper.account()).equity;
+        // A loss equal to the limit up to rounding may go either way.
+        if (Math.abs(loss - limit) < 1e-6) return;
+        reached ||= loss > limit;
+        expect(guarded.risk.stats().killSwitch).toBe(reached ? 'tripped' : 'armed');
+      }
     },
   );
 });

@@ -15,7 +15,7 @@ import { startBinanceSimulator, type BinanceSimulator } from '../../src/sim/bina
 import { openDuckDBData } from '../../src/strategy/duckdb-data.ts';
 import type { ReadOnlyQueryError } from '../../src/strategy/errors.ts';
 import { registerSecret } from '../../src/secrets.ts';
-import type { BarOutcome } from '../../src/strategy/events.ts';
+import type { BarOutcome, StrategyEvent } from '../../src/strategy/events.ts';
 import type { StrategyHostServices } from '../../src/strategy/host-api.ts';
 import { startStrategy, type StrategyRunner, type StrategyRunnerOptions } from '../../src/strategy/runtime.ts';
 import { bar, fakeServices, marked, type FakeServices } from './helpers.ts';
@@ -259,6 +259,19 @@ describe('what the host does with what a strategy says', () => {
     expect(level).toBe('info');
     expect(message).not.toMatch(/[\n\r\u001b]/);
     expect(message).toBe('harmless\\nfill BUY 1000 BTCUSDT\\n\\u001b[2Ksession stopped ');
+  });
+
+  it('drops a flood of 10,000 log lines in the sandbox past the log budget, and says how many it dropped', async () => {
+    const events: StrategyEvent[] = [];
+    const run = await probe('log-flood', {}, { onEvent: (e) => events.push(e) });
+    expect(run.first.status).toBe('ok');
+    const logged = run.services.calls.filter((c) => c.method === 'log').length;
+    // The burst (1,000) passes, plus what the budget refills while the loop runs; never the flood.
+    expect(logged).toBeGreaterThanOrEqual(1_000);
+    expect(logged).toBeLessThan(2_000);
+    expect(events).toContainEqual(expect.objectContaining({
+      type: 'strategy.service_failed', method: 'log', message: expect.stringMatching(/^\d+ calls? dropped \(latest: log: more than 200 log and mark calls per second\)$/),
+    }));
   });
 
   it('redacts a registered secret the strategy logs', async () => {

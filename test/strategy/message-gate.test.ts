@@ -18,6 +18,7 @@ describe('message shapes', () => {
     ['a request whose args are not an array', { kind: 'request', id: 1, method: 'placeOrder', args: { symbol: 'X' } }],
     ['a notify for an unknown method', { kind: 'notify', method: 'exit', args: [] }],
     ['a failure without an error', { kind: 'bar.failed', seq: 1, error: 'boom' }],
+    ['a dropped report without a count', { kind: 'dropped', method: 'log', message: 'x' }],
     ['a fatal with an unknown reason', { kind: 'fatal', reason: 'bored', error: { name: 'X', message: 'y' } }],
   ])('drops %s', (_label, message) => {
     const gate = new MessageGate();
@@ -33,6 +34,7 @@ describe('message shapes', () => {
       { kind: 'bar.done', seq: 3 },
       { kind: 'request', id: 7, method: 'placeOrder', args: [{ symbol: 'BTCUSDT' }] },
       { kind: 'notify', method: 'log', args: ['info', 'hi'] },
+      { kind: 'dropped', method: 'log', count: 12, message: 'log: more than 200 log and mark calls per second' },
       { kind: 'fatal', reason: 'oom', error: { name: 'InternalError', message: 'out of memory' } },
     ]) expect(gate.accept(m)).toBe(m);
     expect(gate.dropped).toBe(0);
@@ -64,6 +66,30 @@ describe('limits', () => {
     now = 100;
     expect(gate.admit('mark', [], false)).toBeUndefined();
     expect(gate.admit('mark', [], false)).toMatchObject({ code: 'RATE_LIMITED' });
+  });
+});
+
+describe('log and mark budgets', () => {
+  it('refuses log and mark calls over their own rate, before measuring their arguments', () => {
+    let now = 0;
+    const gate = new MessageGate({ notifyPerSecond: 2, notifyBurst: 2, maxArgsChars: 20 }, () => now);
+    expect(gate.admit('log', ['info', 'a'], false)).toBeUndefined();
+    expect(gate.admit('mark', ['m'], false)).toBeUndefined();
+    // Over the count the answer is the rate, not the size: the oversized arguments were never serialised.
+    expect(gate.admit('log', ['info', 'x'.repeat(1_000)], false)).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('log and mark calls per second') });
+    // Awaited calls have their own budget.
+    expect(gate.admit('placeOrder', [], true)).toBeUndefined();
+    now += 500;
+    expect(gate.admit('log', ['info', 'b'], false)).toBeUndefined();
+  });
+
+  it('refuses log and mark calls over the characters per second, and admits them again as time passes', () => {
+    let now = 0;
+    const gate = new MessageGate({ notifyCharsPerSecond: 100, notifyBurstChars: 100 }, () => now);
+    expect(gate.admit('log', ['info', 'x'.repeat(80)], false)).toBeUndefined();
+    expect(gate.admit('log', ['info', 'x'.repeat(80)], false)).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('characters of log and mark per second') });
+    now += 1_000;
+    expect(gate.admit('log', ['info', 'x'.repeat(80)], false)).toBeUndefined();
   });
 });
 

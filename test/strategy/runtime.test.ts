@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StrategyLoadError } from '../../src/strategy/errors.ts';
 import type { BarOutcome, StrategyEvent } from '../../src/strategy/events.ts';
-import { startStrategy, type StrategyRunner, type StrategyRunnerOptions } from '../../src/strategy/runtime.ts';
+import { restartBackoff, startStrategy, type StrategyRunner, type StrategyRunnerOptions } from '../../src/strategy/runtime.ts';
 import { bar, fakeServices, marked, type FakeServices } from './helpers.ts';
 
 const fixture = (name: string): string => join(import.meta.dirname, 'fixtures', `${name}.strategy.ts`);
@@ -104,6 +104,23 @@ describe('loading', () => {
 });
 
 describe('failures on bars', () => {
+  it('reports a strategy that fails on every bar as a few events a second, counting the others as repeated', async () => {
+    let now = 0;
+    const { runner, events } = await start(fixture('throws-always'), { failureEvents: 5, now: () => now });
+    const outcomes = await feed(runner, 50);
+    // Every bar's outcome names its failure, and the stats count every one.
+    expect(outcomes.every((o) => o.status === 'failed')).toBe(true);
+    expect(runner.stats()).toMatchObject({ barsFailed: 50, failures: 50 });
+    // The burst (twice the rate) is reported one by one; the rest wait for the budget.
+    const failures = () => events.flatMap((e) => (e.type === 'strategy.failed' ? [e] : []));
+    expect(failures()).toHaveLength(10);
+    expect(failures().every((e) => e.repeated === undefined)).toBe(true);
+    now += 1_000;
+    await feed(runner, 1);
+    expect(failures()).toHaveLength(11);
+    expect(failures().at(-1)).toMatchObject({ reason: 'threw', repeated: 40 });
+  });
+
   it('reports a throw on every tenth bar with its stack and processes every other bar', async () => {
     const { runner, services, events } = await start(fixture('throws-every-10th'));
     const outcomes = await feed(runner, 25);
@@ -180,13 +197,31 @@ describe('failures on bars', () => {
     expect(outcomes[0]).toMatchObject({ status: 'failed', failure: { reason: 'threw', message: expect.stringContaining('process') } });
   });
 
+  it('backs off restarts in a row, and a stop during the backoff neither waits for it nor restarts', async () => {
+    const asked: number[] = [];
+    const { runner, events } = await start(fixture('exits'), { isolation: 'trusted', restartDelayMs: (n) => { asked.push(n); return n >= 2 ? 600_000 : 0; } });
+    await feed(runner, 1);
+    await vi.waitFor(() => expect(events.filter((e) => e.type === 'strategy.restarted')).toHaveLength(1), { timeout: 30_000 });
+    const second = runner.processBar(bar(1));
+    await vi.waitFor(() => expect(asked).toEqual([1, 2]), { timeout: 30_000 });
+    expect(runner.state).toBe('restarting');
+    await runner.stop();
+    expect(await second).toMatchObject({ status: 'failed', failure: { reason: 'exited' } });
+    expect(events.filter((e) => e.type === 'strategy.restarted')).toHaveLength(1);
+    expect(runner.state).toBe('stopped');
+  });
+
+  it('restarts at once after the first failure, then waits longer each time in a row, up to 30 s', () => {
+    expect([1, 2, 3, 4, 9, 20].map(restartBackoff)).toEqual([0, 250, 500, 1_000, 30_000, 30_000]);
+  });
+
   it('reports a trusted strategy that exits its worker as exited', async () => {
-    const { runner, events } = await start(fixture('exits'), { isolation: 'trusted' });
+    const { runner, events } = await start(fixture('exits'), { isolation: 'trusted', restartDelayMs: () => 0 });
     const outcomes = await feed(runner, 2);
     expect(outcomes.map((o) => (o.status === 'failed' ? o.failure.reason : o.status))).toEqual(['exited', 'exited']);
     expect(outcomes[0]).toMatchObject({ failure: { message: "the strategy's worker exited with code 3" } });
     // The restart after the last failure runs in the background, before the next bar is taken.
-    await vi.waitFor(() => expect(events.filter((e) => e.type === 'strategy.restarted')).toHaveLength(2));
+    await vi.waitFor(() => expect(events.filter((e) => e.type === 'strategy.restarted')).toHaveLength(2), { timeout: 30_000 });
   });
 
   it('reports an error thrown outside processData and keeps the stream going', async () => {
