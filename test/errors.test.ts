@@ -9,7 +9,7 @@ describe('RealtimeError', () => {
     expect(e.retryable).toBe(true);
     expect(JSON.parse(JSON.stringify(e))).toEqual({ _tag: 'RealtimeError', code: 'WRITE_FAILED', message: 'flush failed', retryable: true, data: { rows: 3 } });
     expect(realtimeError('AUTHENTICATION_FAILED', 'bad key').retryable).toBe(false);
-    expect(realtimeError('CONNECTION_FAILED', 'gave up', undefined, false).retryable).toBe(false);
+    expect(realtimeError('CONNECTION_FAILED', 'gave up').retryable).toBe(false);
   });
 
   it('classifies every seed code as retryable or fatal', () => {

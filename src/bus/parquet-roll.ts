@@ -84,7 +84,7 @@ export const rollBusToParquet = async (nc: NatsConnection, config: BusConfig, di
     }
     return { fromMs, toMs, rows, messages };
   } catch (e) {
-    throw realtimeError('WRITE_FAILED', `parquet roll of ${config.stream} to ${dir}: ${describe(e)}`, { source: 'bus', dir });
+    throw realtimeError('EXPORT_FAILED', `parquet roll of ${config.stream} to ${dir}: ${describe(e)}`, { source: 'bus', dir });
   } finally {
     conn.closeSync();
     instance.closeSync();

@@ -68,7 +68,7 @@ export class BufferedWriter {
       this.#room = 0;
       this.#wakeWritable();
     });
-    this.actor.subscribe({ error: (e) => this.#report(realtimeError('WRITE_FAILED', `writer actor failed: ${String(e)}`, undefined, false)) });
+    this.actor.subscribe({ error: (e) => this.#report(realtimeError('INTERNAL_ERROR', `writer actor failed: ${String(e)}`)) });
     this.actor.start();
     this.#afterSend();
   }
@@ -98,11 +98,11 @@ export class BufferedWriter {
   writeBatch(bars: readonly Bar[]): void {
     this.#drain();
     const before = this.actor.getSnapshot();
-    if (before.status !== 'active') throw realtimeError('WRITE_FAILED', 'the writer is closed', undefined, false);
+    if (before.status !== 'active') throw realtimeError('CLOSED', 'the writer is closed');
     if (bars.length > before.context.maxBufferedRows) {
       // It could never fit, and waiting for room would wait forever: the caller must split it.
-      throw realtimeError('BUFFER_OVERFLOW', `a batch of ${bars.length} bars exceeds max_buffered_rows (${before.context.maxBufferedRows}): split it`,
-        { bars: bars.length, maxBufferedRows: before.context.maxBufferedRows }, false);
+      throw realtimeError('BATCH_TOO_LARGE', `a batch of ${bars.length} bars exceeds max_buffered_rows (${before.context.maxBufferedRows}): split it`,
+        { bars: bars.length, maxBufferedRows: before.context.maxBufferedRows });
     }
     this.actor.send({ type: 'writer.write', bars });
     const { lastWrite, counters, maxBufferedRows } = this.#afterSend();
@@ -110,7 +110,7 @@ export class BufferedWriter {
       throw realtimeError('BUFFER_OVERFLOW', `write of ${bars.length} bar(s) refused: buffer at its cap of ${maxBufferedRows} rows`,
         { bars: bars.length, maxBufferedRows, overflowCount: counters.overflowCount });
     }
-    if (lastWrite.refused) throw realtimeError('WRITE_FAILED', `the writer is ${lastWrite.refused}`, undefined, false);
+    if (lastWrite.refused) throw realtimeError('CLOSED', `the writer is ${lastWrite.refused}`);
     if (lastWrite.invalid.length > 0) {
       throw realtimeError('INVALID_MESSAGE', `${lastWrite.invalid.length} of ${bars.length} bar(s) rejected: ${lastWrite.invalid[0]!.problem}`,
         { invalid: lastWrite.invalid, accepted: lastWrite.accepted });
@@ -154,7 +154,7 @@ export class BufferedWriter {
     this.#drain();
     const { context, status } = this.actor.getSnapshot();
     if (context.durable >= context.accepted) return Promise.resolve();
-    if (status !== 'active') return Promise.reject(realtimeError('WRITE_FAILED', 'the writer is closed', undefined, false));
+    if (status !== 'active') return Promise.reject(realtimeError('CLOSED', 'the writer is closed'));
     const done = new Promise<void>((resolve, reject) => this.#flushWaiters.add({ target: context.accepted, resolve, reject }));
     this.actor.send({ type: 'writer.flush' });
     return done;

@@ -103,7 +103,7 @@ export const exportBarsFrom = async (conn: DuckDBConnection, dir: string, option
       partitions.push({ provider: p.provider, interval: p.interval, date: p.date, exported: p.n, rows, path: target });
     } catch (e) {
       rmSync(temp, { force: true });
-      throw realtimeError('WRITE_FAILED', `export: cannot write ${partDir}: ${describe(e)}`, { path: partDir }, false);
+      throw realtimeError('EXPORT_FAILED', `export: cannot write ${partDir}: ${describe(e)}`, { path: partDir });
     }
   }
   return { dir: out, exported: partitions.reduce((n, p) => n + p.exported, 0), partitions };
@@ -115,7 +115,7 @@ export const exportBars = async (dbPath: string, dir: string, options: BarExport
   try {
     instance = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
   } catch (e) {
-    throw realtimeError('CONFIG_INVALID', `export: cannot open ${dbPath} read-only (a file held by a running session opens once it stops): ${describe(e)}`, { field: 'db', path: dbPath });
+    throw realtimeError('STORAGE_UNAVAILABLE', `export: cannot open ${dbPath} read-only (a file held by a running session opens once it stops): ${describe(e)}`, { field: 'db', path: dbPath });
   }
   const conn = await instance.connect();
   try {

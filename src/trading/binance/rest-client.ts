@@ -67,7 +67,7 @@ export class BinanceTradingClient {
     const received = this.#now();
     if (result.kind !== 'ok' || typeof result.body?.serverTime !== 'number') {
       const why = result.kind === 'unknown' ? result.reason : result.kind === 'refused' ? `${result.msg} (${result.code})` : 'no serverTime';
-      throw realtimeError('CONNECTION_FAILED', `could not read the Binance server time from ${this.#options.baseUrl}: ${why}`, { path: '/api/v3/time' });
+      throw realtimeError('REQUEST_FAILED', `could not read the Binance server time from ${this.#options.baseUrl}: ${why}`, { path: '/api/v3/time' });
     }
     this.offsetMs = Math.round(result.body.serverTime - (sent + received) / 2);
     this.#options.onNotice?.({ type: 'venue.time_synced', offsetMs: this.offsetMs, roundTripMs: received - sent });
@@ -139,7 +139,7 @@ export class BinanceTradingClient {
         continue;
       }
       if (code === CODES.timestampOutsideRecvWindow) {
-        throw realtimeError('CONNECTION_FAILED', `Binance refused the request time even after re-reading the server time (${msg} -1021): the clock or the network delay exceeds recv_window_ms (${this.#options.recvWindowMs} ms)`, { path, code });
+        throw realtimeError('CLOCK_SKEW', `Binance refused the request time even after re-reading the server time (${msg} -1021): the clock or the network delay exceeds recv_window_ms (${this.#options.recvWindowMs} ms)`, { path, code });
       }
       const auth = AUTH_CODES.get(code);
       if (auth !== undefined || response.status === 401) {
