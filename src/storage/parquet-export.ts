@@ -115,7 +115,7 @@ export const exportBars = async (dbPath: string, dir: string, options: BarExport
   try {
     instance = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
   } catch (e) {
-    throw realtimeError('STORAGE_UNAVAILABLE', `export: cannot open ${dbPath} read-only (a file held by a running session opens once it stops): ${describe(e)}`, { field: 'db', path: dbPath });
+    throw realtimeError('CONFIG_INVALID', `export: cannot open ${dbPath} read-only (a file held by a running session opens once it stops): ${describe(e)}`, { field: 'db', path: dbPath });
   }
   const conn = await instance.connect();
   try {

@@ -35,7 +35,7 @@ describe('replay provider', () => {
     expect(p.getSubscribedSymbols()).toEqual(['BTCUSDT', 'ETHUSDT']);
     await p.disconnect();
     expect(states).toEqual(['connecting', 'connected', 'disconnected']);
-    await expect(p.connect()).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    await expect(p.connect()).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
   it('waits the recorded gaps divided by the speed, and stops a play on disconnect', async () => {

@@ -25,12 +25,12 @@ describe('paper trading provider', () => {
   it('refuses to trade before connect and after disconnect with a RealtimeError', async () => {
     const provider = createPaperTradingProvider();
     expect(await rejection(provider.placeOrder({ symbol: 'AAA', side: 'buy', type: 'market', quantity: 1 }))).toMatchObject({
-      code: 'CONNECTION_FAILED', message: expect.stringContaining('call connect()'),
+      code: 'NOT_READY', message: expect.stringContaining('call connect()'),
     });
     await provider.connect();
     expect(provider.isConnected()).toBe(true);
     await provider.disconnect();
-    expect((await rejection(provider.cancelOrder('paper-1'))).code).toBe('CONNECTION_FAILED');
+    expect((await rejection(provider.cancelOrder('paper-1'))).code).toBe('NOT_READY');
   });
 
   it('places an order, fills it on the next bar and reports it through updates and getters', async () => {
@@ -74,7 +74,7 @@ describe('paper trading provider', () => {
     const count = events.length;
     expect((await provider.cancelOrder('paper-1')).status).toBe('cancelled');
     expect(events).toHaveLength(count);
-    expect(await rejection(provider.cancelOrder('paper-9'))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('paper-9') });
+    expect(await rejection(provider.cancelOrder('paper-9'))).toMatchObject({ code: 'ORDER_NOT_FOUND', message: expect.stringContaining('paper-9') });
   });
 
   it('ignores bars while disconnected and bars still forming', async () => {

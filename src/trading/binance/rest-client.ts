@@ -67,7 +67,7 @@ export class BinanceTradingClient {
     const received = this.#now();
     if (result.kind !== 'ok' || typeof result.body?.serverTime !== 'number') {
       const why = result.kind === 'unknown' ? result.reason : result.kind === 'refused' ? `${result.msg} (${result.code})` : 'no serverTime';
-      throw realtimeError('REQUEST_FAILED', `could not read the Binance server time from ${this.#options.baseUrl}: ${why}`, { path: '/api/v3/time' });
+      throw realtimeError('CONNECTION_FAILED', `could not read the Binance server time from ${this.#options.baseUrl}: ${why}`, { path: '/api/v3/time' });
     }
     this.offsetMs = Math.round(result.body.serverTime - (sent + received) / 2);
     this.#options.onNotice?.({ type: 'venue.time_synced', offsetMs: this.offsetMs, roundTripMs: received - sent });
