@@ -55,4 +55,14 @@ describe('replay provider', () => {
     expect(at[2]).toBeGreaterThanOrEqual(195);
     expect(at[2]).toBeLessThan(1_000);
   });
+
+  it('refuses play() before connect with NOT_READY and a second play() with ALREADY_STARTED', async () => {
+    const p = new ReplayProvider([bar('BTCUSDT', 0)], 5);
+    await expect(p.play()).rejects.toMatchObject({ code: 'NOT_READY', retryable: false });
+    await p.connect();
+    await p.subscribe(['BTCUSDT'], '1m');
+    await expect(p.play()).resolves.toMatchObject({ bars: 1 });
+    await expect(p.play()).rejects.toMatchObject({ code: 'ALREADY_STARTED', retryable: false });
+    await p.disconnect();
+  });
 });

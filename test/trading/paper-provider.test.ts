@@ -4,6 +4,7 @@ import { isRealtimeError } from '../../src/errors.ts';
 import { foldEvents, type LoggedEvent } from '../../src/events/fold.ts';
 import { createPaperTradingProvider, type PaperTradingProviderOptions } from '../../src/trading/paper/paper-provider.ts';
 import type { OrderUpdate } from '../../src/trading/trading-provider.ts';
+import type { OrderRequest } from '../../src/trading/types.ts';
 import { bar, flat } from './paper-helpers.ts';
 
 const connected = async (options: PaperTradingProviderOptions = {}) => {
@@ -31,6 +32,13 @@ describe('paper trading provider', () => {
     expect(provider.isConnected()).toBe(true);
     await provider.disconnect();
     expect((await rejection(provider.cancelOrder('paper-1'))).code).toBe('NOT_READY');
+  });
+
+  it('refuses a request that is not an object with ORDER_INVALID and an unknown id with ORDER_NOT_FOUND', async () => {
+    const { provider } = await connected();
+    expect(await rejection(provider.placeOrder(null as unknown as OrderRequest))).toMatchObject({ code: 'ORDER_INVALID', retryable: false });
+    expect(await rejection(provider.cancelOrder('paper-404'))).toMatchObject({ code: 'ORDER_NOT_FOUND', retryable: false, data: { orderId: 'paper-404' } });
+    expect(provider.account().orders).toEqual({});
   });
 
   it('places an order, fills it on the next bar and reports it through updates and getters', async () => {

@@ -87,7 +87,7 @@ export class BinanceRestClient {
         await this.env.sleep(Math.min(8_000, 250 * 2 ** attempt));
         continue;
       }
-      throw realtimeError('REQUEST_FAILED', `GET ${path}: HTTP ${res.status} ${String(msg ?? '')}`.trim(), { path, status: res.status, code });
+      throw realtimeError(res.status >= 500 ? 'REQUEST_FAILED' : 'REQUEST_REFUSED', `GET ${path}: HTTP ${res.status} ${String(msg ?? '')}`.trim(), { path, status: res.status, code });
     }
   }
 

@@ -121,7 +121,7 @@ export class PolygonRestClient {
         await this.env.sleep(Math.min(8_000, 250 * 2 ** attempt));
         continue;
       }
-      throw realtimeError('REQUEST_FAILED', redact(`GET ${path}: HTTP ${res.status} ${bodyText(body)}`.trim()), { path, status: res.status, symbol });
+      throw realtimeError(res.status >= 500 || !body ? 'REQUEST_FAILED' : 'REQUEST_REFUSED', redact(`GET ${path}: HTTP ${res.status} ${bodyText(body)}`.trim()), { path, status: res.status, symbol });
     }
   }
 }

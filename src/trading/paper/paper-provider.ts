@@ -88,12 +88,12 @@ export const createPaperTradingProvider = (options: PaperTradingProviderOptions 
     isConnected: () => connected,
     async placeOrder(request: OrderRequest) {
       requireConnected('placing an order');
+      if (typeof request !== 'object' || request === null) throw realtimeError('ORDER_INVALID', 'the order request is not an object');
       if (request.clientOrderId !== undefined) {
         // Idempotent placement: the same clientOrderId returns the existing order and logs nothing.
         const existing = Object.values(account().orders).find((o) => o.context.request.clientOrderId === request.clientOrderId);
         if (existing) return toOrder(existing);
       }
-      if (typeof request !== 'object' || request === null) throw realtimeError('ORDER_INVALID', 'the order request is not an object');
       const id = orderId(Object.keys(account().orders).length + 1);
       if (typeof id !== 'string' || id === '' || Object.hasOwn(account().orders, id)) {
         throw realtimeError('CONFIG_INVALID', `the order id generator returned ${JSON.stringify(id)}, which is empty or taken`, { orderId: id });
