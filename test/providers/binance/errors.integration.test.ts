@@ -1,11 +1,12 @@
 /**
- * What the Binance provider reports when it cannot reach its endpoint (a loopback port nothing listens on): each
- * socket error, then giving up, an aborted connect, and a provider used after disconnect, each with its own code.
+ * What the Binance provider reports, each cause with its own code: a loopback port nothing listens on (each socket
+ * error, then giving up), an aborted connect, a provider used after disconnect, and a stream the simulator refuses.
  */
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RealtimeError } from '../../../src/errors.ts';
 import { BinanceRealtimeProvider } from '../../../src/providers/binance/index.ts';
+import { startBinanceSimulator } from '../../../src/sim/binance/index.ts';
 
 /** A loopback port that was just free: connecting to it is refused. */
 const refusedPort = async (): Promise<number> => {
@@ -26,7 +27,7 @@ const provider = async (attempts: number) => {
   return { p, errors };
 };
 
-describe('Binance provider connect errors', () => {
+describe('Binance provider errors', () => {
   it('reports each refused socket as SOCKET_ERROR and rejects connect() with CONNECTION_FAILED once its reconnects are spent', async () => {
     const { p, errors } = await provider(2);
     const error = await p.connect().catch((e: unknown) => e);
@@ -48,4 +49,21 @@ describe('Binance provider connect errors', () => {
     await p.disconnect();
     await expect(p.connect()).rejects.toMatchObject({ code: 'CLOSED', retryable: false });
   });
+
+  it('reports a stream the server refuses as SUBSCRIPTION_REJECTED, not retryable, naming the stream', async () => {
+    const sim = await startBinanceSimulator({ tickMs: 10, marketStepMs: 20_000 });
+    const p = new BinanceRealtimeProvider({ ws_url: sim.wsUrl, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200 });
+    try {
+      sim.rejectStreams(['btcusdt@kline_1m']);
+      const rejected = new Promise<RealtimeError>((resolve) => p.onError((e) => { if (e.code === 'SUBSCRIPTION_REJECTED') resolve(e); }));
+      await p.connect();
+      const subscribing = p.subscribe(['BTCUSDT'], '1m').catch((e: unknown) => e);
+      expect(await rejected).toMatchObject({ code: 'SUBSCRIPTION_REJECTED', retryable: false, data: { stream: 'btcusdt@kline_1m' } });
+      await subscribing;
+    } finally {
+      await p.disconnect();
+      await sim.close();
+    }
+  });
 });
+
