@@ -10,6 +10,7 @@
  */
 import { and, assign, emit, enqueueActions, not, sendTo, setup } from 'xstate';
 import type { ConnectionState } from '../src/domain/connection.ts';
+import type { ErrorCode } from '../src/errors.ts';
 import { backoffDelay } from './lib/backoff.ts';
 import { nextRandom } from './lib/random.ts';
 import { subscriptionsMachine, type SubscriptionsInput } from './subscriptions.machine.ts';
@@ -46,7 +47,7 @@ export interface ConnectionInput {
 
 /** A fatal or last error, as plain data. */
 export interface ConnectionFailure {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
 }
 
@@ -79,13 +80,13 @@ export type ConnectionEvent =
   | { type: 'connection.start' }
   | { type: 'connection.stop' }
   | { type: 'connection.rotate' }
-  | { type: 'connection.fatal'; code: string; message: string }
+  | { type: 'connection.fatal'; code: ErrorCode; message: string }
   | { type: 'socket.opened'; gen: number }
   | { type: 'socket.closed'; gen: number; code: number; reason: string }
   | { type: 'socket.activity'; gen: number }
   | { type: 'server.shutdown'; gen: number }
   | { type: 'handshake.succeeded'; gen: number }
-  | { type: 'handshake.failed'; gen: number; fatal: boolean; code: string; message: string }
+  | { type: 'handshake.failed'; gen: number; fatal: boolean; code: ErrorCode; message: string; reason?: string }
   | { type: 'subscriptions.synced'; gen: number; count: number }
   | { type: 'subscriptions.unresponsive'; gen: number };
 
@@ -94,7 +95,7 @@ export type ConnectionEmitted =
   | { type: 'connection.state'; state: ConnectionState; gen: number; reason: string | null; attempt: number }
   | { type: 'connection.reconnecting'; reason: string; attempt: number; delayMs: number }
   | { type: 'connection.rotated'; from: number; to: number }
-  | { type: 'connection.failed'; code: string; message: string };
+  | { type: 'connection.failed'; code: ErrorCode; message: string };
 
 /** Maps a close code to the reason recorded for the reconnect. */
 export const closeReason = (code: number, reason: string): string =>
@@ -212,7 +213,7 @@ export const connectionMachine = setup({
             actions: assign(({ event }) => ({ failure: { code: event.code, message: event.message } })),
           },
           { guard: ({ context, event }) => isCurrent({ context, event }) && context.draining !== null, target: 'open', actions: [{ type: 'closeSocket', params: ({ context }) => ({ gen: context.gen, code: 1000, reason: 'rotation_abandoned' }) }, 'abandonRotation'] },
-          { guard: 'isCurrent', target: 'backoff', actions: assign(({ event }) => ({ lastReason: `handshake_failed:${event.code}` })) },
+          { guard: 'isCurrent', target: 'backoff', actions: assign(({ event }) => ({ lastReason: `handshake_failed:${event.reason ?? event.code}` })) },
         ],
         'socket.closed': [
           { guard: ({ context, event }) => isCurrent({ context, event }) && context.draining !== null, target: 'open', actions: [{ type: 'closeSocket', params: ({ context }) => ({ gen: context.gen, code: 1000, reason: 'rotation_abandoned' }) }, 'abandonRotation'] },

@@ -11,10 +11,11 @@
  */
 import { assign, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import type { Bar } from '../src/domain/bar.ts';
+import type { ErrorCode } from '../src/errors.ts';
 
 /** A failure as plain data (logged in the event log, so no Error objects). */
 export interface SessionFailure {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly source: 'marketData' | 'writer' | 'strategy' | 'trading' | 'session';
 }
@@ -59,7 +60,7 @@ export type SessionEmitted =
   | { type: 'session.state'; state: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'; failure: SessionFailure | null }
   | { type: 'session.ignored'; event: string; state: string };
 
-const timeoutFailure = (source: SessionFailure['source'], step: string): SessionFailure => ({ code: 'CONNECTION_FAILED', source, message: `${step} did not answer in time` });
+const timeoutFailure = (source: SessionFailure['source'], step: string): SessionFailure => ({ code: 'TIMEOUT', source, message: `${step} did not answer in time` });
 
 /** The session machine; provide the four children (`marketData`, `writer`, `strategy`, `trading`). */
 export const sessionMachine = setup({

@@ -273,7 +273,7 @@ export const writerMachine = setup({
     }),
     closed: enqueueActions(({ enqueue }, params: { error: unknown }) => {
       enqueue.emit({ type: 'writer.closed', error: params.error === undefined ? undefined
-        : realtimeError('WRITE_FAILED', `final checkpoint failed (flushed rows are in the WAL): ${describe(params.error)}`, undefined, false) });
+        : realtimeError('CHECKPOINT_FAILED', `final checkpoint failed (flushed rows are in the WAL): ${describe(params.error)}`) });
     }),
   },
 }).createMachine({

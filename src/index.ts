@@ -5,7 +5,7 @@
 export type { Bar } from './domain/bar.ts';
 export { barKey, barProblem, streamKey } from './domain/bar.ts';
 export { INTERVALS, bucketEnd, bucketStart, intervalMs, isInterval, nextBucketStart, parseInterval, type Interval } from './domain/interval.ts';
-export { ERROR_CODES, RealtimeError, isRealtimeError, realtimeError, type ErrorCode } from './errors.ts';
+export { ERROR_CODES, RealtimeError, decodeRealtimeError, isRealtimeError, realtimeError, type ErrorCode } from './errors.ts';
 export type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider } from './providers/realtime-provider.ts';
 export { createRealtimeProvider, getSupportedRealtimeProviders, realtimeProviderInfo, type RealtimeProviderInfo, type RealtimeProviderName } from './providers/registry.ts';
 export { BinanceRealtimeProvider } from './providers/binance/index.ts';

@@ -34,7 +34,7 @@ export const ensureBarStream = async (nc: NatsConnection, config: BusConfig): Pr
   try {
     await jsm.streams.info(config.stream);
   } catch (e) {
-    if (!/not found/i.test(describe(e))) throw realtimeError('CONNECTION_FAILED', `bus stream ${config.stream}: ${describe(e)}`, { source: 'bus' });
+    if (!/not found/i.test(describe(e))) throw realtimeError('REQUEST_FAILED', `bus stream ${config.stream}: ${describe(e)}`, { source: 'bus' });
     try {
       await jsm.streams.add({
         name: config.stream, subjects: [`${config.subject_prefix}.>`], storage: 'file', num_replicas: config.replicas,
@@ -42,7 +42,7 @@ export const ensureBarStream = async (nc: NatsConnection, config: BusConfig): Pr
       });
     } catch (err) {
       // Two recorders starting together: the other one created it first.
-      if (!/already in use|exists/i.test(describe(err))) throw realtimeError('CONNECTION_FAILED', `bus stream ${config.stream}: ${describe(err)}`, { source: 'bus' });
+      if (!/already in use|exists/i.test(describe(err))) throw realtimeError('REQUEST_FAILED', `bus stream ${config.stream}: ${describe(err)}`, { source: 'bus' });
     }
   }
   return jsm;

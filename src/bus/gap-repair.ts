@@ -77,7 +77,7 @@ export class BusGapRepair {
       } catch (e) {
         for (const g of gaps.slice(i)) this.publisher.restoreGap(g);
         this.counts.failures++;
-        this.onError(realtimeError('CONNECTION_LOST', `bus gap ${describeGap(gap)}: REST fetch failed (${describe(e)}); retrying in ${this.delay} ms`, { source: 'bus', stream: `${gap.provider}|${gap.symbol}|${gap.interval}` }));
+        this.onError(realtimeError('BACKFILL_FAILED', `bus gap ${describeGap(gap)}: REST fetch failed (${describe(e)}); retrying in ${this.delay} ms`, { source: 'bus', stream: `${gap.provider}|${gap.symbol}|${gap.interval}` }));
         this.retry = setTimeout(() => { this.retry = undefined; this.kick(); }, this.delay);
         this.retry.unref();
         this.delay = Math.min(this.delay * 2, 30_000);

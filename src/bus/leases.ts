@@ -71,7 +71,7 @@ export class FleetLeases {
       await this.renew(`r.${this.self}`);
       for (const stream of [...this.revisions.keys()].filter((k) => k.startsWith('s.'))) {
         if (!(await this.renew(stream))) {
-          this.handlers.onError(realtimeError('CONNECTION_LOST', `fleet ${this.fleet}: lease on ${stream.slice(2)} lost; stopping it here`, { source: 'bus', stream: stream.slice(2) }));
+          this.handlers.onError(realtimeError('LEASE_LOST', `fleet ${this.fleet}: lease on ${stream.slice(2)} lost; stopping it here`, { source: 'bus', stream: stream.slice(2) }));
           this.counts.released++;
           await this.handlers.released(stream.slice(2));
         }
@@ -102,7 +102,7 @@ export class FleetLeases {
         await this.handlers.acquired(stream);
       }
     } catch (e) {
-      this.handlers.onError(realtimeError('CONNECTION_LOST', `fleet ${this.fleet}: lease round failed: ${describe(e)}`, { source: 'bus' }));
+      this.handlers.onError(realtimeError('REQUEST_FAILED', `fleet ${this.fleet}: lease round failed: ${describe(e)}`, { source: 'bus' }));
     }
   }
 

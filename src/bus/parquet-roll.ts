@@ -43,7 +43,7 @@ export const rollBusToParquet = async (nc: NatsConnection, config: BusConfig, di
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(config.stream).catch((e: unknown) => {
     const missing = /not found/i.test(describe(e));
-    throw realtimeError(missing ? 'CONFIG_INVALID' : 'CONNECTION_FAILED', `bus stream ${config.stream}: ${missing ? 'no such stream on the server' : describe(e)}`, { source: 'bus', ...(missing ? { field: 'bus.stream' } : {}) });
+    throw realtimeError(missing ? 'CONFIG_INVALID' : 'REQUEST_FAILED', `bus stream ${config.stream}: ${missing ? 'no such stream on the server' : describe(e)}`, { source: 'bus', ...(missing ? { field: 'bus.stream' } : {}) });
   });
   const lastSeq = info.state.last_seq;
   const instance = await DuckDBInstance.create(':memory:');
@@ -99,7 +99,7 @@ export const rollBusToParquet = async (nc: NatsConnection, config: BusConfig, di
     }
     return { fromMs, toMs, rows, messages, partitions };
   } catch (e) {
-    throw realtimeError('WRITE_FAILED', `parquet roll of ${config.stream} to ${dir}: ${describe(e)}`, { source: 'bus', dir });
+    throw realtimeError('EXPORT_FAILED', `parquet roll of ${config.stream} to ${dir}: ${describe(e)}`, { source: 'bus', dir });
   } finally {
     conn.closeSync();
     instance.closeSync();
@@ -191,7 +191,7 @@ export class ParquetRoller {
       try {
         claim = await lease.claim(window);
       } catch (e) {
-        this.onError(realtimeError('CONNECTION_LOST', `parquet roll lease of window ${window}: ${describe(e)}; trying again`, { source: 'bus', window }));
+        this.onError(realtimeError('REQUEST_FAILED', `parquet roll lease of window ${window}: ${describe(e)}; trying again`, { source: 'bus', window }));
         claim = 'held' as const;
       }
       if (claim === 'done') return 'elsewhere';
@@ -207,7 +207,7 @@ export class ParquetRoller {
           if (ok) await lease.finish(window);
           else await lease.release(window);
         } catch (e) {
-          this.onError(realtimeError('CONNECTION_LOST', `parquet roll lease of window ${window}: not recorded as rolled (${describe(e)}); another roller may roll it again`, { source: 'bus', window }));
+          this.onError(realtimeError('REQUEST_FAILED', `parquet roll lease of window ${window}: not recorded as rolled (${describe(e)}); another roller may roll it again`, { source: 'bus', window }));
         }
         return ok ? 'rolled' : 'failed';
       }

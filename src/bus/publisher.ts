@@ -137,7 +137,7 @@ export class BusPublisher {
     await new Promise<void>((resolve, reject) => {
       const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
-        reject(realtimeError('WRITE_FAILED', `bus: ${this.queue.length} bars still held after ${timeoutMs} ms`, { source: 'bus', held: this.queue.length }));
+        reject(realtimeError('TIMEOUT', `bus: ${this.queue.length} bars still held after ${timeoutMs} ms`, { source: 'bus', held: this.queue.length }));
       }, timeoutMs);
       const done = () => { if (timer) clearTimeout(timer); resolve(); };
       this.idleWaiters.push(done);
@@ -154,7 +154,7 @@ export class BusPublisher {
       return 'bar' in decoded ? decoded.bar.openTime : undefined;
     } catch (e) {
       if (/no message found|not found/i.test(describe(e))) return undefined;
-      throw realtimeError('CONNECTION_FAILED', `bus: last bar of ${subject}: ${describe(e)}`, { source: 'bus' });
+      throw realtimeError('REQUEST_FAILED', `bus: last bar of ${subject}: ${describe(e)}`, { source: 'bus' });
     }
   }
 

@@ -41,7 +41,7 @@ export class RollLease {
       const done = await kvm.create(`argo_rolls_${config.fleet!}`, { history: 1, ttl: DONE_MAX_AGE_MS, replicas: config.replicas });
       return new RollLease(leases, done, self, config.lease_ttl_ms);
     } catch (e) {
-      throw realtimeError('CONNECTION_FAILED', `fleet ${config.fleet}: roll lease buckets: ${describe(e)}`, { source: 'bus' });
+      throw realtimeError('REQUEST_FAILED', `fleet ${config.fleet}: roll lease buckets: ${describe(e)}`, { source: 'bus' });
     }
   }
 

@@ -95,7 +95,7 @@ export class BusSourceProvider implements RealtimeProvider {
   }
 
   async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
-    if (!this.nc || !this.jsm) throw realtimeError('CONNECTION_FAILED', 'bus source: subscribe before connect', { source: 'bus' }, false);
+    if (!this.nc || !this.jsm) throw realtimeError('NOT_READY', 'bus source: subscribe before connect', { source: 'bus' });
     const js = jetstream(this.nc);
     for (const raw of symbols) {
       const symbol = raw.toUpperCase();

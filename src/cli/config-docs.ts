@@ -49,7 +49,7 @@ export const renderConfigReference = (): string => {
   parts.push('### `risk`', '', 'Optional: pre-trade limits on every order, with these defaults when absent (see [risk.md](risk.md)). `null` turns a limit off.', '', keyTable(riskSectionJsonSchema(), ''), '');
   parts.push('### `bus`', '', 'Optional: NATS JetStream. A recorder publishes every closed bar to it (`mode: publish`, or `--bus`); a strategy host runs on it (`mode: consume`, or `run --source`). Credentials (`password`, `token`) must be `${VAR}` references. See docs/scale-out.md.', '', keyTable(jsonSchemaOf(BusSectionSchema), ''), '');
   parts.push('### Exit codes', '', '| exit code | | when | error codes |', '| --- | --- | --- | --- |');
-  for (const e of EXIT_CODE_DOCS) parts.push(`| ${e.code} | ${e.label} | ${cell(e.meaning)} | ${e.errorCodes.map((c) => (c === '…' ? c : `\`${c}\``)).join(', ')} |`);
+  for (const e of EXIT_CODE_DOCS) parts.push(`| ${e.code} | ${e.label} | ${cell(e.meaning)} | ${e.errorCodes.map((c) => `\`${c}\``).join(', ')} |`);
   return `\n${parts.join('\n')}\n`;
 };
 

@@ -168,7 +168,7 @@ export const startInspector = async (options: InspectorOptions = {}): Promise<In
     inspector.stop();
     wss.close();
     http.close();
-    throw realtimeError('CONNECTION_FAILED', `inspector: the WebSocket inspector did not connect to ${wsUrl}`, undefined, false);
+    throw realtimeError('TIMEOUT', `inspector: the WebSocket inspector did not connect to ${wsUrl}`);
   }
 
   const names = new ActorNames();

@@ -42,7 +42,7 @@ export interface RealtimeProvider {
   connect(signal?: AbortSignal): Promise<void>;
   /**
    * Adds streams for `symbols` at `interval`; resolves when the server confirmed them. Call after `connect()` (it may
-   * still be in progress); before it, or after `disconnect()`, it rejects at once with NOT_CONNECTED.
+   * still be in progress); before it, or after `disconnect()`, it rejects at once with NOT_READY (CLOSED after `disconnect()`).
    */
   subscribe(symbols: readonly string[], interval: Interval): Promise<void>;
   /** Removes every stream of `symbols`. */

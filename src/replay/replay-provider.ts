@@ -75,14 +75,14 @@ export class ReplayProvider implements RealtimeProvider {
   }
 
   async connect(): Promise<void> {
-    if (this.#closed) throw realtimeError('CONNECTION_FAILED', 'replay provider was disconnected; create a new one', undefined, false);
+    if (this.#closed) throw realtimeError('CLOSED', 'replay provider was disconnected; create a new one');
     if (this.#state === 'connected') return;
     this.#setState('connecting');
     this.#setState('connected');
   }
 
   async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
-    if (!isInterval(interval)) throw realtimeError('SUBSCRIPTION_FAILED', `unknown interval ${JSON.stringify(interval)}`, { interval }, false);
+    if (!isInterval(interval)) throw realtimeError('INVALID_INTERVAL', `unknown interval ${JSON.stringify(interval)}`, { interval });
     for (const s of symbols) {
       const set = this.#streams.get(s.toUpperCase()) ?? new Set<Interval>();
       set.add(interval);
@@ -134,8 +134,8 @@ export class ReplayProvider implements RealtimeProvider {
   /** Delivers the bars (once per provider); resolves when all went out or `disconnect()` ended the play. */
   async play(options: PlayOptions = {}): Promise<PlayResult> {
     const speed = checkReplaySpeed(options.speed ?? 'max');
-    if (this.#playing) throw realtimeError('CONFIG_INVALID', 'replay: play() was already called on this provider', undefined, false);
-    if (this.#state !== 'connected') throw realtimeError('CONNECTION_FAILED', 'replay: connect() before play()', undefined, false);
+    if (this.#playing) throw realtimeError('ALREADY_STARTED', 'replay: play() was already called on this provider');
+    if (this.#state !== 'connected') throw realtimeError('NOT_READY', 'replay: connect() before play()');
     this.#playing = true;
     let skipped = 0;
     let origin: { wall: number; recorded: number } | undefined;

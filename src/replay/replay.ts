@@ -134,7 +134,7 @@ export const replaySession = async (options: ReplayOptions): Promise<ReplayResul
     } catch (e) {
       // A session that does not take `options.provider` looks the name up in the registry and fails: say why.
       if (isRealtimeError(e) && e.code === 'CONFIG_INVALID' && /"replay"/.test(e.message)) {
-        throw realtimeError('CONFIG_INVALID', 'replay: createRealtimeSession ignores options.provider; this build of src/session/session.ts lacks the replay options (see docs/observability.md)', undefined, false);
+        throw realtimeError('CONFIG_INVALID', 'replay: createRealtimeSession ignores options.provider; this build of src/session/session.ts lacks the replay options (see docs/observability.md)');
       }
       throw e;
     }

@@ -6,7 +6,7 @@
  * order is cancelled and, with `flatten_on_kill`, every position is closed with market orders.
  */
 import type { Bar } from '../domain/bar.ts';
-import { describe, realtimeError } from '../errors.ts';
+import { describe, realtimeError, type ErrorCode } from '../errors.ts';
 import type { Unlisten } from '../providers/realtime-provider.ts';
 import type { OrderUpdate, TradingProvider } from '../trading/trading-provider.ts';
 import type { Order, OrderRequest } from '../trading/types.ts';
@@ -17,7 +17,7 @@ import { applyRisk, dailyLossLimit, dailyPnl, initialRiskState, RISK_CHECKS, typ
 /** What the risk engine reports, for the session event log (`risk:<type>`). */
 export type RiskFact =
   /** An order refused before the venue: the check, its error code, why, and the request as sent. */
-  | { readonly type: 'risk.rejected'; readonly check: RiskCheck; readonly code: string; readonly reason: string; readonly orderId: string; readonly request: Record<string, unknown>; readonly at: number }
+  | { readonly type: 'risk.rejected'; readonly check: RiskCheck; readonly code: ErrorCode; readonly reason: string; readonly orderId: string; readonly request: Record<string, unknown>; readonly at: number }
   /** The kill switch tripped: by the daily loss limit or by an operator (`kill()`, SIGUSR2). */
   | { readonly type: 'risk.killed'; readonly reason: string; readonly source: 'manual' | 'daily_loss'; readonly at: number }
   /** What a trip did: open orders cancelled, flattening market orders sent, and what failed. */

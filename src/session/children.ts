@@ -6,10 +6,10 @@
 import { fromCallback } from 'xstate';
 import type { MarketDataCommand, SessionEvent, SessionFailure, StrategyCommand, TradingCommand, WriterCommand } from '../../machines/session.machine.ts';
 import type { Bar } from '../domain/bar.ts';
-import { isRealtimeError, realtimeError, type RealtimeError } from '../errors.ts';
+import { isRealtimeError, realtimeError, type ErrorCode, type RealtimeError } from '../errors.ts';
 import { redact } from '../secrets.ts';
 
-const DEFAULT_CODE: Record<SessionFailure['source'], string> = {
+const DEFAULT_CODE: Record<SessionFailure['source'], ErrorCode> = {
   marketData: 'CONNECTION_FAILED', writer: 'WRITE_FAILED', strategy: 'STRATEGY_FAILED', trading: 'CONNECTION_FAILED', session: 'CONNECTION_FAILED',
 };
 
@@ -85,4 +85,4 @@ export const sessionChildren = (ops: ChildOps) => ({
 });
 
 /** The error for a component used before the session created it. */
-export const notReady = (what: string): RealtimeError => realtimeError('CONNECTION_FAILED', `${what} is not ready`, undefined, false);
+export const notReady = (what: string): RealtimeError => realtimeError('NOT_READY', `${what} is not ready`);

@@ -117,8 +117,8 @@ export class DurabilityGuard {
         this.#lastError = e.error.message;
         // DuckDB refuses every statement after a fatal error (a CHECKPOINT that failed on a full disk): retrying is useless.
         if (!this.#fatal && /database has been invalidated/i.test(e.error.message)) {
-          this.#fatal = realtimeError('WRITE_FAILED', `the DuckDB database was invalidated by a fatal error (${e.error.message.split('\n')[0]}); ` +
-            'nothing more can be written by this process. Restart: the next start resumes from the file.', { path: this.#o.path }, false);
+          this.#fatal = realtimeError('STORAGE_INVALIDATED', `the DuckDB database was invalidated by a fatal error (${e.error.message.split('\n')[0]}); ` +
+            'nothing more can be written by this process. Restart: the next start resumes from the file.', { path: this.#o.path });
           this.#o.record('durability:storage.lost', { path: this.#o.path, invalidated: true });
           this.#o.fatal(this.#fatal);
         }
@@ -150,7 +150,7 @@ export class DurabilityGuard {
     const now = fileIdentity(this.#o.path);
     if (now && now.dev === this.#identity.dev && now.ino === this.#identity.ino) return;
     this.#fatal = realtimeError('STORAGE_LOST', `${this.#o.path} was ${now ? 'replaced by another file' : 'deleted'} while the session was writing to it; ` +
-      'nothing more is written (it would go to an unlinked file). Restart to continue on a file at that path.', { path: this.#o.path }, false);
+      'nothing more is written (it would go to an unlinked file). Restart to continue on a file at that path.', { path: this.#o.path });
     this.#o.record('durability:storage.lost', { path: this.#o.path, replaced: now !== undefined });
     this.#o.fatal(this.#fatal);
     throw this.#fatal;
@@ -308,7 +308,7 @@ export class DurabilityGuard {
         this.#o.record('durability:gap.closed', { gap: gap.id, ...range, notTaken: gap.bars, fetched: bars.length });
       } catch (e) {
         gap.state = 'open';
-        this.#o.report(realtimeError('WRITE_FAILED', `${gap.symbol} ${gap.interval}: gap ${rangeText(gap)} not fetched yet (${describe(e)}); retrying`, { gap: { ...gap } }));
+        this.#o.report(realtimeError('BACKFILL_FAILED', `${gap.symbol} ${gap.interval}: gap ${rangeText(gap)} not fetched yet (${describe(e)}); retrying`, { gap: { ...gap } }));
         return;
       }
     }

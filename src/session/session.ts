@@ -343,7 +343,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       if (ev.state === 'running') resolve();
       if (ev.state === 'failed' || ev.state === 'stopped') {
         const f = ev.failure;
-        reject(realtimeError(((f?.code ?? 'CONNECTION_FAILED') as RealtimeError['code']), f ? `${f.source}: ${f.message}` : 'session stopped before it ran', { source: f?.source ?? 'session' }, false));
+        reject(realtimeError(f?.code ?? 'ABORTED', f ? `${f.source}: ${f.message}` : 'session stopped before it ran', { source: f?.source ?? 'session' }));
       }
     });
   });

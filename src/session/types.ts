@@ -1,6 +1,6 @@
 /** Public types of the realtime trading session: its events, statistics and final summary. */
 import type { Bar } from '../domain/bar.ts';
-import type { RealtimeError } from '../errors.ts';
+import type { ErrorCode, RealtimeError } from '../errors.ts';
 import type { ConnectionState, ProviderStats } from '../providers/realtime-provider.ts';
 import type { RealtimeWriterStats } from '../storage/realtime-writer.ts';
 import type { RiskFact, RiskStats } from '../risk/guarded-provider.ts';
@@ -63,7 +63,7 @@ export interface SessionSummary {
   readonly id: string;
   readonly state: 'stopped' | 'failed';
   readonly reason?: string;
-  readonly failure?: { readonly code: string; readonly message: string; readonly source: string };
+  readonly failure?: { readonly code: ErrorCode; readonly message: string; readonly source: string };
   readonly bars: number;
   readonly orders: number;
   readonly fills: number;

@@ -62,7 +62,7 @@ export class BufferedWriter {
       this.#closeWaiter = undefined;
       this.#wakeWritable();
     });
-    this.actor.subscribe({ error: (e) => this.#report(realtimeError('WRITE_FAILED', `writer actor failed: ${String(e)}`, undefined, false)) });
+    this.actor.subscribe({ error: (e) => this.#report(realtimeError('INTERNAL_ERROR', `writer actor failed: ${String(e)}`)) });
     this.actor.start();
   }
 
@@ -91,11 +91,11 @@ export class BufferedWriter {
 
   #write(bars: readonly Bar[], trusted: boolean): void {
     const before = this.actor.getSnapshot();
-    if (before.status !== 'active') throw realtimeError('WRITE_FAILED', 'the writer is closed', undefined, false);
+    if (before.status !== 'active') throw realtimeError('CLOSED', 'the writer is closed');
     if (bars.length > before.context.maxBufferedRows) {
       // It could never fit, and waiting for room would wait forever: the caller must split it.
-      throw realtimeError('BUFFER_OVERFLOW', `a batch of ${bars.length} bars exceeds max_buffered_rows (${before.context.maxBufferedRows}): split it`,
-        { bars: bars.length, maxBufferedRows: before.context.maxBufferedRows }, false);
+      throw realtimeError('BATCH_TOO_LARGE', `a batch of ${bars.length} bars exceeds max_buffered_rows (${before.context.maxBufferedRows}): split it`,
+        { bars: bars.length, maxBufferedRows: before.context.maxBufferedRows });
     }
     this.actor.send(trusted ? { type: 'writer.write', bars, trusted } : { type: 'writer.write', bars });
     const { lastWrite, counters, maxBufferedRows } = this.actor.getSnapshot().context;
@@ -103,7 +103,7 @@ export class BufferedWriter {
       throw realtimeError('BUFFER_OVERFLOW', `write of ${bars.length} bar(s) refused: buffer at its cap of ${maxBufferedRows} rows`,
         { bars: bars.length, maxBufferedRows, overflowCount: counters.overflowCount });
     }
-    if (lastWrite.refused) throw realtimeError('WRITE_FAILED', `the writer is ${lastWrite.refused}`, undefined, false);
+    if (lastWrite.refused) throw realtimeError('CLOSED', `the writer is ${lastWrite.refused}`);
     if (lastWrite.invalid.length > 0) {
       throw realtimeError('INVALID_MESSAGE', `${lastWrite.invalid.length} of ${bars.length} bar(s) rejected: ${lastWrite.invalid[0]!.problem}`,
         { invalid: lastWrite.invalid, accepted: lastWrite.accepted });
@@ -114,7 +114,7 @@ export class BufferedWriter {
   flush(): Promise<void> {
     const { context, status } = this.actor.getSnapshot();
     if (context.durable >= context.accepted) return Promise.resolve();
-    if (status !== 'active') return Promise.reject(realtimeError('WRITE_FAILED', 'the writer is closed', undefined, false));
+    if (status !== 'active') return Promise.reject(realtimeError('CLOSED', 'the writer is closed'));
     const done = new Promise<void>((resolve, reject) => this.#flushWaiters.add({ target: context.accepted, resolve, reject }));
     this.actor.send({ type: 'writer.flush' });
     return done;

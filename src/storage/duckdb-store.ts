@@ -134,7 +134,7 @@ export class DuckDBBarStore {
         checkpoint_threshold: DEFAULT_CHECKPOINT_THRESHOLD, threads: String(defaultThreads()), ...options.duckdbConfig,
       });
     } catch (e) {
-      throw realtimeError('WRITE_FAILED', `cannot open DuckDB database ${options.path}: ${describe(e)}`, { path: options.path }, false);
+      throw realtimeError('STORAGE_UNAVAILABLE', `cannot open DuckDB database ${options.path}: ${describe(e)}`, { path: options.path });
     }
     try {
       const conn = await instance.connect();
@@ -177,7 +177,7 @@ export class DuckDBBarStore {
    */
   async flush(rows: readonly Bar[], batches: readonly (readonly Bar[])[] = [rows]): Promise<FlushOutput> {
     const started = performance.now();
-    if (this.#closed) throw realtimeError('WRITE_FAILED', 'the store is closed', undefined, false);
+    if (this.#closed) throw realtimeError('CLOSED', 'the store is closed');
     this.#flushing = true;
     this.#cancelIdleCheckpoint();
     let ok = false;
@@ -339,7 +339,7 @@ export class DuckDBBarStore {
 
   /** Writes the table as Hive-partitioned Parquet in Argo Trading's layout; resolves with the row count. */
   async exportParquet(dir: string, where?: string): Promise<number> {
-    if (this.#closed) throw realtimeError('WRITE_FAILED', 'the store is closed', undefined, false);
+    if (this.#closed) throw realtimeError('CLOSED', 'the store is closed');
     const conn = await this.#instance.connect();
     try {
       fs.mkdirSync(dir, { recursive: true });

@@ -92,13 +92,13 @@ export class DuckDBRealtimeWriter implements RealtimeWriter {
   }
 
   get #w(): BufferedWriter {
-    if (!this.#writer) throw realtimeError('WRITE_FAILED', 'the writer is not initialized: call initialize() first', undefined, false);
+    if (!this.#writer) throw realtimeError('NOT_READY', 'the writer is not initialized: call initialize() first');
     return this.#writer;
   }
 
   /** The DuckDB instance, for read-only queries by other components in this process (one instance per file). */
   get instance(): DuckDBInstance {
-    if (!this.#store) throw realtimeError('WRITE_FAILED', 'the writer is not initialized', undefined, false);
+    if (!this.#store) throw realtimeError('NOT_READY', 'the writer is not initialized');
     return this.#store.instance;
   }
 
@@ -187,7 +187,7 @@ export class DuckDBRealtimeWriter implements RealtimeWriter {
       options.provider !== undefined ? `provider = ${quoteLiteral(options.provider)}` : '',
       options.interval !== undefined ? `"interval" = ${quoteLiteral(options.interval)}` : '',
     ].filter(Boolean).join(' AND ');
-    if (!this.#store) throw realtimeError('WRITE_FAILED', 'the writer is not initialized', undefined, false);
+    if (!this.#store) throw realtimeError('NOT_READY', 'the writer is not initialized');
     const rows = await this.#store.exportParquet(dir, where || undefined);
     return { dir, rows };
   }

@@ -101,7 +101,7 @@ export const exportBarsFrom = async (conn: DuckDBConnection, dir: string, option
       partitions.push({ provider: p.provider, interval: p.interval, date: p.date, exported: p.n, rows, path: target });
     } catch (e) {
       rmSync(temp, { force: true });
-      throw realtimeError('WRITE_FAILED', `export: cannot write ${partDir}: ${describe(e)}`, { path: partDir }, false);
+      throw realtimeError('EXPORT_FAILED', `export: cannot write ${partDir}: ${describe(e)}`, { path: partDir });
     }
   }
   return { dir: out, exported: partitions.reduce((n, p) => n + p.exported, 0), partitions };

@@ -76,7 +76,7 @@ describe('connection machine: connecting (pure transitions)', () => {
   it('backs off after a non-fatal handshake failure', () => {
     const { snapshot, actions } = run(inputWith({ handshake: true }), [
       start, opened(1),
-      { type: 'handshake.failed', gen: 1, fatal: false, code: 'auth_timeout', message: 'No authentication request received.' },
+      { type: 'handshake.failed', gen: 1, fatal: false, code: 'TIMEOUT', reason: 'auth_timeout', message: 'No authentication request received.' },
     ]);
     expect(snapshot.value).toBe('backoff');
     expect(snapshot.context.lastReason).toBe('handshake_failed:auth_timeout');
@@ -402,7 +402,7 @@ describe('connection machine: rotation', () => {
     const refused = synced({ policy: { handshake: true } });
     refused.send({ type: 'server.shutdown', gen: 1 });
     refused.send({ type: 'socket.opened', gen: 2 });
-    refused.send({ type: 'handshake.failed', gen: 2, fatal: false, code: 'max_connections', message: 'Maximum number of connections exceeded.' });
+    refused.send({ type: 'handshake.failed', gen: 2, fatal: false, code: 'CONNECTION_FAILED', reason: 'max_connections', message: 'Maximum number of connections exceeded.' });
     expect(refused.state).toBe('open.watching');
     expect(refused.context).toMatchObject({ gen: 1, draining: null });
     expect(refused.live).toEqual(new Set([1]));

@@ -31,7 +31,7 @@ const eventsFor = (state: Snapshot): ConnectionEvent[] => {
     { type: 'server.shutdown', gen },
     { type: 'handshake.succeeded', gen },
     { type: 'handshake.failed', gen, fatal: true, code: 'AUTHENTICATION_FAILED', message: 'bad key' },
-    { type: 'handshake.failed', gen, fatal: false, code: 'auth_timeout', message: 'late' },
+    { type: 'handshake.failed', gen, fatal: false, code: 'TIMEOUT', reason: 'auth_timeout', message: 'late' },
     { type: 'subscriptions.synced', gen, count: 1 },
     { type: 'subscriptions.unresponsive', gen },
   ];

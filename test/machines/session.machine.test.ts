@@ -10,7 +10,7 @@ import type { Bar } from '../../src/domain/bar.ts';
 
 const input: SessionInput = { hasStrategy: true, hasTrading: true, stepTimeoutMs: 1_000 };
 const bar: Bar = { provider: 'binance', symbol: 'BTCUSDT', interval: '1m', openTime: 0, closeTime: 59_999, open: 1, high: 2, low: 1, close: 2, volume: 3, vwap: 1.5, tradeCount: 4, final: true, receivedAt: 1 };
-const failure = { code: 'CONNECTION_FAILED', message: 'gave up', source: 'marketData' as const };
+const failure = { code: 'CONNECTION_FAILED' as const, message: 'gave up', source: 'marketData' as const };
 
 /** Runs events through the pure transition function, collecting the actions it returned. */
 const run = (events: SessionEvent[], from = initialTransition(sessionMachine, input)[0]) => {

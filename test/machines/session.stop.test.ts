@@ -26,7 +26,7 @@ const emitted = (actions: readonly Action[]): SessionEmitted[] =>
   actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: SessionEmitted }).event);
 const timeout = (state: string): AnyEventObject => ({ type: `xstate.after.step.session.stopping.${state}` });
 
-const failure = { code: 'CONNECTION_FAILED', message: 'gave up', source: 'marketData' as const };
+const failure = { code: 'CONNECTION_FAILED' as const, message: 'gave up', source: 'marketData' as const };
 const running: SessionEvent[] = [
   { type: 'session.start' }, { type: 'writer.opened' }, { type: 'strategy.loaded' }, { type: 'trading.connected' }, { type: 'marketData.started' },
 ];
@@ -66,7 +66,7 @@ describe('session machine stop', () => {
     const { snapshot } = run([...running, { type: 'session.stop' }, { type: 'marketData.stopped' }, { type: 'strategy.stopped' },
       { type: 'trading.disconnected' }, timeout('closingWriter')]);
     expect(snapshot.value).toBe('failed');
-    expect(snapshot.context.failure).toEqual({ code: 'CONNECTION_FAILED', source: 'writer', message: 'closing the writer did not answer in time' });
+    expect(snapshot.context.failure).toEqual({ code: 'TIMEOUT', source: 'writer', message: 'closing the writer did not answer in time' });
   });
 
   it('keeps the first failure when the writer close also times out', () => {

@@ -277,7 +277,7 @@ describe('writer machine (pure transitions)', () => {
     const [s1] = step(start(), { type: 'writer.close' });
     const [s2, a2] = step(s1, { type: 'xstate.error.actor.closeStore', actorId: 'closeStore', error: new Error('io') });
     expect(s2.value).toBe('closed');
-    expect(emitted(a2)[0]).toMatchObject({ type: 'writer.closed', error: { code: 'WRITE_FAILED' } });
+    expect(emitted(a2)[0]).toMatchObject({ type: 'writer.closed', error: { code: 'CHECKPOINT_FAILED' } });
   });
 
   it('applies a smaller buffer size at once and re-arms the timer with a new interval', () => {

@@ -129,11 +129,11 @@ describe('writer outcomes and payloads', () => {
     }) });
   });
 
-  it('reports a failed final checkpoint as a fatal WRITE_FAILED with its cause', () => {
+  it('reports a failed final checkpoint as a fatal CHECKPOINT_FAILED with its cause', () => {
     const [s1] = step(start(), { type: 'writer.close' });
     const [, actions] = step(s1, { type: 'xstate.error.actor.closeStore', actorId: 'closeStore', error: new Error('io') });
     expect(emitted(actions)).toEqual([{ type: 'writer.closed', error: expect.objectContaining({
-      code: 'WRITE_FAILED', retryable: false, message: 'final checkpoint failed (flushed rows are in the WAL): io',
+      code: 'CHECKPOINT_FAILED', retryable: false, message: 'final checkpoint failed (flushed rows are in the WAL): io',
     }) }]);
   });
 

@@ -35,7 +35,7 @@ describe('replay provider', () => {
     expect(p.getSubscribedSymbols()).toEqual(['BTCUSDT', 'ETHUSDT']);
     await p.disconnect();
     expect(states).toEqual(['connecting', 'connected', 'disconnected']);
-    await expect(p.connect()).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    await expect(p.connect()).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
   it('waits the recorded gaps divided by the speed, and stops a play on disconnect', async () => {
@@ -54,5 +54,15 @@ describe('replay provider', () => {
     expect(at[1]).toBeGreaterThanOrEqual(95);
     expect(at[2]).toBeGreaterThanOrEqual(195);
     expect(at[2]).toBeLessThan(1_000);
+  });
+
+  it('refuses play() before connect with NOT_READY and a second play() with ALREADY_STARTED', async () => {
+    const p = new ReplayProvider([bar('BTCUSDT', 0)], 5);
+    await expect(p.play()).rejects.toMatchObject({ code: 'NOT_READY', retryable: false });
+    await p.connect();
+    await p.subscribe(['BTCUSDT'], '1m');
+    await expect(p.play()).resolves.toMatchObject({ bars: 1 });
+    await expect(p.play()).rejects.toMatchObject({ code: 'ALREADY_STARTED', retryable: false });
+    await p.disconnect();
   });
 });

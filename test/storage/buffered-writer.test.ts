@@ -124,7 +124,7 @@ describe('BufferedWriter', () => {
     expect(w.getStats()).toMatchObject({ totalWrites: 4, bufferedWrites: 2 });
   });
 
-  it('refuses a batch larger than the cap outright, as not retryable', () => {
+  it('refuses a batch larger than the cap outright with BATCH_TOO_LARGE, as not retryable', () => {
     const w = new BufferedWriter(manualBackend().backend, settings({ bufferSize: 2, maxBufferedRows: 3 }));
     let error: unknown;
     try {
@@ -132,7 +132,7 @@ describe('BufferedWriter', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'BUFFER_OVERFLOW', retryable: false });
+    expect(error).toMatchObject({ code: 'BATCH_TOO_LARGE', retryable: false });
     expect(w.getStats()).toMatchObject({ totalWrites: 0, overflowCount: 0 });
   });
 
@@ -196,7 +196,7 @@ describe('BufferedWriter', () => {
     await closed;
     expect(m.closedCount()).toBe(1);
     expect(w.getStats()).toMatchObject({ totalWrites: 3, bufferedWrites: 0, flushCount: 2 });
-    expect(codeOf(() => w.writeRealtime(bar(9)))).toBe('WRITE_FAILED');
+    expect(codeOf(() => w.writeRealtime(bar(9)))).toBe('CLOSED');
     await expect(w.close()).resolves.toBeUndefined();
   });
 

@@ -88,3 +88,13 @@ describe('DuckDBBarStore idle checkpoint', () => {
     expect(await count(store, 'close = 7')).toBe(39);
   });
 });
+
+describe('DuckDBBarStore.open', () => {
+  it('refuses a file that is not a DuckDB database with STORAGE_UNAVAILABLE', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-test-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'notes.duckdb');
+    fs.writeFileSync(file, 'these are notes, not a database\n'.repeat(200));
+    await expect(DuckDBBarStore.open({ path: file, table: 'bars', enableWal: true })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: false, data: { path: file } });
+  });
+});

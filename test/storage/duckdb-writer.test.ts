@@ -290,7 +290,7 @@ describe('DuckDBRealtimeWriter', () => {
     await w.close();
     const wal = `${w.config.output_path}.wal`;
     expect(fs.existsSync(wal) ? fs.statSync(wal).size : 0).toBe(0);
-    expect(codeOf(() => w.writeRealtime(bar(3)))).toBe('WRITE_FAILED');
+    expect(codeOf(() => w.writeRealtime(bar(3)))).toBe('CLOSED');
     const again = await DuckDBRealtimeWriter.open({ output_path: w.config.output_path });
     writers.push(again);
     expect(await rowsOf(again)).toHaveLength(3);

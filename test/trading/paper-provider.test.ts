@@ -4,6 +4,7 @@ import { isRealtimeError } from '../../src/errors.ts';
 import { foldEvents, type LoggedEvent } from '../../src/events/fold.ts';
 import { createPaperTradingProvider, type PaperTradingProviderOptions } from '../../src/trading/paper/paper-provider.ts';
 import type { OrderUpdate } from '../../src/trading/trading-provider.ts';
+import type { OrderRequest } from '../../src/trading/types.ts';
 import { bar, flat } from './paper-helpers.ts';
 
 const connected = async (options: PaperTradingProviderOptions = {}) => {
@@ -25,12 +26,19 @@ describe('paper trading provider', () => {
   it('refuses to trade before connect and after disconnect with a RealtimeError', async () => {
     const provider = createPaperTradingProvider();
     expect(await rejection(provider.placeOrder({ symbol: 'AAA', side: 'buy', type: 'market', quantity: 1 }))).toMatchObject({
-      code: 'CONNECTION_FAILED', message: expect.stringContaining('call connect()'),
+      code: 'NOT_READY', message: expect.stringContaining('call connect()'),
     });
     await provider.connect();
     expect(provider.isConnected()).toBe(true);
     await provider.disconnect();
-    expect((await rejection(provider.cancelOrder('paper-1'))).code).toBe('CONNECTION_FAILED');
+    expect((await rejection(provider.cancelOrder('paper-1'))).code).toBe('NOT_READY');
+  });
+
+  it('refuses a request that is not an object with ORDER_INVALID and an unknown id with ORDER_NOT_FOUND', async () => {
+    const { provider } = await connected();
+    expect(await rejection(provider.placeOrder(null as unknown as OrderRequest))).toMatchObject({ code: 'ORDER_INVALID', retryable: false });
+    expect(await rejection(provider.cancelOrder('paper-404'))).toMatchObject({ code: 'ORDER_NOT_FOUND', retryable: false, data: { orderId: 'paper-404' } });
+    expect(provider.account().orders).toEqual({});
   });
 
   it('places an order, fills it on the next bar and reports it through updates and getters', async () => {
@@ -74,7 +82,7 @@ describe('paper trading provider', () => {
     const count = events.length;
     expect((await provider.cancelOrder('paper-1')).status).toBe('cancelled');
     expect(events).toHaveLength(count);
-    expect(await rejection(provider.cancelOrder('paper-9'))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('paper-9') });
+    expect(await rejection(provider.cancelOrder('paper-9'))).toMatchObject({ code: 'ORDER_NOT_FOUND', message: expect.stringContaining('paper-9') });
   });
 
   it('ignores bars while disconnected and bars still forming', async () => {

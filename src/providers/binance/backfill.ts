@@ -65,7 +65,7 @@ export class BinanceRestClient {
         this.requests++;
         res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
       } catch (e) {
-        if (attempt >= MAX_RETRIES) throw realtimeError('CONNECTION_FAILED', `GET ${path} failed: ${(e as Error).message}`, { path });
+        if (attempt >= MAX_RETRIES) throw realtimeError('REQUEST_FAILED', `GET ${path} failed: ${(e as Error).message}`, { path });
         await this.env.sleep(Math.min(8_000, 250 * 2 ** attempt));
         continue;
       }
@@ -87,7 +87,7 @@ export class BinanceRestClient {
         await this.env.sleep(Math.min(8_000, 250 * 2 ** attempt));
         continue;
       }
-      throw realtimeError('SUBSCRIPTION_FAILED', `GET ${path}: HTTP ${res.status} ${String(msg ?? '')}`.trim(), { path, status: res.status, code });
+      throw realtimeError(res.status >= 500 ? 'REQUEST_FAILED' : 'REQUEST_REFUSED', `GET ${path}: HTTP ${res.status} ${String(msg ?? '')}`.trim(), { path, status: res.status, code });
     }
   }
 

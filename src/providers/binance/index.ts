@@ -91,28 +91,28 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
         this.tracker.accept(bar, eventTime);
       },
       onMalformed: (shard, reason, text) => this.signals.fail(realtimeError('INVALID_MESSAGE', `connection ${shard.index}: ${reason}`, { connection: shard.index, frame: text })),
-      onSocketError: (shard, _gen, message) => this.signals.fail(realtimeError('CONNECTION_FAILED', `connection ${shard.index}: ${message}`, { connection: shard.index })),
+      onSocketError: (shard, _gen, message) => this.signals.fail(realtimeError('SOCKET_ERROR', `connection ${shard.index}: ${message}`, { connection: shard.index })),
     });
   }
 
   async connect(signal?: AbortSignal): Promise<void> {
-    if (this.signals.closed) throw realtimeError('CONNECTION_FAILED', 'provider was disconnected; create a new one');
+    if (this.signals.closed) throw realtimeError('CLOSED', 'provider was disconnected; create a new one');
     this.connected = true;
     if (this.shards.length === 0) this.addShard();
     for (const shard of this.shards) if (shard.actor.getSnapshot().status !== 'active') shard.start();
     this.armSilentCheck();
     await this.signals.waitFor(() => this.shards.every((_, i) => this.shardStates[i] === 'connected'), signal, () => {
       const failed = this.shards.find((s) => s.actor.getSnapshot().value === 'failed');
-      return failed ? realtimeError('CONNECTION_FAILED', failed.actor.getSnapshot().context.failure?.message ?? 'connection failed') : undefined;
+      return failed ? realtimeError(failed.actor.getSnapshot().context.failure?.code ?? 'CONNECTION_FAILED', failed.actor.getSnapshot().context.failure?.message ?? 'connection failed') : undefined;
     });
   }
 
   async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
     // Nothing would ever confirm the streams: refuse rather than wait for the subscribe timeout.
-    if (!this.connected) throw realtimeError('NOT_CONNECTED', this.signals.closed ? `${this.name} was disconnected; create a new one` : `call connect() before subscribe() on ${this.name}`, { provider: this.name });
-    if (!isInterval(interval)) throw realtimeError('SUBSCRIPTION_FAILED', `unknown interval ${JSON.stringify(interval)}`, { interval });
+    if (!this.connected) throw realtimeError(this.signals.closed ? 'CLOSED' : 'NOT_READY', this.signals.closed ? `${this.name} was disconnected; create a new one` : `call connect() before subscribe() on ${this.name}`, { provider: this.name });
+    if (!isInterval(interval)) throw realtimeError('INVALID_INTERVAL', `unknown interval ${JSON.stringify(interval)}`, { interval });
     if (interval === '1s' && BINANCE_FEED_LIMITS[this.config.feed].intervals !== 'all') {
-      throw realtimeError('SUBSCRIPTION_FAILED', `Binance ${this.config.feed} futures have no 1s klines (1m is the shortest)`, { interval, feed: this.config.feed });
+      throw realtimeError('INVALID_INTERVAL', `Binance ${this.config.feed} futures have no 1s klines (1m is the shortest)`, { interval, feed: this.config.feed });
     }
     if (this.config.feed === 'spot') {
       // A contract suffix would be stripped by the spot normaliser into a symbol that does not exist: say why.
@@ -232,10 +232,10 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       this.counters.reasons[ev.reason] = (this.counters.reasons[ev.reason] ?? 0) + 1;
       this.signals.fail(realtimeError(ev.reason === 'rate_limited' ? 'RATE_LIMITED' : 'CONNECTION_LOST', `connection ${index} lost (${ev.reason}); reconnect attempt ${ev.attempt} in ${ev.delayMs} ms`, { connection: index, ...ev }));
     });
-    shard.actor.on('connection.failed', (ev) => this.signals.fail(realtimeError('CONNECTION_FAILED', `connection ${index}: ${ev.message}`, { connection: index, code: ev.code }, false)));
+    shard.actor.on('connection.failed', (ev) => this.signals.fail(realtimeError(ev.code, `connection ${index}: ${ev.message}`, { connection: index, code: ev.code })));
     shard.actor.start();
     shard.actor.system.get('subscriptions')?.on('subscription.rejected', (ev: { stream: string; code: number; message: string }) => {
-      this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `${ev.stream}: ${ev.message} (code ${ev.code})`, { stream: ev.stream, code: ev.code }, false));
+      this.signals.fail(realtimeError('SUBSCRIPTION_REJECTED', `${ev.stream}: ${ev.message} (code ${ev.code})`, { stream: ev.stream, code: ev.code }));
     });
     if (this.connected) shard.actor.send({ type: 'connection.start' });
     return shard;
@@ -252,7 +252,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
         }
       } catch (e) {
         // Exchange info is a convenience: without it, silent-stream detection still catches unknown symbols.
-        this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `exchangeInfo unavailable, symbols not pre-checked: ${(e as Error).message}`, {}));
+        this.signals.fail(realtimeError('REQUEST_FAILED', `exchangeInfo unavailable, symbols not pre-checked: ${(e as Error).message}`, {}));
         return symbols;
       }
     }

@@ -101,7 +101,7 @@ export class PolygonRestClient {
         this.requests++;
         res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
       } catch (e) {
-        if (attempt >= MAX_RETRIES) throw realtimeError('CONNECTION_FAILED', redact(`GET ${path} failed: ${(e as Error).message}`), { path, symbol });
+        if (attempt >= MAX_RETRIES) throw realtimeError('REQUEST_FAILED', redact(`GET ${path} failed: ${(e as Error).message}`), { path, symbol });
         await this.env.sleep(Math.min(8_000, 250 * 2 ** attempt));
         continue;
       }
@@ -121,7 +121,7 @@ export class PolygonRestClient {
         await this.env.sleep(Math.min(8_000, 250 * 2 ** attempt));
         continue;
       }
-      throw realtimeError('CONNECTION_FAILED', redact(`GET ${path}: HTTP ${res.status} ${bodyText(body)}`.trim()), { path, status: res.status, symbol });
+      throw realtimeError(res.status >= 500 || !body ? 'REQUEST_FAILED' : 'REQUEST_REFUSED', redact(`GET ${path}: HTTP ${res.status} ${bodyText(body)}`.trim()), { path, status: res.status, symbol });
     }
   }
 }

@@ -155,7 +155,7 @@ export class PolygonBook {
     if (src.catchUp === 'running' && src.held.length > this.opts.bufferSize) {
       // Holding for ever would stall the stream behind a slow REST call: deliver, and let the backfill land as corrections.
       src.overflowed = true;
-      this.opts.onError(realtimeError('CONNECTION_LOST', `${src.stream}: backfill still running after ${src.held.length} live bars; delivering them, backfilled bars will arrive as corrections`, { stream: src.stream }));
+      this.opts.onError(realtimeError('BUFFER_OVERFLOW', `${src.stream}: backfill still running after ${src.held.length} live bars; delivering them, backfilled bars will arrive as corrections`, { stream: src.stream }));
       this.drainHeld(src);
     }
   }
@@ -195,11 +195,11 @@ export class PolygonBook {
         bars = await this.opts.backfill(src.symbol, src.interval, from, to);
       } catch (e) {
         this.stats.gapsUnrepaired++;
-        this.opts.onError(realtimeError('CONNECTION_LOST', `${src.stream}: bars from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} could not be recovered: ${(e as Error).message}`, { stream: src.stream, from, to }));
+        this.opts.onError(realtimeError('BACKFILL_FAILED', `${src.stream}: bars from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} could not be recovered: ${(e as Error).message}`, { stream: src.stream, from, to }));
       }
     } else if (from < to && since !== undefined) {
       this.stats.gapsUnrepaired++;
-      this.opts.onError(realtimeError('CONNECTION_LOST', `${src.stream}: backfill is off; bars from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} may be missing`, { stream: src.stream, from, to }));
+      this.opts.onError(realtimeError('GAP_UNCOVERED', `${src.stream}: backfill is off; bars from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} may be missing`, { stream: src.stream, from, to }));
     }
     if (this.closed || this.sources.get(src.stream) !== src) return;
     for (const bar of bars) this.apply(src, bar);
@@ -223,7 +223,7 @@ export class PolygonBook {
         // Otherwise a feed whose clock is far behind ours (a simulator started in the past) records nothing, silently.
         src.staleReported = true;
         const behindMin = Math.round((src.coveredFrom - bar.openTime) / 60_000);
-        this.opts.onError(realtimeError('INVALID_MESSAGE', `${src.stream}: bars open ${behindMin} min before the subscription (${new Date(bar.openTime).toISOString()} against ${new Date(src.coveredFrom).toISOString()} on this machine's clock): the feed's clock is behind, so its bars are not recorded`, { stream: src.stream, openTime: bar.openTime, subscribedAt: src.coveredFrom }));
+        this.opts.onError(realtimeError('CLOCK_SKEW', `${src.stream}: bars open ${behindMin} min before the subscription (${new Date(bar.openTime).toISOString()} against ${new Date(src.coveredFrom).toISOString()} on this machine's clock): the feed's clock is behind, so its bars are not recorded`, { stream: src.stream, openTime: bar.openTime, subscribedAt: src.coveredFrom }));
       }
       return;
     }

@@ -10,7 +10,7 @@
  * per parameter. See status.ts for how a status is read.
  */
 import type { Bar } from '../../domain/bar.ts';
-import { realtimeError, type RealtimeError } from '../../errors.ts';
+import { realtimeError, type ErrorCode, type RealtimeError } from '../../errors.ts';
 import { redact } from '../../secrets.ts';
 import type { Shard, ShardHooks } from '../shared/shard.ts';
 import { POLYGON_DISCONNECT_STATUSES, POLYGON_STATUS } from './messages.ts';
@@ -34,7 +34,7 @@ export interface PolygonFeedCallbacks {
   readonly onBar: (shard: Shard, gen: number, stream: string, bar: Bar) => void;
   readonly onMalformed: (shard: Shard, reason: string, text: string) => void;
   /** A disconnect status: return a fatal failure to stop retrying, or undefined to reconnect with backoff. */
-  readonly onDisconnectStatus: (shard: Shard, gen: number, status: string, message: string) => { code: string; message: string } | undefined;
+  readonly onDisconnectStatus: (shard: Shard, gen: number, status: string, message: string) => { code: ErrorCode; message: string } | undefined;
   readonly onNotice: (error: RealtimeError) => void;
 }
 
@@ -152,7 +152,7 @@ export class PolygonFeed {
   /** A status after which this connection cannot go on: fail the handshake for a retry, or reconnect (or give up). */
   private endWithStatus(shard: Shard, gen: number, status: string, message: string, handshaking: boolean): void {
     if (handshaking && (status === POLYGON_STATUS.authTimeout || status === POLYGON_STATUS.authRequired)) {
-      shard.actor.send({ type: 'handshake.failed', gen, fatal: false, code: status, message });
+      shard.actor.send({ type: 'handshake.failed', gen, fatal: false, code: status === POLYGON_STATUS.authTimeout ? 'TIMEOUT' : 'AUTHENTICATION_FAILED', reason: status, message });
       return;
     }
     const fatal = this.callbacks.onDisconnectStatus(shard, gen, status, message);

@@ -10,7 +10,7 @@ import type { InspectionEvent } from 'xstate';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.ts';
 import type { Bar } from '../../domain/bar.ts';
 import { bucketStart, intervalMs, isInterval, nextBucketStart, type Interval } from '../../domain/interval.ts';
-import { ERROR_CODES, realtimeError, type ErrorCode, type RealtimeError } from '../../errors.ts';
+import { realtimeError, type ErrorCode, type RealtimeError } from '../../errors.ts';
 import { registerSecret } from '../../secrets.ts';
 import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimeProvider, Unlisten } from '../realtime-provider.ts';
 import { ProviderSignals } from '../shared/provider-signals.ts';
@@ -103,7 +103,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
   }
 
   async connect(signal?: AbortSignal): Promise<void> {
-    if (this.signals.closed) throw realtimeError('CONNECTION_FAILED', 'provider was disconnected; create a new one');
+    if (this.signals.closed) throw realtimeError('CLOSED', 'provider was disconnected; create a new one');
     this.connected = true;
     const shard = this.ensureShard();
     const value = shard.actor.getSnapshot().value;
@@ -116,17 +116,17 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
       const snap = shard.actor.getSnapshot();
       if (snap.value !== 'failed') return undefined;
       const code = snap.context.failure?.code ?? 'CONNECTION_FAILED';
-      return realtimeError(code in ERROR_CODES ? (code as ErrorCode) : 'CONNECTION_FAILED', snap.context.failure?.message ?? 'connection failed', { code }, false);
+      return realtimeError(code, snap.context.failure?.message ?? 'connection failed', { code });
     });
   }
 
   async subscribe(symbols: readonly string[], interval: Interval): Promise<void> {
     // Nothing would ever confirm the streams: refuse rather than wait for the subscribe timeout.
-    if (!this.connected) throw realtimeError('NOT_CONNECTED', this.signals.closed ? `${this.name} was disconnected; create a new one` : `call connect() before subscribe() on ${this.name}`, { provider: this.name });
+    if (!this.connected) throw realtimeError(this.signals.closed ? 'CLOSED' : 'NOT_READY', this.signals.closed ? `${this.name} was disconnected; create a new one` : `call connect() before subscribe() on ${this.name}`, { provider: this.name });
     const feed = this.config.feed;
-    if (!isInterval(interval)) throw realtimeError('SUBSCRIPTION_FAILED', `unknown interval ${JSON.stringify(interval)}`, { interval });
+    if (!isInterval(interval)) throw realtimeError('INVALID_INTERVAL', `unknown interval ${JSON.stringify(interval)}`, { interval });
     const pushed = sourceInterval(feed, interval);
-    if (!pushed) throw realtimeError('SUBSCRIPTION_FAILED', `${interval} bars cannot be built on the ${feed} market (Massive pushes 1s and 1m bars; this interval is not a whole number of minutes)`, { interval, feed });
+    if (!pushed) throw realtimeError('INVALID_INTERVAL', `${interval} bars cannot be built on the ${feed} market (Massive pushes 1s and 1m bars; this interval is not a whole number of minutes)`, { interval, feed });
     const event = aggregateEvent(feed, pushed);
     const valid: string[] = [];
     for (const raw of new Set(symbols)) {
@@ -179,7 +179,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     const s = normalisePolygonSymbol(feed, symbol);
     if (!s) throw realtimeError('INVALID_SYMBOL', `${JSON.stringify(symbol)} is not a Polygon ${feed} symbol`, { symbol, feed });
     const pushed = sourceInterval(feed, interval);
-    if (!pushed) throw realtimeError('SUBSCRIPTION_FAILED', `${interval} bars are not available on the ${feed} market`, { interval, feed });
+    if (!pushed) throw realtimeError('INVALID_INTERVAL', `${interval} bars are not available on the ${feed} market`, { interval, feed });
     const subs = await this.rest.closedBars(feed, s, pushed, bucketStart(interval, from), to);
     if (pushed === interval) return subs;
     const groups = new Map<number, Bar[]>();
@@ -241,7 +241,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
 
   private ensureShard(): Shard {
     if (this.shard) return this.shard;
-    const hooks = this.feed.hooks((sh, _gen, message) => this.signals.fail(realtimeError('CONNECTION_FAILED', `connection ${sh.index}: ${message}`, { connection: sh.index })));
+    const hooks = this.feed.hooks((sh, _gen, message) => this.signals.fail(realtimeError('SOCKET_ERROR', `connection ${sh.index}: ${message}`, { connection: sh.index })));
     const shard = new Shard(0, hooks, polygonConnectionInput(this.config, this.deps.seed ?? 1), this.clock, this.deps.inspect);
     this.shard = shard;
     shard.actor.on('connection.state', (ev) => {
@@ -252,14 +252,13 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     });
     shard.actor.on('connection.reconnecting', (ev) => this.onReconnecting(ev.reason, ev.attempt, ev.delayMs));
     shard.actor.on('connection.failed', (ev) => {
-      const code = ev.code in ERROR_CODES ? (ev.code as ErrorCode) : 'CONNECTION_FAILED';
-      this.signals.fail(realtimeError(code, `connection 0 failed: ${ev.message}`, { connection: 0, code: ev.code }, false));
+      this.signals.fail(realtimeError(ev.code, `connection 0 failed: ${ev.message}`, { connection: 0, code: ev.code }));
     });
     shard.actor.start();
     const subs = shard.actor.system.get('subscriptions');
     subs?.on('subscription.rejected', (ev: { stream: string; code: number; message: string }) => {
       this.book.forget(ev.stream);
-      this.signals.fail(realtimeError('SUBSCRIPTION_FAILED', `${ev.stream}: ${ev.message}`, { stream: ev.stream, code: ev.code }, false));
+      this.signals.fail(realtimeError('SUBSCRIPTION_REJECTED', `${ev.stream}: ${ev.message}`, { stream: ev.stream, code: ev.code }));
     });
     subs?.on('subscriptions.changed', () => this.markReady());
     return shard;
@@ -277,7 +276,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     }));
   }
 
-  private onDisconnectStatus(status: string, message: string): { code: string; message: string } | undefined {
+  private onDisconnectStatus(status: string, message: string): { code: ErrorCode; message: string } | undefined {
     this.lastStatus = { status, message };
     if (status !== 'max_connections') return undefined;
     this.counters.evictions++;

@@ -36,7 +36,7 @@ export class ProviderSignals<B extends Bar = Bar> {
   fail(error: RealtimeError): void {
     if (this.closed) return;
     const data = error.data ? (JSON.parse(redact(JSON.stringify(error.data))) as Record<string, unknown>) : undefined;
-    this.errors.emit(realtimeError(error.code, redact(error.message), data, error.retryable));
+    this.errors.emit(realtimeError(error.code, redact(error.message), data));
   }
 
   /** Polls `ok` on the clock until true, a `failure` shows, the provider closes, or `signal` aborts. */
@@ -44,8 +44,8 @@ export class ProviderSignals<B extends Bar = Bar> {
     while (!ok()) {
       const f = failure?.();
       if (f) throw f;
-      if (this.closed) throw realtimeError('CONNECTION_FAILED', 'provider disconnected');
-      if (signal?.aborted) throw realtimeError('SUBSCRIPTION_FAILED', 'timed out waiting for the server', { reason: String(signal.reason) });
+      if (this.closed) throw realtimeError('CLOSED', 'provider disconnected');
+      if (signal?.aborted) throw realtimeError('ABORTED', 'aborted while waiting for the server', { reason: String(signal.reason) });
       await this.clock.sleep(10);
     }
   }

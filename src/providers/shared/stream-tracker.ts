@@ -225,7 +225,7 @@ export class StreamTracker {
     for (const bar of bars) if (bar.final && bar.openTime >= (st.expectedNext ?? 0) && bar.openTime < to) this.process(st, bar, bar.receivedAt);
     if (st.expectedNext !== undefined && st.expectedNext < to) {
       this.stats.gapsUnrepaired++;
-      this.opts.onError(realtimeError('CONNECTION_LOST', `${symbol} ${interval}: bars from ${new Date(st.expectedNext).toISOString()} to ${new Date(to).toISOString()} could not be recovered${failure ? `: ${failure.message}` : ''}`, { symbol, interval, from: st.expectedNext, to }));
+      this.opts.onError(realtimeError('BACKFILL_FAILED', `${symbol} ${interval}: bars from ${new Date(st.expectedNext).toISOString()} to ${new Date(to).toISOString()} could not be recovered${failure ? `: ${failure.message}` : ''}`, { symbol, interval, from: st.expectedNext, to }));
       st.expectedNext = to;
     } else {
       this.stats.gapsRepaired++;

@@ -23,7 +23,7 @@ interface Cached {
 const unwrap = <T>(result: BinanceResult<T>, what: string): T => {
   if (result.kind === 'ok') return result.body;
   const why = result.kind === 'unknown' ? result.reason : `${result.msg} (${result.code})`;
-  throw realtimeError('CONNECTION_FAILED', `could not read ${what} from Binance: ${why}`);
+  throw realtimeError('REQUEST_FAILED', `could not read ${what} from Binance: ${why}`);
 };
 
 /** Balances and executions of the account, cached. */

@@ -81,7 +81,7 @@ export const createBinanceTradingProvider = (options: BinanceTradingProviderOpti
   let polling: Promise<void> | undefined;
 
   const requireConnected = (what: string): void => {
-    if (!connected) throw realtimeError('CONNECTION_FAILED', `${venue} is not connected: call connect() before ${what}`, undefined, false);
+    if (!connected) throw realtimeError('NOT_READY', `${venue} is not connected: call connect() before ${what}`);
   };
   const schedulePoll = (): void => {
     pollTimer = setTimeout(() => {

@@ -83,7 +83,7 @@ export class OrderTracker {
 
   /** Places an order once per client order id; refusals resolve as rejected orders. */
   place(request: OrderRequest): Promise<Order> {
-    if (typeof request !== 'object' || request === null) throw realtimeError('CONFIG_INVALID', 'the order request is not an object');
+    if (typeof request !== 'object' || request === null) throw realtimeError('ORDER_INVALID', 'the order request is not an object');
     const caller = request.clientOrderId;
     const known = caller === undefined ? undefined : this.#byCaller.get(caller);
     if (known) return known.then((o) => this.#current(o));
@@ -101,7 +101,7 @@ export class OrderTracker {
     const rejected = this.#rejected.get(id);
     if (rejected) return rejected;
     const tracked = this.#byId.get(id) ?? (await this.#adoptById(id));
-    if (!tracked) throw realtimeError('CONFIG_INVALID', `Binance has no order with id ${id}`, { orderId: id });
+    if (!tracked) throw realtimeError('ORDER_NOT_FOUND', `Binance has no order with id ${id}`, { orderId: id });
     if (isFinalStatus(tracked.state.status)) return orderOf(tracked.state);
     const params = { symbol: tracked.symbol, orderId: tracked.orderId };
     const result = await this.#ctx.client.signed<BinanceOrder>('DELETE', '/api/v3/order', params, 1);
@@ -110,7 +110,7 @@ export class OrderTracker {
     if (result.kind === 'ok') return this.#reconcile(tracked, result.body);
     const now = await this.#query(tracked.symbol, { orderId: tracked.orderId });
     if (now === 'absent' || now === 'unknown') {
-      throw realtimeError('CONNECTION_FAILED', `cancelling ${id}: ${result.kind === 'refused' ? `${result.msg} (${result.code})` : result.reason}`, { orderId: id });
+      throw realtimeError(result.kind === 'refused' ? 'ORDER_REJECTED' : 'REQUEST_FAILED', `cancelling ${id}: ${result.kind === 'refused' ? `${result.msg} (${result.code})` : result.reason}`, { orderId: id });
     }
     return this.#reconcile(tracked, now);
   }
@@ -127,7 +127,7 @@ export class OrderTracker {
     if (venue === 'absent') return undefined;
     if (venue === 'unknown') {
       if (tracked) return orderOf(tracked.state);
-      throw realtimeError('CONNECTION_FAILED', `could not read order ${id} from Binance`, { orderId: id });
+      throw realtimeError('REQUEST_FAILED', `could not read order ${id} from Binance`, { orderId: id });
     }
     return tracked ? this.#reconcile(tracked, venue) : this.#adopt(venue);
   }
@@ -136,7 +136,7 @@ export class OrderTracker {
   async openOrders(): Promise<Order[]> {
     const result = await this.#ctx.client.signed<BinanceOrder[]>('GET', '/api/v3/openOrders', {}, 80);
     if (result.kind !== 'ok') {
-      throw realtimeError('CONNECTION_FAILED', `could not read the open orders: ${result.kind === 'refused' ? `${result.msg} (${result.code})` : result.reason}`);
+      throw realtimeError(result.kind === 'refused' ? 'REQUEST_REFUSED' : 'REQUEST_FAILED', `could not read the open orders: ${result.kind === 'refused' ? `${result.msg} (${result.code})` : result.reason}`);
     }
     const orders = await Promise.all(result.body.map((v) => {
       const tracked = this.#byId.get(formatOrderId(v.symbol, v.orderId));
@@ -215,11 +215,11 @@ export class OrderTracker {
         absent = found === 'absent' ? absent + 1 : 0;
       }
       if (absent < 2) {
-        throw realtimeError('CONNECTION_FAILED', `placing ${caller} on ${symbol}: the outcome is unknown (${lastReason}); look the order up by its client order id later`, { symbol, clientOrderId: caller });
+        throw realtimeError('ORDER_OUTCOME_UNKNOWN', `placing ${caller} on ${symbol}: the outcome is unknown (${lastReason}); look the order up by its client order id later`, { symbol, clientOrderId: caller });
       }
       // Binance does not know the order (asked twice): it never arrived, so sending it again cannot duplicate it.
     }
-    throw realtimeError('CONNECTION_FAILED', `placing ${caller} on ${symbol}: no answer after ${PLACE_ATTEMPTS} tries and Binance does not know the order (${lastReason})`, { symbol, clientOrderId: caller });
+    throw realtimeError('REQUEST_FAILED', `placing ${caller} on ${symbol}: no answer after ${PLACE_ATTEMPTS} tries and Binance does not know the order (${lastReason})`, { symbol, clientOrderId: caller });
   }
 
   /** The order by Binance id or client id: the order, 'absent' (-2013), or 'unknown' (no verdict). */

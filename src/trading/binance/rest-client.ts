@@ -139,7 +139,7 @@ export class BinanceTradingClient {
         continue;
       }
       if (code === CODES.timestampOutsideRecvWindow) {
-        throw realtimeError('CONNECTION_FAILED', `Binance refused the request time even after re-reading the server time (${msg} -1021): the clock or the network delay exceeds recv_window_ms (${this.#options.recvWindowMs} ms)`, { path, code });
+        throw realtimeError('CLOCK_SKEW', `Binance refused the request time even after re-reading the server time (${msg} -1021): the clock or the network delay exceeds recv_window_ms (${this.#options.recvWindowMs} ms)`, { path, code });
       }
       const auth = AUTH_CODES.get(code);
       if (auth !== undefined || response.status === 401) {

@@ -68,7 +68,7 @@ export class SymbolCatalog {
     if (result.kind === 'refused' && result.code === CODES.invalidSymbol) return 'invalid';
     if (result.kind !== 'ok') {
       const why = result.kind === 'unknown' ? result.reason : `${result.msg} (${result.code})`;
-      throw realtimeError('CONNECTION_FAILED', `could not read the exchangeInfo of ${symbols.join(', ')}: ${why}`, { symbols });
+      throw realtimeError('REQUEST_FAILED', `could not read the exchangeInfo of ${symbols.join(', ')}: ${why}`, { symbols });
     }
     if (Array.isArray(result.body.rateLimits)) this.#client.limiter.configure(result.body.rateLimits);
     return new Map((result.body.symbols ?? []).map((s) => [s.symbol, symbolRules(s)]));

@@ -162,7 +162,7 @@ export class TwsInbox implements SyncHost {
       else if (!isNotice(code) && (order.status === 'submitted' || code === IB_CODE.ORDER_REJECTED)) this.apply(id, { type: 'order.rejected', reason, at: this.now() });
       return;
     }
-    if (this.requests.has(id)) this.requests.reject(id, realtimeError('CONNECTION_LOST', `TWS refused request ${id}: ${message} (error ${code})`, { ibCode: code }));
+    if (this.requests.has(id)) this.requests.reject(id, realtimeError('REQUEST_REFUSED', `TWS refused request ${id}: ${message} (error ${code})`, { ibCode: code }));
   }
 
   #onOpenOrder(id: number, contract: Contract, order: IbOrder, state: IbOrderState): void {

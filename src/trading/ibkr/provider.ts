@@ -13,7 +13,7 @@ import type { InspectionEvent } from 'xstate';
 import { isFinalStatus, toOrder } from '../../../machines/order.machine.ts';
 import { systemClock, type Clock } from '../../clock.ts';
 import type { Bar } from '../../domain/bar.ts';
-import { ERROR_CODES, realtimeError, type ErrorCode, type RealtimeError } from '../../errors.ts';
+import { realtimeError, type ErrorCode, type RealtimeError } from '../../errors.ts';
 import type { LoggedEvent } from '../../events/fold.ts';
 import type { ConnectionState, Unlisten } from '../../providers/realtime-provider.ts';
 import { Listeners } from '../../providers/shared/listeners.ts';
@@ -133,17 +133,16 @@ export class IbkrProvider implements IbkrTradingProvider {
     socket.actor.on('connection.reconnecting', (ev) => {
       if (socket !== this.#socket) return;
       if (!this.#everReady) {
-        this.#fail(realtimeError('CONNECTION_FAILED', `cannot connect to TWS / IB Gateway at ${c.host}:${c.port} (${this.#lastNotice ?? ev.reason}); check that it is running and logged in, that API socket clients are enabled, and the port (${IBKR_PORTS_TEXT})`, this.#where({ reason: ev.reason }), false));
+        this.#fail(realtimeError('CONNECTION_FAILED', `cannot connect to TWS / IB Gateway at ${c.host}:${c.port} (${this.#lastNotice ?? ev.reason}); check that it is running and logged in, that API socket clients are enabled, and the port (${IBKR_PORTS_TEXT})`, this.#where({ reason: ev.reason })));
         return;
       }
       this.#report(realtimeError('CONNECTION_LOST', `connection to TWS lost (${ev.reason}); reconnect attempt ${ev.attempt} in ${ev.delayMs} ms`, this.#where({ reason: ev.reason, attempt: ev.attempt, delayMs: ev.delayMs })));
     });
     socket.actor.on('connection.failed', (ev) => {
       if (socket !== this.#socket) return;
-      const code: ErrorCode = ev.code in ERROR_CODES ? (ev.code as ErrorCode) : 'CONNECTION_FAILED';
-      this.#fail(realtimeError(code, ev.message, this.#where({}), false));
+      this.#fail(realtimeError(ev.code, ev.message, this.#where({})));
     });
-    const onAbort = () => this.#fail(realtimeError('CONNECTION_FAILED', 'connect() was aborted', this.#where({}), false));
+    const onAbort = () => this.#fail(realtimeError('ABORTED', 'connect() was aborted', this.#where({})));
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.start();
     try {
@@ -158,9 +157,9 @@ export class IbkrProvider implements IbkrTradingProvider {
     this.#socket = undefined;
     this.#ready = false;
     socket?.stop();
-    this.#connecting?.reject(realtimeError('CONNECTION_FAILED', 'disconnect() was called while connecting', this.#where({}), false));
+    this.#connecting?.reject(realtimeError('ABORTED', 'disconnect() was called while connecting', this.#where({})));
     this.#connecting = undefined;
-    this.#inbox.requests.rejectAll(realtimeError('CONNECTION_LOST', 'the provider was disconnected', this.#where({})));
+    this.#inbox.requests.rejectAll(realtimeError('CLOSED', 'the provider was disconnected', this.#where({})));
     this.#inbox.close();
     this.#setState('disconnected', 'disconnect');
     this.#poke();
@@ -180,7 +179,7 @@ export class IbkrProvider implements IbkrTradingProvider {
 
   async placeOrder(request: OrderRequest): Promise<Order> {
     const api = this.#requireReady('placing an order');
-    if (typeof request !== 'object' || request === null) throw realtimeError('CONFIG_INVALID', 'the order request is not an object');
+    if (typeof request !== 'object' || request === null) throw realtimeError('ORDER_INVALID', 'the order request is not an object');
     if (request.clientOrderId !== undefined) {
       // Idempotent placement: the same clientOrderId (TWS order reference) returns the known order.
       const existing = this.#inbox.book.byClientOrderId(request.clientOrderId);
@@ -206,7 +205,7 @@ export class IbkrProvider implements IbkrTradingProvider {
     const api = this.#requireReady('cancelling an order');
     const id = Number(orderId);
     const state = Number.isInteger(id) ? this.#inbox.book.order(id) : undefined;
-    if (!state) throw realtimeError('CONFIG_INVALID', `IBKR has no order with id ${orderId} in this session`, { orderId });
+    if (!state) throw realtimeError('ORDER_NOT_FOUND', `IBKR has no order with id ${orderId} in this session`, { orderId });
     if (isFinalStatus(state.status)) return toOrder(state);
     this.#inbox.expectCancel(id);
     this.#inbox.apply(id, { type: 'order.cancel', at: this.#now() });
@@ -284,7 +283,7 @@ export class IbkrProvider implements IbkrTradingProvider {
     } catch (e) {
       const error = e as RealtimeError;
       if (socket !== this.#socket || gen !== this.#gen) return;
-      if (!this.#everReady) return this.#fail(realtimeError('CONNECTION_FAILED', `connected to TWS, but ${error.message}`, this.#where({}), false));
+      if (!this.#everReady) return this.#fail(realtimeError('CONNECTION_FAILED', `connected to TWS, but ${error.message}`, this.#where({})));
       this.#report(realtimeError('CONNECTION_LOST', `resynchronisation after reconnect failed (${error.message}); reconnecting`, this.#where({})));
       api.disconnect();
       return;
@@ -342,7 +341,7 @@ export class IbkrProvider implements IbkrTradingProvider {
     const api = this.#socket?.current()?.api;
     if (this.#ready && api) return api;
     if (this.#failure) throw this.#failure;
-    if (!this.#everReady) throw realtimeError('CONNECTION_FAILED', `IBKR is not connected: call connect() before ${what}`, this.#where({}), false);
+    if (!this.#everReady) throw realtimeError('NOT_READY', `IBKR is not connected: call connect() before ${what}`, this.#where({}));
     throw realtimeError('CONNECTION_LOST', `the connection to TWS is down (reconnecting): ${what} is not possible now`, this.#where({}));
   }
 

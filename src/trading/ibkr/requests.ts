@@ -45,7 +45,7 @@ export class PendingRequests {
     let reject!: (e: RealtimeError) => void;
     const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
     const timer = this.#clock.setTimeout(() => {
-      this.reject(key, realtimeError('CONNECTION_LOST', `TWS did not answer ${what} within ${timeoutMs} ms`, { request: what }));
+      this.reject(key, realtimeError('TIMEOUT', `TWS did not answer ${what} within ${timeoutMs} ms`, { request: what }));
     }, timeoutMs);
     this.#waiters.set(key, { promise, resolve, reject, timer });
     // A caller that gives up must not leave an unhandled rejection behind.

@@ -14,6 +14,7 @@ import { ib } from './ib-module.ts';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { connectionMachine, type ConnectionPolicy } from '../../../machines/connection.machine.ts';
 import type { Clock, TimerHandle } from '../../clock.ts';
+import type { ErrorCode } from '../../errors.ts';
 import { IB_CODE } from './messages.ts';
 
 /** What the TWS login said during the handshake. */
@@ -27,7 +28,7 @@ export interface IbkrSocketHooks {
   /** Adds the provider's listeners to the client of socket `gen` (removed when it closes). */
   readonly attach: (api: IBApi, gen: number) => void;
   /** Checks the handshake; a returned failure is fatal (wrong account, not a paper account). */
-  readonly checkHandshake: (info: HandshakeInfo) => { readonly code: string; readonly message: string } | undefined;
+  readonly checkHandshake: (info: HandshakeInfo) => { readonly code: ErrorCode; readonly message: string } | undefined;
   /** A message TWS or the library reported without a request id (-1), or a socket error. */
   readonly onNotice: (gen: number, code: number, message: string) => void;
 }

@@ -62,14 +62,14 @@ export const createPaperTradingProvider = (options: PaperTradingProviderOptions 
   const account = (): PaperAccount => actor.getSnapshot().context;
   const requireConnected = (what: string): void => {
     if (!connected) {
-      throw realtimeError('CONNECTION_FAILED', `the paper broker is not connected: call connect() before ${what}`, undefined, false);
+      throw realtimeError('NOT_READY', `the paper broker is not connected: call connect() before ${what}`);
     }
   };
   const orderById = (id: string): Order | undefined => {
     const state = lookup(account().orders, id);
     return state ? toOrder(state) : undefined;
   };
-  const unknownOrder = (id: string) => realtimeError('CONFIG_INVALID', `the paper broker has no order with id ${id}`, { orderId: id });
+  const unknownOrder = (id: string) => realtimeError('ORDER_NOT_FOUND', `the paper broker has no order with id ${id}`, { orderId: id });
 
   return {
     name: 'paper',
@@ -88,19 +88,19 @@ export const createPaperTradingProvider = (options: PaperTradingProviderOptions 
     isConnected: () => connected,
     async placeOrder(request: OrderRequest) {
       requireConnected('placing an order');
+      if (typeof request !== 'object' || request === null) throw realtimeError('ORDER_INVALID', 'the order request is not an object');
       if (request.clientOrderId !== undefined) {
         // Idempotent placement: the same clientOrderId returns the existing order and logs nothing.
         const existing = Object.values(account().orders).find((o) => o.context.request.clientOrderId === request.clientOrderId);
         if (existing) return toOrder(existing);
       }
-      if (typeof request !== 'object' || request === null) throw realtimeError('CONFIG_INVALID', 'the order request is not an object');
       const id = orderId(Object.keys(account().orders).length + 1);
       if (typeof id !== 'string' || id === '' || Object.hasOwn(account().orders, id)) {
         throw realtimeError('CONFIG_INVALID', `the order id generator returned ${JSON.stringify(id)}, which is empty or taken`, { orderId: id });
       }
       actor.send({ type: 'broker.order.place', id, request, at: now() });
       const placed = orderById(id);
-      if (!placed) throw realtimeError('CONFIG_INVALID', `the paper broker did not record order ${id}`, { orderId: id });
+      if (!placed) throw realtimeError('INTERNAL_ERROR', `the paper broker did not record order ${id}`, { orderId: id });
       return placed;
     },
     async cancelOrder(id: string) {

@@ -74,3 +74,21 @@ describe('BinanceRestClient.closedBars', () => {
     expect(seen).toHaveLength(3);
   });
 });
+
+describe('BinanceRestClient errors', () => {
+  it('gives up with REQUEST_FAILED (retryable) when nothing answers, after its retries', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((r) => closed.close(r));
+    const error = await client(`http://127.0.0.1:${port}`, 'spot').closedBars('BTCUSDT', '1d', 0, 10 * DAY).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REQUEST_FAILED', retryable: true, data: { path: '/api/v3/klines' } });
+  });
+
+  it('reports a request the venue refuses (HTTP 400) as REQUEST_REFUSED, not retryable', async () => {
+    const { base } = await venue(0, 1_000 * DAY, DAY);
+    const error = await client(base, 'spot').closedBars('BTCUSDT', '1d', 0, 10 * DAY).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REQUEST_REFUSED', retryable: false, data: { status: 400, code: -1127 } });
+  });
+});
+

@@ -94,7 +94,7 @@ describe('Binance futures feeds against the simulator', () => {
   it('reports a symbol of another market as INVALID_SYMBOL and refuses 1s klines on futures', async () => {
     const { provider, errors } = await start({ feed: 'coinm', paused: true }, { feed: 'coinm' });
     await provider.connect();
-    await expect(provider.subscribe(['BTCUSD_PERP'], '1s')).rejects.toMatchObject({ code: 'SUBSCRIPTION_FAILED', message: expect.stringContaining('no 1s klines') });
+    await expect(provider.subscribe(['BTCUSD_PERP'], '1s')).rejects.toMatchObject({ code: 'INVALID_INTERVAL', message: expect.stringContaining('no 1s klines') });
     await provider.subscribe(['BTCUSDT', 'BTCUSD_PERP', 'BTC!'], '1m');
     expect(provider.getSubscribedSymbols()).toEqual(['BTCUSD_PERP']);
     expect(errors.filter((e) => e.code === 'INVALID_SYMBOL').map((e) => e.message)).toEqual([

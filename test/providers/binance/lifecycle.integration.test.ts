@@ -1,6 +1,6 @@
 /**
  * The Binance provider's call order against the simulator on loopback: `subscribe()` before `connect()` or after
- * `disconnect()` is refused at once with NOT_CONNECTED (it used to wait for the subscribe timeout), and a
+ * `disconnect()` is refused at once with NOT_READY (CLOSED after it) (it used to wait for the subscribe timeout), and a
  * `subscribe()` issued while `connect()` is still in progress resolves once the stream is confirmed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,22 +26,22 @@ const start = async () => {
 const rejection = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
 
 describe('BinanceRealtimeProvider call order', () => {
-  it('refuses subscribe() before connect() with NOT_CONNECTED, opening no connection and asking no REST', async () => {
+  it('refuses subscribe() before connect() with NOT_READY, opening no connection and asking no REST', async () => {
     const { sim, provider, connections } = await start();
     const error = await rejection(provider.subscribe(['BTCUSDT'], '1m'));
-    expect(isRealtimeError(error) && error.code).toBe('NOT_CONNECTED');
+    expect(isRealtimeError(error) && error.code).toBe('NOT_READY');
     expect(isRealtimeError(error) && error.retryable).toBe(false);
     expect(connections).toEqual([]);
     expect(sim.stats().restRequests).toBe(0);
     expect(provider.getSubscribedSymbols()).toEqual([]);
   });
 
-  it('refuses subscribe() after disconnect() with NOT_CONNECTED', async () => {
+  it('refuses subscribe() after disconnect() with CLOSED', async () => {
     const { provider } = await start();
     await provider.connect();
     await provider.disconnect();
     const error = await rejection(provider.subscribe(['BTCUSDT'], '1m'));
-    expect(isRealtimeError(error) && error.code).toBe('NOT_CONNECTED');
+    expect(isRealtimeError(error) && error.code).toBe('CLOSED');
     expect(isRealtimeError(error) && error.message).toMatch(/disconnected/);
   });
 

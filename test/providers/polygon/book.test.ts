@@ -48,7 +48,7 @@ describe('PolygonBook', () => {
     // A correction inside the window is normal; bars an hour older say the feed's clock is behind.
     for (const b of [bar(-5), bar(-60), bar(-59), bar(0)]) book.accept('AM.AAPL', b);
     expect(summary(out)).toEqual(['1m@0']);
-    expect(errors.map((e) => e.code)).toEqual(['INVALID_MESSAGE']);
+    expect(errors.map((e) => e.code)).toEqual(['CLOCK_SKEW']);
     expect(errors[0]!.message).toMatch(/AM\.AAPL: bars open 60 min before the subscription .* the feed's clock is behind/);
   });
 
@@ -168,7 +168,7 @@ describe('PolygonBook', () => {
     book.streamReady('AM.AAPL');
     for (const i of [2, 3, 4]) book.accept('AM.AAPL', bar(i));
     expect(summary(out)).toEqual(['1m@0', '1m@2', '1m@3', '1m@4']);
-    expect(errors.map((e) => e.code)).toEqual(['CONNECTION_LOST']);
+    expect(errors.map((e) => e.code)).toEqual(['BUFFER_OVERFLOW']);
     release();
     await flush();
     expect(summary(out).at(-1)).toBe('1m@1*');
@@ -184,7 +184,7 @@ describe('PolygonBook', () => {
     failing.streamReady('AM.AAPL');
     failing.accept('AM.AAPL', bar(3));
     await flush();
-    expect(errors.map((e) => [e.code, e.data?.from, e.data?.to])).toEqual([['CONNECTION_LOST', T0, T0 + 3 * M]]);
+    expect(errors.map((e) => [e.code, e.data?.from, e.data?.to])).toEqual([['BACKFILL_FAILED', T0, T0 + 3 * M]]);
     expect(summary(out)).toEqual(['1m@0', '1m@3']);
     expect(failing.stats.gapsUnrepaired).toBe(1);
   });

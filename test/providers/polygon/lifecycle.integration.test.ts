@@ -1,6 +1,6 @@
 /**
  * The Massive (Polygon) provider's call order against the simulator on loopback, as for Binance: `subscribe()`
- * before `connect()` or after `disconnect()` is refused at once with NOT_CONNECTED, and a `subscribe()` issued
+ * before `connect()` or after `disconnect()` is refused at once with NOT_READY (CLOSED after disconnect), and a `subscribe()` issued
  * while `connect()` is still in progress resolves once the stream is confirmed.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,20 +10,20 @@ import { startPair } from './support.ts';
 const rejection = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
 
 describe('PolygonRealtimeProvider call order', () => {
-  it('refuses subscribe() before connect() with NOT_CONNECTED, opening no connection', async () => {
+  it('refuses subscribe() before connect() with NOT_READY, opening no connection', async () => {
     const { provider } = await startPair();
     const error = await rejection(provider.subscribe(['AAPL'], '1m'));
-    expect(isRealtimeError(error) && error.code).toBe('NOT_CONNECTED');
+    expect(isRealtimeError(error) && error.code).toBe('NOT_READY');
     expect(provider.connectionActors).toEqual([]);
     expect(provider.getSubscribedSymbols()).toEqual([]);
   });
 
-  it('refuses subscribe() after disconnect() with NOT_CONNECTED', async () => {
+  it('refuses subscribe() after disconnect() with CLOSED', async () => {
     const { provider } = await startPair();
     await provider.connect();
     await provider.disconnect();
     const error = await rejection(provider.subscribe(['AAPL'], '1m'));
-    expect(isRealtimeError(error) && error.code).toBe('NOT_CONNECTED');
+    expect(isRealtimeError(error) && error.code).toBe('CLOSED');
   });
 
   it('confirms a subscribe() issued while connect() is still in progress', async () => {

@@ -96,13 +96,13 @@ describe('StreamTracker', () => {
     expect(out.map((b) => b.openTime / M)).toEqual([1, 2, 3]);
   });
 
-  it('reports a gap it cannot repair with CONNECTION_LOST and goes on', async () => {
+  it('reports a gap it cannot repair with BACKFILL_FAILED and goes on', async () => {
     const { clock, out, errors, tracker } = setup({ backfill: async () => { throw new Error('REST down'); } });
     tracker.accept(bar(1));
     tracker.accept(bar(4));
     await clock.advance(200);
     expect(out.map((b) => b.openTime / M)).toEqual([1, 4]);
-    expect(errors.map((e) => e.code)).toEqual(['CONNECTION_LOST']);
+    expect(errors.map((e) => e.code)).toEqual(['BACKFILL_FAILED']);
     expect(tracker.stats.gapsUnrepaired).toBe(1);
   });
 

@@ -63,7 +63,7 @@ describe('binance-paper provider against the simulator', () => {
     // Cancelling again returns the final state without asking the venue to cancel.
     expect(await provider.cancelOrder(order.id)).toEqual(cancelled);
     expect(sim.requests().filter((r) => r.method === 'DELETE')).toHaveLength(1);
-    await expect(provider.cancelOrder('nonsense')).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(provider.cancelOrder('nonsense')).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
     expect(await provider.getOrderStatus('BTCUSDT:424242')).toBeUndefined();
   });
 
@@ -134,7 +134,7 @@ describe('binance-paper provider against the simulator', () => {
 
   it('refuses to trade before connect', async () => {
     const { provider } = await venues.start();
-    await expect(provider.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', quantity: 1 })).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    await expect(provider.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', quantity: 1 })).rejects.toMatchObject({ code: 'NOT_READY' });
     expect(provider.isConnected()).toBe(false);
   });
 });

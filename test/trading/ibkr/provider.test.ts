@@ -67,7 +67,7 @@ describe('IBKR provider orders', () => {
     expect(sim.orders()[0]!.status).toBe('Cancelled');
     expect(await p.cancelOrder(order.id)).toEqual(cancelled);
     expect(updates.map((u) => u.order.status)).toEqual(['accepted', 'cancelled']);
-    await expect(p.cancelOrder('999')).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(p.cancelOrder('999')).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
   });
 
   it('reports refused orders as rejected statuses, from TWS (201) and before sending', async () => {
@@ -98,10 +98,10 @@ describe('IBKR provider orders', () => {
     expect((await p.getPositions())[0]).toMatchObject({ quantity: 150, averagePrice: 100.005 });
   });
 
-  it('rejects trading calls before connect with CONNECTION_FAILED', async () => {
+  it('rejects trading calls before connect with NOT_READY', async () => {
     const sim = await simulator();
     const { provider: p } = provider(sim);
-    await expect(p.placeOrder({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1 })).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
-    await expect(p.getPositions()).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    await expect(p.placeOrder({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1 })).rejects.toMatchObject({ code: 'NOT_READY' });
+    await expect(p.getPositions()).rejects.toMatchObject({ code: 'NOT_READY' });
   });
 });
