@@ -61,6 +61,8 @@ export interface PeerResult {
   readonly readyRssMb: number;
   readonly simCpu: number;
   readonly pinned: boolean;
+  /** record/session, once every message was handled: V8 heap and external memory, and DuckDB's own accounting, MB. */
+  readonly memory?: { readonly heapUsedMb: number; readonly externalMb: number; readonly duckdbMb: Readonly<Record<string, number>> };
   /** record/session: closed candles in the file, and those differing from the simulator's (must be 0). */
   readonly check?: { readonly rows: number; readonly expected: number; readonly mismatched: number; readonly missing: number };
 }
@@ -80,6 +82,8 @@ interface Client {
   readonly handled: () => number;
   /** Resolves once everything received is handled (record/session: durable). */
   readonly finish: () => Promise<void>;
+  /** record/session: where the memory is (see {@link PeerResult.memory}). */
+  readonly memory?: () => Promise<PeerResult['memory']>;
   readonly stop: () => Promise<void>;
 }
 
@@ -190,7 +194,20 @@ const argoClient = async (sim: SimProcess, interval: string, dbPath: string, wit
     await s.start();
     session = s;
   }
-  return { handled: () => probe.frames, finish: () => session.flush(), stop: async () => { await session.stop(); } };
+  const memory = async (): Promise<PeerResult['memory']> => {
+    const mb = (n: number | bigint): number => Number(n) / 2 ** 20;
+    const conn = await probe.writer!.connect();
+    try {
+      const rows = (await conn.runAndReadAll('SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()')).getRowObjectsJS();
+      const duckdbMb: Record<string, number> = {};
+      for (const r of rows) if (Number(r.memory_usage_bytes) > 0) duckdbMb[String(r.tag)] = mb(r.memory_usage_bytes as bigint);
+      const u = process.memoryUsage();
+      return { heapUsedMb: mb(u.heapUsed), externalMb: mb(u.external), duckdbMb };
+    } finally {
+      conn.closeSync();
+    }
+  };
+  return { handled: () => probe.frames, finish: () => session.flush(), memory, stop: async () => { await session.stop(); } };
 };
 
 /** Options of {@link runPeer}; `profile`: write a `.cpuprofile` of this thread over the measured window there. */
@@ -235,6 +252,7 @@ export const runPeer = async (o: PeerOptions): Promise<PeerResult> => {
     clearInterval(ticker);
     await profiling?.stop();
     const messages = done.framesSent;
+    const memory = await client.memory?.();
     const result: PeerResult = {
       ...base, ...(o.client === 'binance' || o.client === 'ccxt' ? { version: peerVersion(o.client) } : {}),
       messages, closedBars: Math.floor((steps * mix.marketStepMs) / mix.intervalMs) * o.symbols,
@@ -242,7 +260,7 @@ export const runPeer = async (o: PeerOptions): Promise<PeerResult> => {
       cpuUsPerMsg: (used.user + used.system) / messages,
       mainCpuUsPerMsg: (usedMain.user + usedMain.system) / messages,
       peakRssMb: process.resourceUsage().maxRSS / 1024, readyRssMb,
-      simCpu: done.cpuMs / done.wallMs, pinned,
+      simCpu: done.cpuMs / done.wallMs, pinned, ...(memory ? { memory } : {}),
     };
     await client.stop();
     client = undefined;
