@@ -62,7 +62,7 @@ export interface PeerResult {
   readonly simCpu: number;
   readonly pinned: boolean;
   /** record/session, once every message was handled: V8 heap and external memory, and DuckDB's own accounting, MB. */
-  readonly memory?: { readonly heapUsedMb: number; readonly externalMb: number; readonly duckdbMb: Readonly<Record<string, number>> };
+  readonly memory?: { readonly heapUsedMb: number; readonly externalMb: number; readonly duckdbMb: Readonly<Record<string, number>>; readonly writerFlushes: number };
   /** record/session: closed candles in the file, and those differing from the simulator's (must be 0). */
   readonly check?: { readonly rows: number; readonly expected: number; readonly mismatched: number; readonly missing: number };
 }
@@ -202,7 +202,7 @@ const argoClient = async (sim: SimProcess, interval: string, dbPath: string, wit
       const duckdbMb: Record<string, number> = {};
       for (const r of rows) if (Number(r.memory_usage_bytes) > 0) duckdbMb[String(r.tag)] = mb(r.memory_usage_bytes as bigint);
       const u = process.memoryUsage();
-      return { heapUsedMb: mb(u.heapUsed), externalMb: mb(u.external), duckdbMb };
+      return { heapUsedMb: mb(u.heapUsed), externalMb: mb(u.external), duckdbMb, writerFlushes: probe.flushes };
     } finally {
       conn.closeSync();
     }
