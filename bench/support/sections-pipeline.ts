@@ -170,7 +170,7 @@ export const memorySection = async (soakS: number): Promise<Section> => {
   log(`memory: ${soakS} s soak at 20,000 msg/s`);
   const args = ['--rate', '20000', '--symbols', '1000', '--soak-s', String(soakS), '--mix', 'updates'];
   // (the heap start is measured after the session started, so module loading is not in the growth)
-  const r = await runChild<MemoryResult>(here('./memory.bench.ts'), args, ['--expose-gc']);
+  const r = await runChild<MemoryResult>(here('./memory.bench.ts'), args);
   const rows: Row[] = [
     {
       benchmark: `4. memory: RSS growth after warm-up (${soakS} s at 20,000 msg/s), MB`, figure: `${int(r.rssEndMb)} (${pct(r.rssGrowth)})`,
@@ -195,7 +195,7 @@ export const memorySection = async (soakS: number): Promise<Section> => {
     stamp(`npm run bench -- --only memory --soak-s ${soakS}`, before), '',
     `The pipeline of benchmark 1 (no-op strategy, writer defaults) under a steady 20,000 messages/s for ${soakS} s ` +
     `(\`--soak-s 300\` is the issue's full 5-minute soak; the default run is shorter to keep the suite to a few minutes): 1,000 symbols in the ` +
-    `**updates** mix (${MIXES.updates.description}), i.e. ≈ 645 closed bars/s. The process runs with \`--expose-gc\`. RSS: median of the five ` +
+    `**updates** mix (${MIXES.updates.description}), i.e. ≈ 645 closed bars/s. The process exposes \`gc\` to itself (\`v8.setFlagsFromString('--expose-gc')\`). RSS: median of the five ` +
     `samples after the warm-up (${r.warmS} s) against the median of the last five. Heap: \`heapUsed\` after a full GC once the session runs and ` +
     'before the stream starts (the baseline), and again after the stream stopped and everything received was flushed and handed to the strategy.',
     '',

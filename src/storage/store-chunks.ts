@@ -6,6 +6,7 @@
 import { DOUBLE, DuckDBDataChunk, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBType, DuckDBVector } from '@duckdb/node-api';
 import type { Bar } from '../domain/bar.ts';
+import type { StoredValues } from './known-keys.ts';
 
 const TABLE_TYPES = [VARCHAR, VARCHAR, VARCHAR, VARCHAR, TIMESTAMP, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, INTEGER, TIMESTAMP];
 const STAGING_TYPES = [VARCHAR, VARCHAR, VARCHAR, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, INTEGER, DOUBLE];
@@ -20,7 +21,7 @@ const timestamp = (ms: number): DuckDBTimestampValue => {
 };
 
 /** True when two bars carry the same stored values (`received_at` excepted: a re-delivery changes nothing). */
-export const sameValues = (a: Bar, b: Bar): boolean =>
+export const sameValues = (a: StoredValues, b: StoredValues): boolean =>
   a.open === b.open && a.high === b.high && a.low === b.low && a.close === b.close && a.volume === b.volume &&
   a.vwap === b.vwap && a.tradeCount === b.tradeCount;
 
