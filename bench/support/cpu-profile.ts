@@ -70,9 +70,11 @@ export const summariseProfile = (profile: CpuProfile, n = 15): { total: number; 
     const frame = byId.get(id)!;
     if (frame.functionName === '(idle)') { idle++; continue; }
     const where = location(frame.url, frame.lineNumber);
-    const key = `${frame.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
+    // Frames without a script are V8 builtins (RegExp exec, Number(), Map lookups, JSON.parse's helpers...).
+    const name = frame.functionName === '' || (frame.url === '' && frame.functionName === '(anonymous)') ? (frame.url === '' ? '(V8 builtin)' : '(anonymous)') : frame.functionName;
+    const key = `${name}${where ? ` ${where}` : ''}`;
     fn.set(key, (fn.get(key) ?? 0) + 1);
-    const f = frame.url === '' ? frame.functionName : fileOf(frame.url);
+    const f = frame.url === '' ? name : fileOf(frame.url);
     file.set(f, (file.get(f) ?? 0) + 1);
   }
   const busy = profile.samples.length - idle;
