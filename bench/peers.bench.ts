@@ -15,6 +15,7 @@
  * simulator is pinned to CPU 0 and this process (all its threads) to CPU 1.
  *
  *   node bench/peers.bench.ts --client binance --symbols 1000 --messages 200000
+ *   node bench/peers.bench.ts --client record --symbols 1000 --profile /tmp/record.cpuprofile   (see scripts/profile-record.ts)
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -52,12 +53,16 @@ export interface PeerResult {
   readonly rate: number;
   /** CPU of this process (every thread) per message, µs. */
   readonly cpuUsPerMsg: number;
+  /** Of which on the main JavaScript thread, µs (the rest: DuckDB's threads, GC helpers, libuv, workers). */
+  readonly mainCpuUsPerMsg?: number;
   /** Peak resident set of this process, MB. */
   readonly peakRssMb: number;
   /** RSS once the client was ready, before the first message, MB. */
   readonly readyRssMb: number;
   readonly simCpu: number;
   readonly pinned: boolean;
+  /** record/session, once every message was handled: V8 heap and external memory, and DuckDB's own accounting, MB. */
+  readonly memory?: { readonly heapUsedMb: number; readonly externalMb: number; readonly duckdbMb: Readonly<Record<string, number>>; readonly writerFlushes: number };
   /** record/session: closed candles in the file, and those differing from the simulator's (must be 0). */
   readonly check?: { readonly rows: number; readonly expected: number; readonly mismatched: number; readonly missing: number };
 }
@@ -77,6 +82,8 @@ interface Client {
   readonly handled: () => number;
   /** Resolves once everything received is handled (record/session: durable). */
   readonly finish: () => Promise<void>;
+  /** record/session: where the memory is (see {@link PeerResult.memory}). */
+  readonly memory?: () => Promise<PeerResult['memory']>;
   readonly stop: () => Promise<void>;
 }
 
@@ -187,10 +194,26 @@ const argoClient = async (sim: SimProcess, interval: string, dbPath: string, wit
     await s.start();
     session = s;
   }
-  return { handled: () => probe.frames, finish: () => session.flush(), stop: async () => { await session.stop(); } };
+  const memory = async (): Promise<PeerResult['memory']> => {
+    const mb = (n: number | bigint): number => Number(n) / 2 ** 20;
+    const conn = await probe.writer!.connect();
+    try {
+      const rows = (await conn.runAndReadAll('SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()')).getRowObjectsJS();
+      const duckdbMb: Record<string, number> = {};
+      for (const r of rows) if (Number(r.memory_usage_bytes) > 0) duckdbMb[String(r.tag)] = mb(r.memory_usage_bytes as bigint);
+      const u = process.memoryUsage();
+      return { heapUsedMb: mb(u.heapUsed), externalMb: mb(u.external), duckdbMb, writerFlushes: probe.flushes };
+    } finally {
+      conn.closeSync();
+    }
+  };
+  return { handled: () => probe.frames, finish: () => session.flush(), memory, stop: async () => { await session.stop(); } };
 };
 
-export const runPeer = async (o: { client: PeerClient; symbols: number; messages: number; window: number }): Promise<PeerResult> => {
+/** Options of {@link runPeer}; `profile`: write a `.cpuprofile` of this thread over the measured window there. */
+export interface PeerOptions { client: PeerClient; symbols: number; messages: number; window: number; profile?: string }
+
+export const runPeer = async (o: PeerOptions): Promise<PeerResult> => {
   const mix = MIXES.updates;
   const base = { client: o.client, symbols: o.symbols };
   const empty = { messages: 0, closedBars: 0, rate: 0, cpuUsPerMsg: 0, peakRssMb: 0, readyRssMb: 0, simCpu: 0, pinned: false };
@@ -216,22 +239,28 @@ export const runPeer = async (o: { client: PeerClient; symbols: number; messages
       if (first === 0 && n > before) first = performance.now();
       sim.ack(n - before);
     }, 2);
+    const profiling = o.profile ? await (await import('./support/cpu-profile.ts')).startProfile(o.profile) : undefined;
     const cpu = process.cpuUsage();
+    const mainCpu = process.threadCpuUsage();
     const started = performance.now();
     const done = await sim.credit(o.window, 3600, steps);
     await until(() => client!.handled() - before >= done.framesSent, 120_000, `${done.framesSent} messages (have ${client.handled() - before})`, 1);
     await client.finish();
     const ended = performance.now();
     const used = process.cpuUsage(cpu);
+    const usedMain = process.threadCpuUsage(mainCpu);
     clearInterval(ticker);
+    await profiling?.stop();
     const messages = done.framesSent;
+    const memory = await client.memory?.();
     const result: PeerResult = {
       ...base, ...(o.client === 'binance' || o.client === 'ccxt' ? { version: peerVersion(o.client) } : {}),
       messages, closedBars: Math.floor((steps * mix.marketStepMs) / mix.intervalMs) * o.symbols,
       rate: messages / ((ended - (first || started)) / 1000),
       cpuUsPerMsg: (used.user + used.system) / messages,
+      mainCpuUsPerMsg: (usedMain.user + usedMain.system) / messages,
       peakRssMb: process.resourceUsage().maxRSS / 1024, readyRssMb,
-      simCpu: done.cpuMs / done.wallMs, pinned,
+      simCpu: done.cpuMs / done.wallMs, pinned, ...(memory ? { memory } : {}),
     };
     await client.stop();
     client = undefined;
@@ -248,6 +277,9 @@ export const runPeer = async (o: { client: PeerClient; symbols: number; messages
 if (import.meta.main) {
   const f = flags(process.argv.slice(2));
   const client = (PEER_CLIENTS as readonly string[]).includes(f.client ?? '') ? (f.client as PeerClient) : 'floor';
-  report(await runPeer({ client, symbols: Number(f.symbols ?? 10), messages: Number(f.messages ?? 200_000), window: Number(f.window ?? 20_000) }));
+  report(await runPeer({
+    client, symbols: Number(f.symbols ?? 10), messages: Number(f.messages ?? 200_000), window: Number(f.window ?? 20_000),
+    ...(f.profile ? { profile: f.profile } : {}),
+  }));
   process.exit(0);
 }

@@ -7,47 +7,20 @@
  * CHECKPOINT once the writer is idle, and one on close. One flush runs at a time (the writer machine runs one).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR } from '@duckdb/node-api';
-import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement, DuckDBType, DuckDBVector } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { barKey, type Bar } from '../domain/bar.ts';
 import { describe, realtimeError } from '../errors.ts';
 import type { FlushOutput } from '../../machines/writer.machine.ts';
+import { IdleCheckpoint } from './idle-checkpoint.ts';
 import { KnownKeys } from './known-keys.ts';
-import { createStagingSql, ensureBarTable, quoteIdent, quoteLiteral, stagingTable, updateFromStagingSql, upsertFromStagingSql } from './schema.ts';
+import { copyTableToParquet } from './parquet-export.ts';
+import { createStagingSql, ensureBarTable, quoteIdent, stagingTable, updateFromStagingSql, upsertFromStagingSql } from './schema.ts';
+import { CHUNK_ROWS, sameValues, stagingChunk, tableChunk } from './store-chunks.ts';
+import { DEFAULT_IDLE_CHECKPOINT_MS, DEFAULT_IDLE_CHECKPOINT_WAL_BYTES, recorderDuckDBConfig } from './store-settings.ts';
 
-const TABLE_TYPES = [VARCHAR, VARCHAR, VARCHAR, VARCHAR, TIMESTAMP, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, INTEGER, TIMESTAMP];
-const STAGING_TYPES = [VARCHAR, VARCHAR, VARCHAR, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, INTEGER, DOUBLE];
-/** DuckDB's vector size: one data chunk holds at most this many rows. */
-const CHUNK_ROWS = 2048;
-
-/**
- * DuckDB's automatic checkpoint threshold for the writer's instance unless `duckdbConfig` sets one. DuckDB's default
- * (16 MB of WAL, about 125,000 bars) runs a checkpoint of 0.2–0.5 s inside the commit of whichever flush crosses it,
- * and slows the next commits while the indexes reload; with 256 MB (about 2 M bars) sustained writing meets few of
- * them, and the idle checkpoint below keeps the WAL small whenever the stream pauses.
- */
-export const DEFAULT_CHECKPOINT_THRESHOLD = '256MB';
-/** A CHECKPOINT runs once no flush has started for this long (ms)... */
-export const DEFAULT_IDLE_CHECKPOINT_MS = 1_000;
-/** ...and the WAL holds at least this much (DuckDB's own default threshold). */
-export const DEFAULT_IDLE_CHECKPOINT_WAL_BYTES = 16 * 2 ** 20;
-
-/**
- * DuckDB threads for the writer's instance unless `duckdbConfig` sets them: one fewer than the cores, so DuckDB's
- * pool leaves a core to Node's thread, which decodes, validates and builds the data chunks. The writer's own
- * DuckDB work (appends, COMMIT, a small UPDATE) does not run in parallel; on 2 cores DuckDB's default (2 threads)
- * costs about 1–1.4 µs of CPU per bar more than 1 thread, in contention with Node (docs/decisions.md).
- */
-export const defaultThreads = (): number => Math.max(1, os.availableParallelism() - 1);
-
-/** Unix ms to a TIMESTAMP value (micros), one BigInt conversion when the product is exact. */
-const timestamp = (ms: number): DuckDBTimestampValue => {
-  const rounded = Math.round(ms);
-  const micros = rounded * 1000;
-  return new DuckDBTimestampValue(Number.isSafeInteger(micros) ? BigInt(micros) : BigInt(rounded) * 1000n);
-};
+export { DEFAULT_CHECKPOINT_THRESHOLD, DEFAULT_IDLE_CHECKPOINT_MS, DEFAULT_IDLE_CHECKPOINT_WAL_BYTES, defaultThreads } from './store-settings.ts';
 
 /** What {@link DuckDBBarStore.open} needs. */
 export interface BarStoreOptions {
@@ -100,13 +73,10 @@ export class DuckDBBarStore {
   readonly #update: DuckDBPreparedStatement;
   readonly #upsertSql: string;
   readonly #clearSql: string;
-  readonly #walPath: string | undefined;
+  readonly #idle: IdleCheckpoint;
   #stagingDirty = false;
   #closed = false;
   #flushing = false;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  #idleCheckpoint: Promise<void> | undefined;
-  #idleCheckpoints = 0;
   #last: FlushBreakdown = { rows: 0, batches: 0, distinct: 0, skipped: 0, appended: 0, upserted: 0, fallback: false, ms: NO_TIME };
 
   private constructor(
@@ -122,7 +92,13 @@ export class DuckDBBarStore {
     this.#clearSql = `DELETE FROM temp.main.${quoteIdent(stagingTable(options.table))}`;
     this.#update = update;
     this.#upsertSql = upsertFromStagingSql(options.table);
-    this.#walPath = options.path === ':memory:' ? undefined : `${path.resolve(options.path)}.wal`;
+    this.#idle = new IdleCheckpoint({
+      delayMs: options.enableWal ? options.idleCheckpointMs ?? DEFAULT_IDLE_CHECKPOINT_MS : 0,
+      minWalBytes: options.idleCheckpointWalBytes ?? DEFAULT_IDLE_CHECKPOINT_WAL_BYTES,
+      walPath: options.path === ':memory:' ? undefined : `${path.resolve(options.path)}.wal`,
+      checkpoint: () => this.#conn.run('CHECKPOINT'),
+      busy: () => this.#closed || this.#flushing,
+    });
   }
 
   /** Opens (or creates) the database file and the table; CONFIG_INVALID when the table has another shape. */
@@ -130,9 +106,7 @@ export class DuckDBBarStore {
     if (options.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(options.path, {
-        checkpoint_threshold: DEFAULT_CHECKPOINT_THRESHOLD, threads: String(defaultThreads()), ...options.duckdbConfig,
-      });
+      instance = await DuckDBInstance.create(options.path, recorderDuckDBConfig(options.duckdbConfig));
     } catch (e) {
       throw realtimeError('STORAGE_UNAVAILABLE', `cannot open DuckDB database ${options.path}: ${describe(e)}`, { path: options.path });
     }
@@ -167,7 +141,7 @@ export class DuckDBBarStore {
 
   /** CHECKPOINTs run because the writer was idle (for tests and benchmarks). */
   get idleCheckpoints(): number {
-    return this.#idleCheckpoints;
+    return this.#idle.count;
   }
 
   /**
@@ -179,16 +153,16 @@ export class DuckDBBarStore {
     const started = performance.now();
     if (this.#closed) throw realtimeError('CLOSED', 'the store is closed');
     this.#flushing = true;
-    this.#cancelIdleCheckpoint();
+    this.#idle.cancel();
     let ok = false;
     try {
-      if (this.#idleCheckpoint) await this.#idleCheckpoint;
+      if (this.#idle.running) await this.#idle.running;
       await this.#flush(rows, batches, started);
       ok = true;
     } finally {
       this.#flushing = false;
       // Not after a failed flush: on a full disk a failed CHECKPOINT invalidates the database (a failed commit does not).
-      if (ok) this.#armIdleCheckpoint();
+      if (ok && !this.#closed) this.#idle.arm();
     }
     return { durationMs: performance.now() - started, finishedAt: Date.now() };
   }
@@ -303,35 +277,6 @@ export class DuckDBBarStore {
     }
   }
 
-  #cancelIdleCheckpoint(): void {
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
-  }
-
-  /** After a flush: CHECKPOINT once no other flush has started for `idleCheckpointMs` and the WAL is large enough. */
-  #armIdleCheckpoint(): void {
-    const delay = this.#options.idleCheckpointMs ?? DEFAULT_IDLE_CHECKPOINT_MS;
-    if (this.#closed || delay <= 0 || this.#walPath === undefined || !this.#options.enableWal) return;
-    this.#cancelIdleCheckpoint();
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.#closed || this.#flushing || this.#idleCheckpoint) return;
-      if (this.#walBytes() < (this.#options.idleCheckpointWalBytes ?? DEFAULT_IDLE_CHECKPOINT_WAL_BYTES)) return;
-      // A flush arriving meanwhile waits for it; a failure only leaves the WAL as it was (nothing is lost).
-      this.#idleCheckpoint = this.#conn.run('CHECKPOINT').then(() => { this.#idleCheckpoints++; }, () => undefined)
-        .finally(() => { this.#idleCheckpoint = undefined; });
-    }, delay);
-    this.#idleTimer.unref?.();
-  }
-
-  #walBytes(): number {
-    try {
-      return this.#walPath === undefined ? 0 : fs.statSync(this.#walPath).size;
-    } catch {
-      return 0;
-    }
-  }
-
   /** Folds the WAL into the database file. */
   async checkpoint(): Promise<void> {
     await this.#conn.run('CHECKPOINT');
@@ -340,26 +285,16 @@ export class DuckDBBarStore {
   /** Writes the table as Hive-partitioned Parquet in Argo Trading's layout; resolves with the row count. */
   async exportParquet(dir: string, where?: string): Promise<number> {
     if (this.#closed) throw realtimeError('CLOSED', 'the store is closed');
-    const conn = await this.#instance.connect();
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      const sql = `COPY (SELECT id, "timestamp" AS time, symbol, open, high, low, close, volume, ` +
-        `strftime("timestamp", '%Y-%m-%d') AS date FROM ${quoteIdent(this.#options.table)}${where ? ` WHERE ${where}` : ''} ` +
-        `ORDER BY symbol, "timestamp") TO ${quoteLiteral(dir)} (FORMAT parquet, PARTITION_BY (date), OVERWRITE_OR_IGNORE)`;
-      const result = await conn.run(sql);
-      return result.rowsChanged;
-    } finally {
-      conn.closeSync();
-    }
+    return copyTableToParquet(this.#instance, this.#options.table, dir, where);
   }
 
   /** CHECKPOINTs and releases the file; the instance is closed even when the checkpoint fails. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#cancelIdleCheckpoint();
+    this.#idle.cancel();
     try {
-      if (this.#idleCheckpoint) await this.#idleCheckpoint;
+      if (this.#idle.running) await this.#idle.running;
       await this.#conn.run('CHECKPOINT');
     } finally {
       this.#update.destroySync();
@@ -370,59 +305,3 @@ export class DuckDBBarStore {
     }
   }
 }
-
-/** True when two bars carry the same stored values (`received_at` excepted: a re-delivery changes nothing). */
-const sameValues = (a: Bar, b: Bar): boolean =>
-  a.open === b.open && a.high === b.high && a.low === b.low && a.close === b.close && a.volume === b.volume &&
-  a.vwap === b.vwap && a.tradeCount === b.tradeCount;
-
-/** Fills every vector of a fresh data chunk of `n` rows from `fill`, then flushes the vectors into the chunk. */
-const filledChunk = (types: readonly DuckDBType[], n: number, fill: (v: DuckDBVector[]) => void): DuckDBDataChunk => {
-  const chunk = DuckDBDataChunk.create(types, n);
-  const vectors: DuckDBVector[] = [];
-  for (let c = 0; c < types.length; c++) vectors.push(chunk.getColumnVector(c));
-  fill(vectors);
-  for (const v of vectors) v.flush();
-  return chunk;
-};
-
-/** Table rows `[from, from + n)`: written straight into the chunk's vectors, no per-column arrays. */
-const tableChunk = (bars: readonly Bar[], keys: readonly string[], from: number, n: number): DuckDBDataChunk =>
-  filledChunk(TABLE_TYPES, n, ([id, provider, symbol, interval, ts, open, high, low, close, volume, vwap, trades, received]) => {
-    for (let i = 0; i < n; i++) {
-      const b = bars[from + i]!;
-      id!.setItem(i, keys[from + i]!);
-      provider!.setItem(i, b.provider);
-      symbol!.setItem(i, b.symbol);
-      interval!.setItem(i, b.interval);
-      ts!.setItem(i, timestamp(b.openTime));
-      open!.setItem(i, b.open);
-      high!.setItem(i, b.high);
-      low!.setItem(i, b.low);
-      close!.setItem(i, b.close);
-      volume!.setItem(i, b.volume);
-      vwap!.setItem(i, b.vwap);
-      trades!.setItem(i, b.tradeCount);
-      received!.setItem(i, timestamp(b.receivedAt));
-    }
-  });
-
-/** Staging rows `[from, from + n)`: times as DOUBLE Unix ms, `id` is built in SQL. */
-const stagingChunk = (bars: readonly Bar[], from: number, n: number): DuckDBDataChunk =>
-  filledChunk(STAGING_TYPES, n, ([provider, symbol, interval, openTime, open, high, low, close, volume, vwap, trades, received]) => {
-    for (let i = 0; i < n; i++) {
-      const b = bars[from + i]!;
-      provider!.setItem(i, b.provider);
-      symbol!.setItem(i, b.symbol);
-      interval!.setItem(i, b.interval);
-      openTime!.setItem(i, b.openTime);
-      open!.setItem(i, b.open);
-      high!.setItem(i, b.high);
-      low!.setItem(i, b.low);
-      close!.setItem(i, b.close);
-      volume!.setItem(i, b.volume);
-      vwap!.setItem(i, b.vwap);
-      trades!.setItem(i, b.tradeCount);
-      received!.setItem(i, b.receivedAt);
-    }
-  });

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import fs from 'node:fs';
 import { describe, realtimeError } from '../errors.ts';
 import { partitionDir } from './hive-layout.ts';
 import { quoteIdent, quoteLiteral } from './schema.ts';
@@ -121,5 +122,22 @@ export const exportBars = async (dbPath: string, dir: string, options: BarExport
   } finally {
     conn.closeSync();
     instance.closeSync();
+  }
+};
+
+/**
+ * Writes a bar table as Hive-partitioned Parquet by date in Argo Trading's layout (the writer's `exportParquet`),
+ * over a connection of its own; resolves with the row count. `where` is an SQL condition built by the caller.
+ */
+export const copyTableToParquet = async (instance: DuckDBInstance, table: string, dir: string, where?: string): Promise<number> => {
+  const conn = await instance.connect();
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const sql = `COPY (SELECT id, "timestamp" AS time, symbol, open, high, low, close, volume, ` +
+      `strftime("timestamp", '%Y-%m-%d') AS date FROM ${quoteIdent(table)}${where ? ` WHERE ${where}` : ''} ` +
+      `ORDER BY symbol, "timestamp") TO ${quoteLiteral(dir)} (FORMAT parquet, PARTITION_BY (date), OVERWRITE_OR_IGNORE)`;
+    return (await conn.run(sql)).rowsChanged;
+  } finally {
+    conn.closeSync();
   }
 };

@@ -64,8 +64,73 @@ export const klineToBar = (k: unknown, receivedAt: number, decoding: BinanceKlin
   return barProblem(bar) ?? bar;
 };
 
+// Fast path for the one frame that matters for throughput: a kline event laid out exactly as Binance sends it
+// (fields in the documented order, no whitespace, no escapes). A frame matching this anchored pattern is valid
+// JSON with that one shape, so reading the captures gives what JSON.parse would; anything else (other order,
+// extra fields, escapes, the combined `/stream` wrapper) takes the general path below. Captures 1..19 in order:
+// E, s, t, T, s, i, f, L, o, c, h, l, v, n, x, q, V, Q, B. Measured: about half JSON.parse's cost per frame.
+const INT = '(-?(?:0|[1-9][0-9]*))';
+const STR = '"([^"\\\\\\u0000-\\u001f]*)"';
+const DEC = '"(-?[0-9]+(?:\\.[0-9]+)?)"';
+const KLINE_FRAME = new RegExp(
+  `^\\{"e":"kline","E":${INT},"s":${STR},"k":\\{"t":${INT},"T":${INT},"s":${STR},"i":${STR},"f":${INT},"L":${INT},` +
+  `"o":${DEC},"c":${DEC},"h":${DEC},"l":${DEC},"v":${DEC},"n":${INT},"x":(true|false),"q":${DEC},"V":${DEC},"Q":${DEC},"B":${STR}\\}\\}$`,
+);
+
+// Stream names by interval and symbol: the raw `/ws` form does not name the stream, and building it per frame
+// (lower-casing the symbol) costs more than a lookup. Bounded: symbols come from the venue, but a hostile or
+// broken peer could send many.
+const streamNames = new Map<string, Map<string, string>>();
+let streamNameCount = 0;
+const streamName = (symbol: string, interval: string): string => {
+  let bySymbol = streamNames.get(interval);
+  if (!bySymbol) streamNames.set(interval, (bySymbol = new Map()));
+  let name = bySymbol.get(symbol);
+  if (name === undefined) {
+    if (++streamNameCount > 100_000) {
+      streamNames.clear();
+      streamNameCount = 1;
+      streamNames.set(interval, (bySymbol = new Map()));
+    }
+    name = `${symbol.toLowerCase()}@kline_${interval}`;
+    bySymbol.set(symbol, name);
+  }
+  return name;
+};
+
+const fastKline = (m: RegExpExecArray, receivedAt: number, decoding: BinanceKlineDecoding): BinanceFrame => {
+  const s = m[5]!;
+  const i = m[6]!;
+  if (s.length === 0) return malformed('kline symbol missing');
+  if (!isInterval(i)) return malformed(`unknown interval ${JSON.stringify(i)}`);
+  const volume = Number(m[13]);
+  const quote = Number(m[16]);
+  let vwap: number | null;
+  if (decoding.contractSize) {
+    const size = decoding.contractSize(s);
+    vwap = size !== undefined && size > 0 && quote > 0 && Number.isFinite(volume) ? (volume * size) / quote : null;
+  } else vwap = volume > 0 && Number.isFinite(quote) ? quote / volume : null;
+  const bar: Bar = {
+    provider: decoding.provider, symbol: s, interval: i, openTime: Number(m[3]), closeTime: Number(m[4]),
+    open: Number(m[9]), high: Number(m[11]), low: Number(m[12]), close: Number(m[10]), volume, vwap,
+    tradeCount: Number(m[14]), final: m[15] === 'true', receivedAt,
+  };
+  const problem = barProblem(bar);
+  return problem !== undefined ? malformed(problem) : { kind: 'kline', stream: streamName(s, i), bar, eventTime: Number(m[1]) };
+};
+
+/** True when a frame takes the fast kline path (the layout Binance sends). */
+export const isFastKlineFrame = (text: string): boolean => KLINE_FRAME.test(text);
+
 /** Decodes one text frame. Never throws. */
 export const parseBinanceFrame = (text: string, receivedAt: number, decoding: BinanceKlineDecoding = SPOT): BinanceFrame => {
+  const fast = KLINE_FRAME.exec(text);
+  if (fast !== null) return fastKline(fast, receivedAt, decoding);
+  return parseGeneral(text, receivedAt, decoding);
+};
+
+/** Decodes one text frame through JSON.parse, whatever its layout (exported for the fast path's equivalence test). */
+export const parseGeneral = (text: string, receivedAt: number, decoding: BinanceKlineDecoding = SPOT): BinanceFrame => {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
@@ -84,7 +149,7 @@ export const parseBinanceFrame = (text: string, receivedAt: number, decoding: Bi
   if (e === 'kline') {
     const bar = klineToBar(data.k, receivedAt, decoding);
     if (typeof bar === 'string') return malformed(bar);
-    return { kind: 'kline', stream: stream || `${bar.symbol.toLowerCase()}@kline_${bar.interval}`, bar, eventTime: typeof data.E === 'number' ? data.E : bar.openTime };
+    return { kind: 'kline', stream: stream || streamName(bar.symbol, bar.interval), bar, eventTime: typeof data.E === 'number' ? data.E : bar.openTime };
   }
   if (e === 'serverShutdown') return { kind: 'shutdown', at: typeof data.E === 'number' ? data.E : 0 };
   if (e !== undefined) return malformed(`unexpected event type ${JSON.stringify(e)}`);
