@@ -129,7 +129,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       shard.subscriptions({ type: 'subscriptions.add', streams: [stream] });
       this.confirmedAt.set(stream, now);
     }
-    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), undefined, undefined, SUBSCRIBE_TIMEOUT_MS);
   }
 
   async unsubscribe(symbols: readonly string[]): Promise<void> {
@@ -147,7 +147,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       this.lastFrame.delete(st);
       this.confirmedAt.delete(st);
     }
-    if (this.connected) await this.signals.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS));
+    if (this.connected) await this.signals.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), undefined, undefined, SUBSCRIBE_TIMEOUT_MS);
   }
 
   resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {
@@ -231,6 +231,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       onSocketError: (sh, _gen, message) => this.signals.fail(realtimeError('CONNECTION_FAILED', `connection ${sh.index}: ${message}`, { connection: sh.index })),
     }, input, this.clock, this.deps.inspect);
     this.shards.push(shard);
+    shard.changes.add(() => this.signals.changed());
     this.shardStates.push('disconnected');
     shard.actor.on('connection.state', (ev) => {
       if (ev.state === 'connected' && this.shardStates[index] === 'reconnecting') this.tracker.expedite();
