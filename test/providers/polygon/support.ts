@@ -61,7 +61,7 @@ export const startPair = async (simOptions: Partial<PolygonSimulatorOptions> = {
     api_key: KEY, ws_url: sim.wsUrl, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200, healthy_after_ms: 100,
     close_check_interval_ms: 20, aggregate_close_grace_ms: 120_000, ...config,
   }, { marketTime: () => sim.now(), inspect: (ev) => { trace.push(inspectionText(ev)); waits.poke(); } });
-  for (const event of ['step', 'connection', 'authenticated', 'close', 'subscribe']) sim.on(event, waits.poke);
+  sim.on('step', waits.poke).on('connection', waits.poke).on('authenticated', waits.poke).on('close', waits.poke).on('subscribe', waits.poke);
   const bars: PolygonBar[] = [];
   const errors: RealtimeError[] = [];
   const states: string[] = [];
