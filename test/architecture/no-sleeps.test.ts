@@ -27,7 +27,6 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason
   'test/observability/inspector-origin.test.ts': { count: 1, reason: NOT_YET },
   'test/observability/inspector.test.ts': { count: 2, reason: NOT_YET },
   'test/observability/trace.test.ts': { count: 2, reason: NOT_YET },
-  'test/providers/binance/futures.integration.test.ts': { count: 8, reason: NOT_YET },
   'test/replay/replay-provider.test.ts': { count: 1, reason: NOT_YET },
   'test/session/binance-usdm.example.test.ts': { count: 3, reason: NOT_YET },
   'test/session/full-disk.test.ts': { count: 7, reason: NOT_YET },
