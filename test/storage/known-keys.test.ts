@@ -96,6 +96,13 @@ describe('KnownKeys', () => {
     expect(keys.find(keyOf(later), later)).toBeUndefined();
   });
 
+  it('raises a stream newest open time as newer bars are remembered', () => {
+    const keys = new KnownKeys(16);
+    const [b2, b5] = [bar(2), bar(5)];
+    remember(keys, b2, b5);
+    expect(keys.find(keyOf(b5), bar(5))).toBe(b5);
+  });
+
   it('does not lower a stream newest open time when an older bar is remembered', () => {
     const keys = new KnownKeys(16);
     remember(keys, bar(5), bar(2));
