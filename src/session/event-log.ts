@@ -71,7 +71,8 @@ export class SessionEventLog {
 
   /** Writes queued events in one transaction. Call only after the bars they reference were flushed. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.write());
+    // A failed flush already told its caller; it must not fail every later flush too (its batch is retried).
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.write());
     return this.flushing;
   }
 

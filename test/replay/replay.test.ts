@@ -12,8 +12,8 @@ import { decodeSessionConfig } from '../../src/config/session-config.ts';
 import { parseReplaySpeed, replaySession, type ReplayOptions } from '../../src/replay/index.ts';
 import { createRealtimeSession } from '../../src/session/index.ts';
 import { startBinanceSimulator } from '../../src/sim/binance/index.ts';
+import { eventWaits } from '../support/event-waits.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), 'argo-replay-test-'));
 const source = join(dir, 'recorded.duckdb');
 
@@ -44,8 +44,12 @@ beforeAll(async () => {
         interval: '1m',
       },
     }));
+    const waits = eventWaits();
+    let seen = 0;
+    session.on('bar', () => { seen++; waits.poke(); });
     await session.start();
-    await sleep(1_800);
+    // Thirty market minutes of two symbols: enough for the 2/4 moving averages to cross both ways.
+    await waits.until(() => seen >= 60, '60 recorded bars');
     recorded = (await session.stop()).bars;
   } finally {
     await sim.close();

@@ -47,6 +47,25 @@ describe('mutation report', () => {
     expect(renderReport(good, survivors)).toContain('| `machines/a.machine.ts:20:3` | EqualityOperator | `a < b` | equal at the bound |');
   });
 
+  it('matches each of several reasons kept under one key to the replacement it was written for', () => {
+    const two: MutationReport = { files: { 'machines/a.machine.ts': { mutants: [mutant('Survived', 7, 'EqualityOperator', 'a <= b'), mutant('Survived', 7, 'EqualityOperator', 'a >= b')] } } };
+    const survivors = survivorsOf(two, {
+      'machines/a.machine.ts:7:3 EqualityOperator': [{ replacement: 'a >= b', reason: 'upper' }, { replacement: 'a <= b', reason: 'lower' }],
+    });
+    expect(survivors.map((s) => s.reason)).toEqual(['lower', 'upper']);
+  });
+
+  it('holds each exactness-critical src module to 80 % on its own, and skips a module the run did not mutate', () => {
+    const low: MutationReport = {
+      files: {
+        'src/storage/known-keys.ts': { mutants: [...Array.from({ length: 7 }, (_, i) => mutant('Killed', i)), mutant('NoCoverage', 8), mutant('NoCoverage', 9), mutant('NoCoverage', 10)] },
+        'src/risk/risk-engine.ts': { mutants: [mutant('Killed', 1)] },
+      },
+    };
+    const reasons = Object.fromEntries([8, 9, 10].map((line) => [mutantKey('src/storage/known-keys.ts', mutant('NoCoverage', line)), { replacement: 'a < b', reason: 'x' }]));
+    expect(failuresOf(low, survivorsOf(low, reasons))).toEqual(['src/storage/known-keys.ts scores 70.0%, under 80%']);
+  });
+
   it('replaces only the generated region of the document', () => {
     const text = `intro\n${REGION.begin}\nold\n${REGION.end}\noutro\n`;
     expect(replaceRegion(text, 'new\n')).toBe(`intro\n${REGION.begin}\nnew\n${REGION.end}\noutro\n`);

@@ -137,7 +137,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       shard.subscriptions({ type: 'subscriptions.add', streams: [stream] });
       this.confirmedAt.set(stream, now);
     }
-    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(this.config.subscribe_timeout_ms));
+    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), undefined, undefined, this.config.subscribe_timeout_ms);
   }
 
   async unsubscribe(symbols: readonly string[]): Promise<void> {
@@ -155,7 +155,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
       this.lastFrame.delete(st);
       this.confirmedAt.delete(st);
     }
-    if (this.connected) await this.signals.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), AbortSignal.timeout(this.config.subscribe_timeout_ms));
+    if (this.connected) await this.signals.waitFor(() => removed.every((st) => !this.shards.some((s) => s.subscriptionState()?.confirmed.includes(st))), undefined, undefined, this.config.subscribe_timeout_ms);
   }
 
   resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {
@@ -221,6 +221,7 @@ export class BinanceRealtimeProvider implements RealtimeProvider {
     const index = this.shards.length;
     const shard = new Shard(index, this.feed.hooks(), binanceConnectionInput(this.config, (this.deps.seed ?? 1) + index), this.clock, this.deps.inspect);
     this.shards.push(shard);
+    shard.changes.add(() => this.signals.changed());
     this.shardStates.push('disconnected');
     shard.actor.on('connection.state', (ev) => {
       if (ev.state === 'connected' && this.shardStates[index] === 'reconnecting') this.tracker.expedite();

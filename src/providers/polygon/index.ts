@@ -143,7 +143,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     const shard = this.ensureShard();
     shard.subscriptions({ type: 'subscriptions.add', streams });
     this.markReady();
-    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), AbortSignal.timeout(this.config.subscribe_timeout_ms));
+    await this.signals.waitFor(() => streams.every((st) => this.isSettled(st)), undefined, undefined, this.config.subscribe_timeout_ms);
   }
 
   async unsubscribe(symbols: readonly string[]): Promise<void> {
@@ -153,7 +153,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     for (const st of streams) this.book.forget(st);
     const shard = this.shard;
     shard.subscriptions({ type: 'subscriptions.remove', streams });
-    if (this.connected) await this.signals.waitFor(() => streams.every((st) => !shard.subscriptionState()?.confirmed.includes(st)), AbortSignal.timeout(this.config.subscribe_timeout_ms));
+    if (this.connected) await this.signals.waitFor(() => streams.every((st) => !shard.subscriptionState()?.confirmed.includes(st)), undefined, undefined, this.config.subscribe_timeout_ms);
   }
 
   resumeAfter(symbol: string, interval: Interval, lastOpenTime: number, maxGapMs?: number): void {
@@ -244,6 +244,7 @@ export class PolygonRealtimeProvider implements RealtimeProvider {
     const hooks = this.feed.hooks((sh, _gen, message) => this.signals.fail(realtimeError('SOCKET_ERROR', `connection ${sh.index}: ${message}`, { connection: sh.index })));
     const shard = new Shard(0, hooks, polygonConnectionInput(this.config, this.deps.seed ?? 1), this.clock, this.deps.inspect);
     this.shard = shard;
+    shard.changes.add(() => this.signals.changed());
     shard.actor.on('connection.state', (ev) => {
       this.shardState = ev.state;
       if (ev.state === 'connected') this.openedAt = this.clock.now();

@@ -1,9 +1,11 @@
 /**
  * What every provider tells its consumers, in one place: bar, error and connection-state listeners, the
  * aggregated state, a closed gate (nothing is emitted after `disconnect()`), redaction of every error on its way
- * out, and a clock-driven wait for a condition (connected, confirmed) that fails fast when the provider closes.
+ * out, and a wait for a condition (connected, confirmed) that is re-checked on every change the provider reports
+ * (`changed()`: a state, a snapshot of its actors), fails fast when the provider closes, and ends at one deadline
+ * timer on the injected clock.
  */
-import type { Clock } from '../../clock.ts';
+import type { Clock, TimerHandle } from '../../clock.ts';
 import type { Bar } from '../../domain/bar.ts';
 import { realtimeError, type RealtimeError } from '../../errors.ts';
 import { redact } from '../../secrets.ts';
@@ -17,19 +19,37 @@ export class ProviderSignals<B extends Bar = Bar> {
   readonly states = new Listeners<[ConnectionState, ConnectionStateDetail]>();
   /** The state last announced to listeners. */
   state: ConnectionState = 'disconnected';
-  /** Set by `disconnect()`: no listener is called afterwards and waits end. */
-  closed = false;
   private readonly clock: Clock;
+  private isClosed = false;
+  /** Pending waits, each re-checked by `changed()`. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(clock: Clock) {
     this.clock = clock;
   }
 
-  /** Announces a state when it changed. */
+  /** Set by `disconnect()`: no listener is called afterwards and waits end. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  set closed(value: boolean) {
+    this.isClosed = value;
+    this.changed();
+  }
+
+  /** Announces a state when it changed; pending waits are re-checked either way (a shard's own state moved). */
   setState(state: ConnectionState, detail: ConnectionStateDetail): void {
-    if (state === this.state) return;
-    this.state = state;
-    this.states.emit(state, detail);
+    if (state !== this.state) {
+      this.state = state;
+      this.states.emit(state, detail);
+    }
+    this.changed();
+  }
+
+  /** Re-checks every pending wait: called whenever something a wait's condition reads may have changed. */
+  changed(): void {
+    for (const check of [...this.waiters]) check();
   }
 
   /** Reports an error; its message and data are redacted once more (no secret may leave a provider). */
@@ -39,15 +59,39 @@ export class ProviderSignals<B extends Bar = Bar> {
     this.errors.emit(realtimeError(error.code, redact(error.message), data));
   }
 
-  /** Polls `ok` on the clock until true, a `failure` shows, the provider closes, or `signal` aborts. */
-  async waitFor(ok: () => boolean, signal?: AbortSignal, failure?: () => RealtimeError | undefined): Promise<void> {
-    while (!ok()) {
-      const f = failure?.();
-      if (f) throw f;
-      if (this.closed) throw realtimeError('CLOSED', 'provider disconnected');
-      if (signal?.aborted) throw realtimeError('ABORTED', 'aborted while waiting for the server', { reason: String(signal.reason) });
-      await this.clock.sleep(10);
-    }
+  /**
+   * Resolves once `ok()` holds, checked now and on every `changed()`; rejects when a `failure` shows, the provider
+   * closes, `signal` aborts, or `timeoutMs` passes on the clock (one timer, cancelled when the wait ends).
+   */
+  waitFor(ok: () => boolean, signal?: AbortSignal, failure?: () => RealtimeError | undefined, timeoutMs?: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      const end = (error?: RealtimeError): void => {
+        this.waiters.delete(check);
+        timer?.cancel();
+        signal?.removeEventListener('abort', check);
+        if (error) reject(error);
+        else resolve();
+      };
+      const timedOut = (reason: string): RealtimeError => realtimeError('SUBSCRIPTION_FAILED', 'timed out waiting for the server', { reason });
+      const aborted = (reason: string): RealtimeError => realtimeError('ABORTED', 'aborted while waiting for the server', { reason });
+      const check = (): void => {
+        try {
+          if (ok()) return end();
+          const f = failure?.();
+          if (f) return end(f);
+        } catch (e) {
+          // A condition that throws ends its own wait, never the actor or timer that reported the change.
+          return end(realtimeError('INTERNAL_ERROR', `wait condition failed: ${(e as Error).message}`));
+        }
+        if (this.closed) return end(realtimeError('CLOSED', 'provider disconnected'));
+        if (signal?.aborted) return end(aborted(String(signal.reason)));
+      };
+      this.waiters.add(check);
+      signal?.addEventListener('abort', check);
+      if (timeoutMs !== undefined) timer = this.clock.setTimeout(() => end(timedOut(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      check();
+    });
   }
 
   /** Drops every listener (after disconnect). */

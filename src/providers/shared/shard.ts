@@ -10,6 +10,7 @@ import { connectionMachine, type ConnectionInput } from '../../../machines/conne
 import { subscriptionsMachine, type PendingRequest, type SubscriptionsEvent } from '../../../machines/subscriptions.machine.ts';
 import type { Clock } from '../../clock.ts';
 import { redact } from '../../secrets.ts';
+import { Listeners } from './listeners.ts';
 
 /** What a provider plugs into a shard. */
 export interface ShardHooks {
@@ -39,6 +40,10 @@ export class Shard {
   private readonly activityEveryMs: number;
   /** Messages written to sockets (control + pongs). */
   controlSent = 0;
+  /** Called after every snapshot of the shard's actors (connection, subscriptions): what a provider's waits read. */
+  readonly changes = new Listeners<[]>();
+  /** Resolves the wait of `stop()` when the last socket is gone. */
+  private socketsGone: (() => void) | undefined;
 
   constructor(index: number, hooks: ShardHooks, input: ConnectionInput, clock: Clock, inspect?: (ev: InspectionEvent) => void) {
     this.index = index;
@@ -61,7 +66,13 @@ export class Shard {
         }),
       },
     });
-    this.actor = createActor(machine, { input, ...(inspect ? { inspect } : {}) });
+    this.actor = createActor(machine, {
+      input,
+      inspect: (ev) => {
+        inspect?.(ev);
+        if (ev.type === '@xstate.snapshot') this.changes.emit();
+      },
+    });
   }
 
   /** Starts the actor and its first connection. */
@@ -104,8 +115,17 @@ export class Shard {
   /** Stops the actor (closing every socket) and waits until the sockets are gone. */
   async stop(): Promise<void> {
     if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'connection.stop' });
-    const deadline = this.clock.now() + 2_000;
-    while (this.sockets.size > 0 && this.clock.now() < deadline) await this.clock.sleep(10);
+    if (this.sockets.size > 0) {
+      // Wait for the close handshakes, bounded by one timer: a socket still open after it is terminated below.
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(resolve, 2_000);
+        this.socketsGone = () => {
+          timer.cancel();
+          resolve();
+        };
+      });
+      this.socketsGone = undefined;
+    }
     for (const ws of this.sockets.values()) ws.terminate();
     this.sockets.clear();
     this.actor.stop();
@@ -139,6 +159,7 @@ export class Shard {
     ws.on('close', (code, reason) => {
       this.sockets.delete(gen);
       this.lastActivity.delete(gen);
+      if (this.sockets.size === 0) this.socketsGone?.();
       if (live()) this.actor.send({ type: 'socket.closed', gen, code, reason: reason.toString() });
     });
   }

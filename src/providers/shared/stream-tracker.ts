@@ -165,18 +165,18 @@ export class StreamTracker {
     }
   }
 
-  /** Applies a bar that is not behind a gap; returns false when it revealed a gap (the bar is then held). */
-  private process(st: StreamState, bar: Bar, seq: number): boolean {
+  /** Applies a bar that is not behind a gap; a bar that reveals a gap is held. */
+  private process(st: StreamState, bar: Bar, seq: number): void {
     if (st.expectedNext === undefined) st.expectedNext = bar.openTime;
     if (bar.openTime < st.expectedNext) {
       this.stats.duplicates++;
-      return true;
+      return;
     }
     if (bar.openTime > st.expectedNext) {
       this.hold(st, bar, seq);
       this.armGap(st, bar);
       st.expedite = false;
-      return false;
+      return;
     }
     st.expedite = false;
     if (bar.final) {
@@ -187,7 +187,6 @@ export class StreamTracker {
       st.lastUpdateSeq = seq;
       this.deliver(bar);
     }
-    return true;
   }
 
   private deliver(bar: Bar): void {

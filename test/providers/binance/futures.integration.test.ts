@@ -8,8 +8,10 @@ import type { Bar } from '../../../src/domain/bar.ts';
 import type { RealtimeError } from '../../../src/errors.ts';
 import { BinanceRealtimeProvider } from '../../../src/providers/binance/index.ts';
 import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
+import { eventWaits } from '../../support/event-waits.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Poked by every provider and simulator started here: waits end on bars, errors, states, snapshots and market steps.
+const waits = eventWaits();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -19,11 +21,13 @@ const start = async (simOptions: Partial<BinanceSimulatorOptions>, config: Recor
   const sim = await startBinanceSimulator({ tickMs: 10, marketStepMs: 20_000, ...simOptions });
   const provider = new BinanceRealtimeProvider({
     ...(simOptions.feed ? { feed: simOptions.feed } : {}), ws_url: sim.streamBase, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200, ...config,
-  });
+  }, { inspect: waits.poke });
   const bars: Bar[] = [];
   const errors: RealtimeError[] = [];
-  provider.onData((b) => bars.push(b));
-  provider.onError((e) => errors.push(e));
+  provider.onData((b) => { bars.push(b); waits.poke(); });
+  provider.onError((e) => { errors.push(e); waits.poke(); });
+  provider.onConnectionStateChange(waits.poke);
+  sim.on('step', waits.poke);
   cleanups.push(async () => { await provider.disconnect(); await sim.close(); });
   return { sim, provider, bars, errors };
 };
@@ -31,10 +35,9 @@ const start = async (simOptions: Partial<BinanceSimulatorOptions>, config: Recor
 /** Waits for the bars closed so far, stops the market, and compares what arrived with the simulator's truth. */
 const expectExact = async (sim: BinanceSimulator, bars: Bar[], symbols: string[]) => {
   const target = Object.fromEntries(symbols.map((s) => [s, sim.closedBars(s, '1m', sim.now() - 10 * 60_000).at(-1)!.t]));
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && !symbols.every((s) => bars.some((b) => b.symbol === s && b.openTime >= target[s]!))) await sleep(20);
+  await waits.until(() => symbols.every((s) => bars.some((b) => b.symbol === s && b.openTime >= target[s]!)), `bars up to ${JSON.stringify(target)}`);
+  // Each stream arrives in order with no hole, so what has arrived is a prefix of the truth.
   sim.pause();
-  await sleep(200);
   for (const s of symbols) {
     const got = bars.filter((b) => b.symbol === s);
     expect(got.length).toBeGreaterThan(0);
@@ -49,10 +52,14 @@ const expectExact = async (sim: BinanceSimulator, bars: Bar[], symbols: string[]
 /** Drops every connection `times` times, waiting for each reconnect. */
 const dropRepeatedly = async (sim: BinanceSimulator, provider: BinanceRealtimeProvider, times: number) => {
   for (let i = 0; i < times; i++) {
-    while (provider.getConnectionState() !== 'connected') await sleep(5);
-    await sleep(60);
+    await waits.until(() => provider.getConnectionState() === 'connected', 'connected');
+    let steps = 0;
+    const step = () => { steps++; };
+    sim.on('step', step);
+    // A few market steps stream on the new socket before it drops.
+    await waits.until(() => steps >= 6, 'six market steps').finally(() => sim.off('step', step));
     sim.dropConnections();
-    while (provider.getConnectionState() === 'connected') await sleep(2);
+    await waits.until(() => provider.getConnectionState() !== 'connected', 'the drop to be seen');
   }
 };
 
@@ -117,17 +124,16 @@ describe('Binance futures feeds against the simulator', () => {
     // The simulator's root, without /market: the retired URL form, acknowledged and silent.
     const legacy = new BinanceRealtimeProvider({ feed: 'usdm', ws_url: sim.wsUrl, rest_url: sim.restUrl, silent_stream_ms: 300 });
     const legacyErrors: RealtimeError[] = [];
-    legacy.onError((e) => legacyErrors.push(e));
+    legacy.onError((e) => { legacyErrors.push(e); waits.poke(); });
     cleanups.push(() => legacy.disconnect());
     await legacy.connect();
     await legacy.subscribe(['BTCUSDT'], '1m');
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !legacyErrors.some((e) => e.code === 'SUBSCRIPTION_FAILED')) await sleep(20);
+    await waits.until(() => legacyErrors.some((e) => e.code === 'SUBSCRIPTION_FAILED'), 'SUBSCRIPTION_FAILED');
     expect(legacyErrors.find((e) => e.code === 'SUBSCRIPTION_FAILED')?.message).toContain('USDⓈ-M klines stream only under the /market route');
     // The same subscription through /market delivers bars.
     await provider.connect();
     await provider.subscribe(['BTCUSDT'], '1m');
-    while (Date.now() < deadline + 10_000 && bars.length === 0) await sleep(20);
+    await waits.until(() => bars.length > 0, 'a bar');
     expect(bars.length).toBeGreaterThan(0);
   });
 

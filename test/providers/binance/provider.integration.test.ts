@@ -7,8 +7,7 @@ import type { Bar } from '../../../src/domain/bar.ts';
 import type { RealtimeError } from '../../../src/errors.ts';
 import { BinanceRealtimeProvider } from '../../../src/providers/binance/index.ts';
 import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { eventWaits, type EventWaits } from '../../support/event-waits.ts';
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -16,13 +15,27 @@ afterEach(async () => {
 
 const start = async (simOptions: Partial<BinanceSimulatorOptions>, config: Record<string, unknown> = {}) => {
   const sim = await startBinanceSimulator({ tickMs: 10, marketStepMs: 20_000, ...simOptions });
-  const provider = new BinanceRealtimeProvider({ ws_url: sim.wsUrl, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200, ...config });
+  // Every wait below ends on an event: a bar, an error, a state, an actor snapshot, a market step, a socket closing.
+  const waits = eventWaits();
+  const provider = new BinanceRealtimeProvider(
+    { ws_url: sim.wsUrl, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200, ...config },
+    { inspect: waits.poke },
+  );
   const bars: Bar[] = [];
   const errors: RealtimeError[] = [];
-  provider.onData((b) => bars.push(b));
-  provider.onError((e) => errors.push(e));
+  let steps = 0;
+  provider.onData((b) => { bars.push(b); waits.poke(); });
+  provider.onError((e) => { errors.push(e); waits.poke(); });
+  provider.onConnectionStateChange(waits.poke);
+  sim.on('step', () => { steps++; waits.poke(); });
+  sim.on('close', waits.poke);
+  /** Resolves after `n` more market steps of the simulator. */
+  const marketSteps = (n: number): Promise<void> => {
+    const until = steps + n;
+    return waits.until(() => steps >= until, `${n} market steps`);
+  };
   cleanups.push(async () => { await provider.disconnect(); await sim.close(); });
-  return { sim, provider, bars, errors };
+  return { sim, provider, bars, errors, waits, marketSteps };
 };
 
 /**
@@ -30,12 +43,11 @@ const start = async (simOptions: Partial<BinanceSimulatorOptions>, config: Recor
  * very end is only revealed by a later bar), then compares everything received with the simulator's truth:
  * every closed bar from the first received to the newest received, once, in order, with the same values.
  */
-const expectExact = async (sim: BinanceSimulator, bars: Bar[], symbols: string[], interval = '1m') => {
+const expectExact = async (sim: BinanceSimulator, waits: EventWaits, bars: Bar[], symbols: string[], interval = '1m') => {
   const target = Object.fromEntries(symbols.map((s) => [s, sim.closedBars(s, interval, sim.now() - 10 * 60_000).at(-1)!.t]));
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && !symbols.every((s) => bars.some((b) => b.symbol === s && b.openTime >= target[s]!))) await sleep(20);
+  await waits.until(() => symbols.every((s) => bars.some((b) => b.symbol === s && b.openTime >= target[s]!)), `bars up to ${JSON.stringify(target)}`);
+  // The tracker delivers each stream in order with no hole, so what has arrived so far is a prefix of the truth.
   sim.pause();
-  await sleep(200);
   for (const s of symbols) {
     const got = bars.filter((b) => b.symbol === s && b.interval === interval);
     expect(got.length).toBeGreaterThan(0);
@@ -51,7 +63,7 @@ const expectExact = async (sim: BinanceSimulator, bars: Bar[], symbols: string[]
 
 describe('BinanceRealtimeProvider against the simulator', () => {
   it('delivers exactly the closed bars through 20 disconnects, a serverShutdown rotation and 1% malformed frames', async () => {
-    const { sim, provider, bars, errors } = await start({ malformedRate: 0.01, duplicateRate: 0.02, reorderRate: 0.02 });
+    const { sim, provider, bars, errors, waits, marketSteps } = await start({ malformedRate: 0.01, duplicateRate: 0.02, reorderRate: 0.02 });
     const states: string[] = [];
     provider.onConnectionStateChange((s) => states.push(s));
     let open = 0;
@@ -60,21 +72,25 @@ describe('BinanceRealtimeProvider against the simulator', () => {
     sim.on('close', () => { open--; });
     await provider.connect();
     await provider.subscribe(['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], '1m');
+    const connection = provider.connectionActors[0]!;
+    const connected = () => waits.until(() => provider.getConnectionState() === 'connected', 'connected');
     let dropped = 0;
     for (let i = 0; i < 20; i++) {
-      while (provider.getConnectionState() !== 'connected') await sleep(5);
-      await sleep(40 + (i % 3) * 30);
+      await connected();
+      // Some market steps (one to three) stream on the new socket before it drops.
+      await marketSteps(1 + (i % 3));
       if (i === 10) {
         sim.serverShutdown(200);
-        await sleep(400);
-        while (provider.getConnectionState() !== 'connected') await sleep(5);
+        // The rotation is over when its replacement took over and the simulator saw the old socket close.
+        await waits.until(() => connection.getSnapshot().context.rotations === 1 && connection.getSnapshot().context.draining === null
+          && sim.connections().filter((c) => !c.closed).length === 1, 'the rotation');
+        await connected();
       }
       dropped += sim.dropConnections();
-      while (provider.getConnectionState() === 'connected') await sleep(2);
+      await waits.until(() => provider.getConnectionState() !== 'connected', 'the drop to be seen');
     }
     expect(dropped).toBe(20);
-    await sleep(300);
-    await expectExact(sim, bars, ['BTCUSDT', 'ETHUSDT', 'SOLUSDT']);
+    await expectExact(sim, waits, bars, ['BTCUSDT', 'ETHUSDT', 'SOLUSDT']);
     const stats = provider.stats();
     expect(stats.reconnects).toBe(20);
     expect(stats.reconnectReasons).toEqual({ abnormal_closure: 20 });
@@ -90,13 +106,12 @@ describe('BinanceRealtimeProvider against the simulator', () => {
   });
 
   it('reports a wrong symbol as INVALID_SYMBOL without disturbing the others', async () => {
-    const { sim, provider, bars, errors } = await start({});
+    const { sim, provider, bars, errors, waits } = await start({});
     await provider.connect();
     await provider.subscribe(['BTCUSDT', 'NOSUCHUSDT', 'ETHUSDT'], '1m');
     expect(errors.filter((e) => e.code === 'INVALID_SYMBOL').map((e) => e.data?.symbol)).toEqual(['NOSUCHUSDT']);
     expect(provider.getSubscribedSymbols()).toEqual(['BTCUSDT', 'ETHUSDT']);
-    await sleep(400);
-    await expectExact(sim, bars, ['BTCUSDT', 'ETHUSDT']);
+    await expectExact(sim, waits, bars, ['BTCUSDT', 'ETHUSDT']);
   });
 
   it('rejects a subscription in which no symbol exists', async () => {
@@ -106,25 +121,23 @@ describe('BinanceRealtimeProvider against the simulator', () => {
   });
 
   it('detects an unknown symbol from its silent stream when exchange info is not consulted', async () => {
-    const { provider, errors } = await start({}, { validate_symbols: false, silent_stream_ms: 300 });
+    const { provider, errors, waits } = await start({}, { validate_symbols: false, silent_stream_ms: 300 });
     await provider.connect();
     await provider.subscribe(['BTCUSDT', 'NOSUCHUSDT'], '1m');
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline && !errors.some((e) => e.code === 'INVALID_SYMBOL')) await sleep(20);
+    await waits.until(() => errors.some((e) => e.code === 'INVALID_SYMBOL'), 'INVALID_SYMBOL');
     expect(errors.find((e) => e.code === 'INVALID_SYMBOL')?.data?.symbol).toBe('NOSUCHUSDT');
-    await sleep(200);
+    await waits.until(() => provider.getSubscribedSymbols().length === 1, 'the silent stream to be unsubscribed');
     expect(provider.getSubscribedSymbols()).toEqual(['BTCUSDT']);
   });
 
   it('splits streams over several connections past the per-connection limit', async () => {
-    const { sim, provider, bars } = await start({ maxStreamsPerConnection: 2 }, { streams_per_connection: 2 });
+    const { sim, provider, bars, waits } = await start({ maxStreamsPerConnection: 2 }, { streams_per_connection: 2 });
     await provider.connect();
     await provider.subscribe(['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT'], '1m');
     expect(provider.stats().connections).toBe(3);
     expect(sim.connections().filter((c) => !c.closed).map((c) => c.streams.length).sort()).toEqual([1, 2, 2]);
     expect(sim.stats().streamLimitViolations).toBe(0);
-    await sleep(300);
-    await expectExact(sim, bars, ['BTCUSDT', 'XRPUSDT']);
+    await expectExact(sim, waits, bars, ['BTCUSDT', 'XRPUSDT']);
   });
 
   it('never exceeds the control-message rate while subscribing one symbol at a time', async () => {
@@ -139,26 +152,24 @@ describe('BinanceRealtimeProvider against the simulator', () => {
   });
 
   it('reconnects a stalled connection through the stale-stream watchdog and repairs the gap', async () => {
-    const { sim, provider, bars } = await start({}, { stale_after_ms: 300 });
+    const { sim, provider, bars, waits } = await start({}, { stale_after_ms: 300 });
     await provider.connect();
     await provider.subscribe(['BTCUSDT'], '1m');
-    await sleep(200);
+    await waits.until(() => bars.length > 0, 'a first bar');
     sim.stall(700);
-    await sleep(1_200);
-    expect(provider.stats().reconnectReasons.stale).toBeGreaterThanOrEqual(1);
-    await expectExact(sim, bars, ['BTCUSDT']);
+    await waits.until(() => (provider.stats().reconnectReasons.stale ?? 0) >= 1, 'a stale reconnect');
+    await expectExact(sim, waits, bars, ['BTCUSDT']);
   });
 
   it('honours Retry-After when backfill is rate limited and still recovers every bar', async () => {
-    const { sim, provider, bars, errors } = await start({}, { reconnect_delay_ms: 150 });
+    const { sim, provider, bars, errors, waits } = await start({}, { reconnect_delay_ms: 150 });
     await provider.connect();
     await provider.subscribe(['BTCUSDT'], '1m');
-    await sleep(200);
+    await waits.until(() => bars.length > 0, 'a first bar');
     sim.rateLimitNext(1, 1);
     sim.dropConnections();
-    await sleep(1_800);
-    expect(errors.some((e) => e.code === 'RATE_LIMITED')).toBe(true);
+    await waits.until(() => errors.some((e) => e.code === 'RATE_LIMITED'), 'RATE_LIMITED');
     expect(sim.stats().restBanned).toBe(0);
-    await expectExact(sim, bars, ['BTCUSDT']);
+    await expectExact(sim, waits, bars, ['BTCUSDT']);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TestClient } from '../../sim/binance/helpers.ts';
-import { expectExact, fold, KEY, M, sleep, startPair, until } from './support.ts';
+import { expectExact, fold, KEY, M, marketSteps, startPair, until } from './support.ts';
 
 describe('PolygonRealtimeProvider against the simulator', () => {
   it('delivers exact 1m and aggregated 5m bars through 10 forced disconnects, corrections and malformed frames', async () => {
@@ -16,13 +16,13 @@ describe('PolygonRealtimeProvider against the simulator', () => {
     const faults = ['drop', 'drop', 'force_disconnect', 'drop', 'slow_consumer', 'drop', 'drop', 'force_disconnect', 'drop', 'slow_consumer'] as const;
     for (const [i, fault] of faults.entries()) {
       await until(() => provider.getConnectionState() === 'connected');
-      await sleep(120 + (i % 3) * 60);
+      // Four to eight market minutes stream on the new socket before the next fault.
+      await marketSteps(sim, 12 + (i % 3) * 6);
       if (i === 4) sim.correct('AAPL', bars.find((b) => b.interval === '1m' && b.symbol === 'AAPL')!.openTime);
       expect(fault === 'drop' ? sim.dropConnections() : sim.disconnectWith(fault)).toBe(1);
       await until(() => provider.getConnectionState() !== 'connected');
     }
     await until(() => provider.getConnectionState() === 'connected');
-    await sleep(400);
     for (const s of ['AAPL', 'MSFT']) {
       expect(await expectExact(sim, bars, s, '1m')).toBeGreaterThan(40);
       expect(await expectExact(sim, bars, s, '5m')).toBeGreaterThan(8);
@@ -43,7 +43,11 @@ describe('PolygonRealtimeProvider against the simulator', () => {
   it('fails once with AUTHENTICATION_FAILED on a bad key and never reconnects', async () => {
     const { sim, provider, errors, states } = await startPair({}, { api_key: 'pk_wrong_0000aaaa' });
     await expect(provider.connect()).rejects.toMatchObject({ code: 'AUTHENTICATION_FAILED', retryable: false });
-    await sleep(500);
+    // 'failed' has no timer: only an explicit connection.start leaves it, so nothing reconnects by itself.
+    const failed = provider.connectionActors[0]!;
+    expect(failed.getSnapshot().value).toBe('failed');
+    expect(failed.logic.states.failed!.after).toEqual([]);
+    expect(Object.keys(failed.logic.states.failed!.on)).toEqual(['connection.start']);
     expect(sim.stats()).toMatchObject({ connectionsOpened: 1, authAttempts: 1, authFailures: 1 });
     expect(errors.map((e) => e.code)).toEqual(['AUTHENTICATION_FAILED']);
     expect(provider.stats().reconnects).toBe(0);
@@ -79,7 +83,6 @@ describe('PolygonRealtimeProvider against the simulator', () => {
     expect(errors.find((e) => e.data?.reason === 'max_connections')!.message).toMatch(/another connection with the same API key/);
     expect(states.some((s) => JSON.parse(s).reason === 'max_connections')).toBe(true);
     expect(provider.stats().evictions).toBe(1);
-    await sleep(200);
     await expectExact(sim, bars, 'MSFT', '1m');
     expect(everything()).not.toContain(KEY);
   });
@@ -114,7 +117,7 @@ describe('PolygonRealtimeProvider against the simulator', () => {
     sim.ignoreNextAuth(1);
     sim.dropConnections();
     await until(() => provider.getConnectionState() === 'connected', 5_000);
-    await sleep(300);
+    await marketSteps(sim, 30);
     sim.disconnectWith('max_connections');
     await until(() => provider.stats().reconnects === 3);
     await until(() => provider.getConnectionState() === 'connected');
@@ -131,6 +134,9 @@ describe('PolygonRealtimeProvider against the simulator', () => {
   });
 
   it('closes an aggregated bar by the clock when its last minutes had no trades', async () => {
+    // Allowed sleeps (test/architecture/no-sleeps.test.ts): the market is stepped by hand through silent minutes and
+    // the check is that nothing closes yet; no event marks "the provider's close check ran at this market time".
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const { sim, provider, bars } = await startPair({ paused: true }, { aggregate_close_grace_ms: 60_000 });
     await provider.connect();
     await provider.subscribe(['AAPL'], '5m');
@@ -160,10 +166,11 @@ describe('PolygonRealtimeProvider against the simulator', () => {
     const seconds = await startPair({ marketStepMs: 1_000, tickMs: 5 });
     await seconds.provider.connect();
     await seconds.provider.subscribe(['MSFT'], '1s');
-    await sleep(700);
+    // About 23 market minutes of crypto and 140 seconds of MSFT before the drop, as many after it.
+    await Promise.all([marketSteps(crypto.sim, 70), marketSteps(seconds.sim, 140)]);
     crypto.sim.dropConnections();
     seconds.sim.dropConnections();
-    await sleep(1_200);
+    await Promise.all([marketSteps(crypto.sim, 120), marketSteps(seconds.sim, 240)]);
     expect(await expectExact(crypto.sim, crypto.bars, 'BTC-USD', '1m')).toBeGreaterThan(30);
     expect(await expectExact(crypto.sim, crypto.bars, 'BTC-USD', '15m')).toBeGreaterThan(1);
     expect(await expectExact(seconds.sim, seconds.bars, 'MSFT', '1s', 1_000)).toBeGreaterThan(100);
@@ -179,7 +186,7 @@ describe('PolygonRealtimeProvider against the simulator', () => {
     await provider.connect();
     await provider.subscribe(['AAPL'], '1m');
     sim.resume();
-    await sleep(500);
+    await until(() => bars.length > 0);
     expect(bars[0]).toMatchObject({ openTime: sim.closedBars('AAPL', '1m', last + M)[0]!.t, backfilled: true });
     await expectExact(sim, bars, 'AAPL', '1m');
     await provider.unsubscribe(['aapl']);

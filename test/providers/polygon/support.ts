@@ -8,17 +8,29 @@ import type { InspectionEvent } from 'xstate';
 import type { RealtimeError } from '../../../src/errors.ts';
 import { PolygonRealtimeProvider, type PolygonBar } from '../../../src/providers/polygon/index.ts';
 import { startPolygonSimulator, type PolygonSimulator, type PolygonSimulatorOptions } from '../../../src/sim/polygon/index.ts';
+import { eventWaits } from '../../support/event-waits.ts';
 
 export const KEY = 'pk_test_9c41e7b2a05d';
 export const M = 60_000;
 /** A fixed market start (a Monday, 09:30 New York) so that tests do not depend on the day they run. */
 export const T0 = Date.UTC(2026, 0, 5, 14, 30);
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `ok()` or the deadline. */
-export const until = async (ok: () => boolean, ms = 10_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!ok() && Date.now() < deadline) await sleep(10);
+// Every pair started here pokes these waits on its provider's bars, errors, states and actor snapshots and on its
+// simulator's market steps and socket events, so `until` ends on the event that makes its condition true.
+const waits = eventWaits();
+
+/**
+ * Resolves once `ok()` holds, checked on every event of the pairs started here; at the deadline it resolves too,
+ * and the caller's assertions then say what is missing.
+ */
+export const until = (ok: () => boolean, ms = 10_000): Promise<void> => waits.until(ok, 'a condition', ms).catch(() => undefined);
+
+/** Resolves after `n` more market steps of `sim`. */
+export const marketSteps = (sim: PolygonSimulator, n: number): Promise<void> => {
+  let seen = 0;
+  const step = () => { seen++; };
+  sim.on('step', step);
+  return waits.until(() => seen >= n, `${n} market steps`).finally(() => sim.off('step', step));
 };
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -48,13 +60,14 @@ export const startPair = async (simOptions: Partial<PolygonSimulatorOptions> = {
   const provider = new PolygonRealtimeProvider({
     api_key: KEY, ws_url: sim.wsUrl, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200, healthy_after_ms: 100,
     close_check_interval_ms: 20, aggregate_close_grace_ms: 120_000, ...config,
-  }, { marketTime: () => sim.now(), inspect: (ev) => trace.push(inspectionText(ev)) });
+  }, { marketTime: () => sim.now(), inspect: (ev) => { trace.push(inspectionText(ev)); waits.poke(); } });
+  sim.on('step', waits.poke).on('connection', waits.poke).on('authenticated', waits.poke).on('close', waits.poke).on('subscribe', waits.poke);
   const bars: PolygonBar[] = [];
   const errors: RealtimeError[] = [];
   const states: string[] = [];
-  provider.onData((b) => bars.push(b));
-  provider.onError((e) => errors.push(e));
-  provider.onConnectionStateChange((s, d) => states.push(JSON.stringify({ s, ...d })));
+  provider.onData((b) => { bars.push(b); waits.poke(); });
+  provider.onError((e) => { errors.push(e); waits.poke(); });
+  provider.onConnectionStateChange((s, d) => { states.push(JSON.stringify({ s, ...d })); waits.poke(); });
   cleanups.push(async () => {
     await provider.disconnect();
     await sim.close();

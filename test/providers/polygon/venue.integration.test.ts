@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PolygonSimulator } from '../../../src/sim/polygon/index.ts';
-import { expectExact, KEY, sleep, startPair, until } from './support.ts';
+import { expectExact, KEY, startPair, until } from './support.ts';
 
 const SPAN: Record<string, number> = { '1s': 1_000, '1m': 60_000 };
 
@@ -27,7 +27,11 @@ describe('PolygonRealtimeProvider against the venue\'s dialects', () => {
   it('fails a key the older servers refuse (error / authentication failed) with AUTHENTICATION_FAILED, never retried', async () => {
     const { sim, provider, errors } = await startPair({ handshake: 'legacy' }, { api_key: 'pk_wrong_1111bbbb' });
     await expect(provider.connect()).rejects.toMatchObject({ code: 'AUTHENTICATION_FAILED', retryable: false });
-    await sleep(300);
+    // 'failed' has no timer: only an explicit connection.start leaves it, so nothing reconnects by itself.
+    const failed = provider.connectionActors[0]!;
+    expect(failed.getSnapshot().value).toBe('failed');
+    expect(failed.logic.states.failed!.after).toEqual([]);
+    expect(Object.keys(failed.logic.states.failed!.on)).toEqual(['connection.start']);
     expect(sim.stats()).toMatchObject({ connectionsOpened: 1, authFailures: 1 });
     expect(errors.map((e) => e.code)).toEqual(['AUTHENTICATION_FAILED']);
     expect(errors[0]!.message).toMatch(/authentication failed \(error\)/);

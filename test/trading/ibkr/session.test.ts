@@ -13,7 +13,8 @@ import { decodeSessionConfig } from '../../../src/config/session-config.ts';
 import { createRealtimeSession } from '../../../src/session/index.ts';
 import { startBinanceSimulator } from '../../../src/sim/binance/index.ts';
 import { getTradingProviderInfo } from '../../../src/trading/registry.ts';
-import { onCleanup, simulator, sleep } from './helpers.ts';
+import { eventWaits } from '../../support/event-waits.ts';
+import { onCleanup, simulator } from './helpers.ts';
 
 const query = async (path: string, sql: string) => {
   const instance = await DuckDBInstance.create(path);
@@ -48,11 +49,19 @@ describe('session with ibkr-paper', () => {
     // The TWS simulator trades at the last close the session saw, set before the strategy sees the bar.
     session.on('bar', (bar) => tws.setPrice(bar.symbol, bar.close));
     const fills: string[] = [];
-    session.on('fill', (f) => fills.push(`${f.symbol}:${f.side}:${f.quantity}`));
+    const waits = eventWaits();
+    session.on('fill', (f) => { fills.push(`${f.symbol}:${f.side}:${f.quantity}`); waits.poke(); });
+    session.on('order', waits.poke);
+    session.on('bar', waits.poke);
     await session.start();
-    await sleep(4_000);
+    // Trade until two fills reached the session, then stop the market and let every order placed settle at TWS.
+    await waits.until(() => fills.length >= 2, 'two fills', 60_000);
     binance.pause();
-    await sleep(300);
+    const settled = () => {
+      const orders = tws.orders().filter((o) => o.clientId === 11);
+      return orders.every((o) => o.status !== 'Submitted' || o.orderType !== 'MKT') && fills.length === tws.executions().filter((e) => e.clientId === 11).length;
+    };
+    await waits.until(settled, 'every execution to reach the session');
     const summary = await session.stop();
     expect(summary.state).toBe('stopped');
 
