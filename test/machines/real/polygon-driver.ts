@@ -112,7 +112,7 @@ export const polygonDriver = (observe: 'connection' | 'subscriptions', refuse = 
       const fatal = path.steps.some((s) => s.event.type === 'handshake.failed') ? code('AUTHENTICATION_FAILED') : code('CONNECTION_FAILED');
       await system.recorder.until(() => (errors.includes(fatal) ? true : undefined), `${fatal} reported`, 5_000);
     }
-    if (refuse) await system.recorder.until(() => (errors.includes(code('SUBSCRIPTION_FAILED')) ? true : undefined), 'the refused stream reported', 5_000);
+    if (refuse) await system.recorder.until(() => (errors.includes(code('SUBSCRIPTION_REJECTED')) ? true : undefined), 'the refused stream reported', 5_000);
   },
   async stop(system) {
     await system.provider.disconnect();

@@ -73,8 +73,8 @@ describe('ProviderSignals.waitFor', () => {
     signals.closed = true;
     await settle();
     expect([a.state, b.state]).toEqual(['rejected', 'rejected']);
-    expect(a.error).toMatchObject({ code: 'CONNECTION_FAILED', message: 'provider disconnected' });
-    await expect(signals.waitFor(() => false)).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    expect(a.error).toMatchObject({ code: 'CLOSED', message: 'provider disconnected' });
+    await expect(signals.waitFor(() => false)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
   it('rejects when the caller aborts, with the abort reason', async () => {
@@ -86,7 +86,7 @@ describe('ProviderSignals.waitFor', () => {
     controller.abort('gave up');
     await settle();
     expect(wait.state).toBe('rejected');
-    expect(wait.error).toMatchObject({ code: 'SUBSCRIPTION_FAILED', data: { reason: 'gave up' } });
+    expect(wait.error).toMatchObject({ code: 'ABORTED', data: { reason: 'gave up' } });
   });
 
   it('rejects at its deadline on the injected clock, and not a millisecond before', async () => {
@@ -119,7 +119,7 @@ describe('ProviderSignals.waitFor', () => {
     ready = true;
     expect(() => signals.changed()).not.toThrow();
     await settle();
-    expect(broken.error).toMatchObject({ code: 'CONNECTION_FAILED', message: 'wait condition failed: boom' });
+    expect(broken.error).toMatchObject({ code: 'INTERNAL_ERROR', message: 'wait condition failed: boom' });
     expect(fine.state).toBe('resolved');
   });
 });

@@ -174,7 +174,7 @@ describe('StreamTracker fetch results', () => {
     await clock.advance(150);
     expect(seen()).toEqual(['1', '4']);
     expect(errors.map((e) => [e.code, e.message, e.data])).toEqual([[
-      'CONNECTION_LOST',
+      'BACKFILL_FAILED',
       'BTCUSDT 1m: bars from 1970-01-01T00:02:00.000Z to 1970-01-01T00:04:00.000Z could not be recovered: REST down',
       { symbol: 'BTCUSDT', interval: '1m', from: 2 * M, to: 4 * M },
     ]]);

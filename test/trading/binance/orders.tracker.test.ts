@@ -90,8 +90,8 @@ describe('OrderTracker', () => {
 
   it('refuses a request that is not an object, and a cancel of an order the venue does not have', async () => {
     const { tracker } = await trackerOn();
-    expect(() => tracker.place(null as never)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
-    await expect(tracker.cancel('BTCUSDT:999999')).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(() => tracker.place(null as never)).toThrow(expect.objectContaining({ code: 'ORDER_INVALID' }));
+    await expect(tracker.cancel('BTCUSDT:999999')).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
     expect(await tracker.status('BTCUSDT:999999')).toBeUndefined();
     expect(await tracker.status('not an id')).toBeUndefined();
   });
