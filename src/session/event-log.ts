@@ -43,6 +43,10 @@ export class SessionEventLog {
   private nextSeq: number;
   private pending: { seq: number; at: number; type: string; payload: string }[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  /** While set, a flush writes only the events up to this sequence number (see hold()). */
+  private heldAfter: number | undefined;
+  /** Sequence number of the last event made durable (0 before the first flush). */
+  durableSeq = 0;
 
   private constructor(conn: DuckDBConnection, sessionId: string, nextSeq: number) {
     this.conn = conn;
@@ -64,6 +68,25 @@ export class SessionEventLog {
     this.pending.push({ seq: this.nextSeq++, at, type, payload: redact(JSON.stringify(payload)) });
   }
 
+  /** Sequence number of the last event queued. */
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /**
+   * Holds back every event queued from now on until release(): a flush meanwhile writes only what came before.
+   * A bus source holds the events of a bar in the strategy's hands, so that no flush persists a bar's effects
+   * without the checkpoint that says the bar was handled (a host killed in between would see the bar again).
+   */
+  hold(): void {
+    this.heldAfter ??= this.nextSeq - 1;
+  }
+
+  /** Ends a hold(): every queued event may be flushed. */
+  release(): void {
+    this.heldAfter = undefined;
+  }
+
   /** Events queued and not yet durable. */
   get pendingCount(): number {
     return this.pending.length;
@@ -77,9 +100,11 @@ export class SessionEventLog {
   }
 
   private async write(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    const held = this.heldAfter;
+    const cut = held === undefined ? this.pending.length : this.pending.findIndex((e) => e.seq > held);
+    const batch = cut < 0 ? this.pending : this.pending.slice(0, cut);
+    if (batch.length === 0) return;
+    this.pending = cut < 0 ? [] : this.pending.slice(cut);
     try {
       await this.conn.run('BEGIN TRANSACTION');
       const appender = await this.conn.createAppender('session_events');
@@ -93,6 +118,7 @@ export class SessionEventLog {
       }
       appender.closeSync();
       await this.conn.run('COMMIT');
+      this.durableSeq = batch.at(-1)!.seq;
     } catch (e) {
       await this.conn.run('ROLLBACK').catch(() => undefined);
       // Keep the batch: the next flush retries it, in order.

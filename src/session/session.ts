@@ -118,11 +118,27 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   });
 
   const hookup = new TradingHookup({ record, emit });
-  // A bus source acknowledges only bars its strategy finished and the writer holds (not those left to a gap at the
-  // writer's cap), once the log flush that follows them logged the checkpoint.
-  const checkpoint = () => {
+  // A bus source: the checkpoint of the bars its strategy is done with is logged right after the last one's events,
+  // and what is logged while a bar is in the strategy's hands is held back (SessionEventLog.hold), so every flushed
+  // prefix of the log pairs a bar's effects with the checkpoint that covers it: a host killed anywhere neither sees
+  // a bar again nor loses one. A checkpoint is acknowledged on the bus once it is durable and so are the bars it
+  // covers (not those left to a gap at the writer's cap).
+  const acks: { seq: number; accepted: number; ack: () => void }[] = [];
+  const takeCheckpoint = () => {
+    if (!log || !writer) return;
     const notTaken = guard ? guard.stats().openGaps.reduce((n, g) => n + g.bars, 0) : 0;
-    return busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barStats.received - notTaken), record);
+    const ack = busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barStats.received - notTaken), record);
+    if (ack) acks.push({ seq: log.lastSeq, accepted: writer.buffer.snapshot.context.accepted, ack });
+  };
+  const busTurns = { handed: () => log?.hold(), done: () => { takeCheckpoint(); log?.release(); writerFeed?.logged(); } };
+  const checkpoint = () => {
+    if (!isBusSource(provider)) return undefined;
+    // Without a strategy there are no effects to pair: the checkpoint is taken at the flush.
+    if (!feed) takeCheckpoint();
+    return () => {
+      const durable = writer?.buffer.snapshot.context.durable ?? 0;
+      while (acks.length > 0 && acks[0]!.seq <= (log?.durableSeq ?? 0) && acks[0]!.accepted <= durable) acks.shift()!.ack();
+    };
   };
 
   const openWriter = async () => {
@@ -278,7 +294,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
             if (ev.type === 'strategy.halted') halts.forEach((h) => h({ source: 'strategy', code: 'STRATEGY_FAILED', message: ev.message }));
           },
         });
-        feed = new StrategyFeed(runner, config.strategyQueueSize, (bar, skipped) => emit('strategy.skipped', { bar, skipped }));
+        feed = new StrategyFeed(runner, config.strategyQueueSize, (bar, skipped) => emit('strategy.skipped', { bar, skipped }), isBusSource(provider) ? busTurns : undefined);
       })()),
       bar: (bar: Bar) => feed?.push(bar),
       stop: async () => {

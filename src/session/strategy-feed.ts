@@ -6,6 +6,12 @@
 import type { Bar } from '../domain/bar.ts';
 import type { StrategyRunner } from '../strategy/runtime.ts';
 
+/** Told when a bar goes into the strategy's hands and when the strategy is done with it (or it was dropped). */
+export interface FeedTurns {
+  handed(): void;
+  done(): void;
+}
+
 /** Bounded, drop-oldest queue in front of a strategy runner. */
 export class StrategyFeed {
   private readonly queue: Bar[] = [];
@@ -19,10 +25,13 @@ export class StrategyFeed {
   /** Bars the strategy finished (ok or failed). */
   delivered = 0;
 
-  constructor(runner: StrategyRunner, capacity: number, onSkip: (bar: Bar, skipped: number) => void) {
+  private readonly turns: FeedTurns | undefined;
+
+  constructor(runner: StrategyRunner, capacity: number, onSkip: (bar: Bar, skipped: number) => void, turns?: FeedTurns) {
     this.runner = runner;
     this.capacity = capacity;
     this.onSkip = onSkip;
+    this.turns = turns;
   }
 
   /** Bars waiting. */
@@ -37,6 +46,7 @@ export class StrategyFeed {
       const dropped = this.queue.shift()!;
       this.skipped++;
       this.onSkip(dropped, this.skipped);
+      if (!this.pumping) this.turns?.done();
     }
     this.queue.push(bar);
     this.pumping ??= this.pump();
@@ -60,8 +70,10 @@ export class StrategyFeed {
     try {
       while (this.queue.length > 0) {
         const bar = this.queue.shift()!;
+        this.turns?.handed();
         await this.runner.processBar(bar);
         this.delivered++;
+        this.turns?.done();
       }
     } finally {
       this.pumping = undefined;

@@ -19,7 +19,7 @@ export interface WriterFeedOptions {
   readonly guard: DurabilityGuard;
   /** The last stored bar of each stream when the session opened (resume). */
   readonly stored: StoredBars;
-  /** Logs a bus checkpoint before a log flush and returns its commit (a bus source acknowledges after it). */
+  /** Before a log flush: logs what a bus source may checkpoint and returns the acknowledgement to run after the flush. */
   readonly checkpoint: () => (() => void) | undefined;
   readonly report: (error: RealtimeError) => void;
   /** Runs after each bar flush (the status line refreshes trading on this cadence). */
@@ -103,9 +103,8 @@ export class WriterFeed {
     this.#flushing = (async () => {
       do {
         this.#again = false;
-        // A bus source acknowledges only when every bar it delivered is durable (or left to a gap).
-        const { accepted, durable } = this.#o.writer.buffer.snapshot.context;
-        const ack = durable >= accepted ? this.#o.checkpoint() : undefined;
+        // A bus source acknowledges what this flush made durable (the session checks the bars are durable too).
+        const ack = this.#o.checkpoint();
         await this.#o.log.flush();
         ack?.();
       } while (this.#again && !this.#closed);

@@ -45,6 +45,24 @@ describe('SessionEventLog', () => {
     ]);
   });
 
+  it('holds back what is logged after hold() until release(), and flushes what came before', async () => {
+    const { conn } = await open();
+    const log = await SessionEventLog.open(conn, 's1');
+    log.append('bus:checkpoint', { upTo: 1 }, T);
+    log.hold();
+    log.append('strategy:mark', { name: 'bar', value: 2 }, T + 1);
+    await log.flush();
+    expect((await SessionEventLog.read(conn, 's1')).map((r) => r.type)).toEqual(['bus:checkpoint']);
+    expect(log.durableSeq).toBe(1);
+    expect(log.pendingCount).toBe(1);
+    log.append('bus:checkpoint', { upTo: 2 }, T + 2);
+    log.release();
+    await log.flush();
+    expect((await SessionEventLog.read(conn, 's1')).map((r) => [r.seq, r.type])).toEqual([[1, 'bus:checkpoint'], [2, 'strategy:mark'], [3, 'bus:checkpoint']]);
+    expect(log.durableSeq).toBe(3);
+    expect(log.lastSeq).toBe(3);
+  });
+
   it('continues the sequence of a session after a reopening and keeps sessions apart', async () => {
     const first = await open();
     const log = await SessionEventLog.open(first.conn, 's1');
