@@ -123,6 +123,8 @@ export const sessionMachine = setup({
         'session.stop': 'stopping',
         'writer.failed': { target: 'stopping', actions: 'failWith' },
         'strategy.failed': { target: 'stopping', actions: 'failWith' },
+        // Bars reach the strategy while market data is still starting: a halt then stops the session as it would later.
+        'strategy.halted': { target: 'stopping', actions: 'failWith' },
         'trading.failed': { target: 'stopping', actions: 'failWith' },
         'marketData.failed': { target: 'stopping', actions: 'failWith' },
       },

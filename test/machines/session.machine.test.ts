@@ -60,6 +60,15 @@ describe('session machine', () => {
     expect(snapshot.context.barsReceived).toBe(1);
   });
 
+  it('stops and ends failed when the strategy halts on a bar that arrived while market data was still starting', () => {
+    const halted = { ...failure, source: 'strategy' as const, code: 'STRATEGY_FAILED' as const };
+    const r = run([...started.slice(0, 4), { type: 'bar.closed', bar }, { type: 'strategy.halted', failure: halted }]);
+    expect(r.snapshot.value).toEqual({ stopping: 'stoppingMarketData' });
+    const end = run([{ type: 'marketData.stopped' }, { type: 'strategy.stopped' }, { type: 'trading.disconnected' }, { type: 'writer.closed' }], r.snapshot);
+    expect(end.snapshot.value).toBe('failed');
+    expect(end.snapshot.context.failure).toEqual(halted);
+  });
+
   it('ignores a second start while running and says so', () => {
     const { snapshot, actions } = run([...started, { type: 'session.start' }]);
     expect(snapshot.value).toBe('running');

@@ -5,7 +5,7 @@
  * system never does it; "Not driven yet" means the real system can, but no driver of this harness makes it happen;
  * "By chance" means some runs take it and others not (timing), so it is exempt from the staleness check.
  */
-const HANDSHAKE = 'Not driven yet: the handshake timeout is hard-coded at 10 s in the Massive/Polygon provider (src/providers/polygon/config.ts, handshakeTimeoutMs), and the simulator\'s swallowed auth is answered with auth_timeout (a handshake.failed) before it; driving it would cost a real 10 s wait per path until the timeout is configuration.';
+const HANDSHAKE = 'Not driven yet: the handshake timeout is configuration now (auth_timeout_ms of the Massive/Polygon provider, src/providers/polygon/config.ts), but the simulator answers a swallowed auth with its own auth_timeout status (a handshake.failed) before the client\'s timer fires; a simulator fault that stays silent would drive it.';
 const RESTART = 'By design: no provider restarts a connection actor. disconnect() is final (a provider is not reused), and connect() after a failure rejects with CONNECTION_FAILED instead of sending connection.start again.';
 const PAPER = 'By design with the paper provider (the trading provider of these paths): its connect() and disconnect() only mark the broker connected or not (src/trading/paper/paper-provider.ts) and can neither fail nor hang; venue providers are driven through the order paths.';
 
@@ -22,6 +22,7 @@ export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string
   },
   session: {
     'session.starting --trading.failed--> session.stopping': PAPER,
+    'session.starting --strategy.halted--> session.stopping': 'Not driven yet: the strategy must halt on a bar that arrives while subscribe() is still unanswered for some stream (startingMarketData); the Binance simulator confirms every stream within milliseconds, so the halt lands in running (a reply-delay fault in the simulator would drive it). The pure machine test covers it.',
     'session.starting.connectingTrading --after(step)--> session.stopping': PAPER,
     'session.stopping --trading.failed--> (stay)': PAPER,
     'session.stopping.disconnectingTrading --after(step)--> session.stopping.closingWriter': PAPER,
