@@ -19,6 +19,8 @@ import { checkWritable } from './writable.ts';
 export interface BusExportCommandOptions {
   readonly source: string;
   readonly out: string;
+  /** A config file whose `bus:` section is the base (credentials from the environment, stream, subject prefix). */
+  readonly config?: string;
   readonly busStream?: string;
   readonly subjectPrefix?: string;
   readonly from?: string;
@@ -30,9 +32,12 @@ export interface BusExportCommandOptions {
 export const runBusExport = async (out: Output, o: BusExportCommandOptions): Promise<ExitCode> => {
   try {
     checkWritable(o.out, '--out', { directory: true });
+    // Credentials only ever come from a config file's bus section, whose secrets are ${VAR}s of the environment.
+    const base = o.config ? (await import('../config/load.ts')).loadConfigFile(o.config).bus : undefined;
+    if (o.config && !base) throw realtimeError('CONFIG_INVALID', `--config ${o.config}: the file has no bus: section`, { fields: ['bus'] });
     let config;
     try {
-      config = decodeBusConfig({ url: o.source, mode: 'consume', ...(o.busStream ? { stream: o.busStream } : {}), ...(o.subjectPrefix ? { subject_prefix: o.subjectPrefix } : {}) }, '--source');
+      config = decodeBusConfig({ ...(base ?? {}), url: o.source, mode: 'consume', ...(o.busStream ? { stream: o.busStream } : {}), ...(o.subjectPrefix ? { subject_prefix: o.subjectPrefix } : {}) }, '--source');
     } catch {
       throw realtimeError('CONFIG_INVALID', `--source ${o.source}${o.busStream ? ` --bus-stream ${o.busStream}` : ''}${o.subjectPrefix ? ` --subject-prefix ${o.subjectPrefix}` : ''}: expected nats:// URL(s), a stream name of letters, digits, _ and -, and a subject prefix of dot-separated tokens`, { fields: ['--source', '--bus-stream', '--subject-prefix'] });
     }

@@ -18,6 +18,8 @@ export interface ExportCommandOptions {
   /** The recorded DuckDB file; or `source`, the bus (exactly one of the two). */
   readonly db?: string;
   readonly source?: string;
+  /** With `source`: a config file whose `bus:` section gives the credentials (from the environment) and names. */
+  readonly config?: string;
   readonly busStream?: string;
   readonly subjectPrefix?: string;
   readonly out: string;
@@ -51,8 +53,8 @@ export const runExport = async (out: Output, o: ExportCommandOptions): Promise<E
     if (o.source !== undefined) {
       const dbOnly = (['table', 'provider', 'interval', 'symbols'] as const).filter((k) => o[k] !== undefined);
       if (dbOnly.length) throw realtimeError('CONFIG_INVALID', `export --source: ${dbOnly.map((k) => `--${k}`).join(', ')} apply to --db exports only (the bus export writes the whole stream, or --from/--to)`, { fields: dbOnly.map((k) => `--${k}`) });
-      const { source, busStream, subjectPrefix, from, to, json } = o;
-      return await (await import('./export-bus.ts')).runBusExport(out, { source, out: o.out, ...(busStream ? { busStream } : {}), ...(subjectPrefix ? { subjectPrefix } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(json ? { json } : {}) });
+      const { source, busStream, subjectPrefix, from, to, json, config } = o;
+      return await (await import('./export-bus.ts')).runBusExport(out, { source, out: o.out, ...(config ? { config } : {}), ...(busStream ? { busStream } : {}), ...(subjectPrefix ? { subjectPrefix } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(json ? { json } : {}) });
     }
     const db = o.db!;
     checkWritable(o.out, '--out', { directory: true });

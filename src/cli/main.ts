@@ -133,6 +133,7 @@ program
   .description('write recorded bars as Hive-partitioned Parquet (date=/provider=/interval=, UTC times); re-running never duplicates')
   .option('--db <file>', 'recorded DuckDB file (opened read-only)')
   .option('--source <url>', 'instead of --db: the bus, nats://host:port (the bars of its JetStream stream)')
+  .option('--config <file>', 'with --source: a config file whose bus: section gives the credentials (from the environment), stream and prefix')
   .option('--bus-stream <name>', 'with --source: the JetStream stream (default ARGO_BARS)')
   .option('--subject-prefix <prefix>', 'with --source: the bars\' subject prefix (default argo.bars)')
   .requiredOption('--out <dir>', 'output directory (with --db, partitions already there are merged, not duplicated)')
@@ -143,7 +144,7 @@ program
   .option('--from <time>', 'bars opening at or after: a UTC date (2026-01-31) or an ISO time with Z or an offset')
   .option('--to <time>', 'bars opening before (same forms as --from)')
   .option('--json', 'print what was written as JSON')
-  .action(async (o: { db?: string; source?: string; busStream?: string; subjectPrefix?: string; out: string; table?: string; provider?: string[]; interval?: string[]; symbols?: string[]; from?: string; to?: string; json?: boolean }) => {
+  .action(async (o: { db?: string; source?: string; config?: string; busStream?: string; subjectPrefix?: string; out: string; table?: string; provider?: string[]; interval?: string[]; symbols?: string[]; from?: string; to?: string; json?: boolean }) => {
     process.exitCode = await (await import('./export.ts')).runExport(out, o);
   });
 

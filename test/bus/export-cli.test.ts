@@ -3,7 +3,7 @@
  * a correction among them, written as Hive-partitioned Parquet that DuckDB reads back as each bar exactly once
  * with the correction's values.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -12,7 +12,7 @@ import { decodeBusConfig } from '../../src/bus/config.ts';
 import { BusPublisher } from '../../src/bus/publisher.ts';
 import type { Bar } from '../../src/domain/bar.ts';
 import { runCli } from '../cli/helpers.ts';
-import { startNatsServer } from '../support/nats-server.ts';
+import { freePort, NatsServer, startNatsServer } from '../support/nats-server.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -73,6 +73,31 @@ describe('export --source', () => {
     expect(w.code).toBe(0);
     expect(JSON.parse(w.stdout)).toMatchObject({ stream: 'HIST', rows: 6, partitions: [{ date: '2026-03-02', provider: 'binance', interval: '1m', rows: 6 }] });
     expect((await readBack(part)).map((row) => row.t)).toEqual([5, 6, 7, 5, 6, 7].map((i) => T0 + i * 60_000));
+  }, 60_000);
+
+  it('takes the credentials of a server that needs them from a config file\'s bus section, the secret from the environment', async () => {
+    const secret = 'pw-export-7f3a91';
+    const nats = new NatsServer(await freePort(), `argo-auth-${process.pid}`, ['--user', 'argo', '--pass', secret]);
+    await nats.start();
+    cleanups.push(() => nats.stop());
+    const publisher = await BusPublisher.open(decodeBusConfig({ url: nats.url, stream: 'AUTHED', subject_prefix: 'a.bars', user: 'argo', password: secret }));
+    for (let i = 0; i < 3; i++) publisher.publish(bar('BTCUSDT', i));
+    await publisher.flush(20_000);
+    await publisher.close();
+
+    const dir = mkdtempSync(join(tmpdir(), 'argo-bus-export-'));
+    const configPath = join(dir, 'argo.yaml');
+    writeFileSync(configPath, [
+      'session:', '  realtime_provider: binance-realtime', '  symbols: [BTCUSDT]', '  interval: 1m',
+      'bus:', `  url: ${nats.url}`, '  stream: AUTHED', '  subject_prefix: a.bars', '  user: argo', '  password: ${NATS_PASSWORD}', '',
+    ].join('\n'));
+    const refused = await runCli(['export', '--source', nats.url, '--bus-stream', 'AUTHED', '--subject-prefix', 'a.bars', '--out', join(dir, 'no')]);
+    expect(refused.code).not.toBe(0);
+    const r = await runCli(['export', '--source', nats.url, '--config', configPath, '--out', join(dir, 'out'), '--json'], { env: { NATS_PASSWORD: secret } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ stream: 'AUTHED', rows: 3 });
+    expect(`${r.stdout}${r.stderr}${refused.stdout}${refused.stderr}`).not.toContain(secret);
   }, 60_000);
 
   it('exits 2 naming the flags for --db with --source, a --db filter with --source, and a missing stream', async () => {
