@@ -9,16 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { PEER_CLIENTS, peerVersion, type PeerClient, type PeerResult } from '../peers.bench.ts';
 import { runChild } from './common.ts';
+import type { Row } from './report.ts';
 
 /** A summary row, as bench/run.ts prints it. */
-export interface PeerRow {
-  readonly benchmark: string;
-  readonly figure: string;
-  readonly baseline: string;
-  readonly ratio: string;
-  readonly target: string;
-  readonly result: 'pass' | 'FAIL' | 'info';
-}
+export type PeerRow = Row;
 
 // A figure that did not come back as a number (NaN and Infinity cross IPC as null) prints as a dash.
 const ok = (n: number | null | undefined): n is number => typeof n === 'number' && Number.isFinite(n);

@@ -58,11 +58,20 @@ export const installProbes = (): void => {
     probe.writer = writer;
     // Tracked rows not yet durable, oldest first: [sequence number, arrival time].
     const pending: [number, number][] = [];
+    // The session appends decoded bars as trusted (`append`); a library caller's bars go through `writeRealtime`.
+    const track = (bar: Bar) => {
+      probe.accepted++;
+      if (probe.trackDurable) pending.push([probe.accepted, bar.receivedAt]);
+    };
     const write = writer.writeRealtime.bind(writer);
     writer.writeRealtime = (bar: Bar) => {
       write(bar); // throws on refusal: then the row was not accepted
-      probe.accepted++;
-      if (probe.trackDurable) pending.push([probe.accepted, bar.receivedAt]);
+      track(bar);
+    };
+    const append = writer.append.bind(writer);
+    writer.append = (bars: readonly Bar[]) => {
+      append(bars);
+      for (const bar of bars) track(bar);
     };
     writer.on('writer.flushed', (e) => {
       probe.flushes++;

@@ -5,19 +5,7 @@ import type { RealtimeError } from '../../../src/errors.ts';
 import { StreamTracker, type BackfillFn } from '../../../src/providers/shared/stream-tracker.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
-const M = 60_000;
-const bar = (i: number, final = true, symbol = 'BTCUSDT'): Bar => ({
-  provider: 'binance', symbol, interval: '1m', openTime: i * M, closeTime: i * M + M - 1,
-  open: 100 + i, high: 101 + i, low: 99 + i, close: 100.5 + i, volume: 1, vwap: 100 + i, tradeCount: 3, final, receivedAt: i,
-});
-
-/** Truth: bar i exists for every i; REST returns them on request. */
-const restFrom = (calls: [number, number][]): BackfillFn => async (symbol, _interval, from, to) => {
-  calls.push([from / M, to / M]);
-  const out: Bar[] = [];
-  for (let t = from; t < to; t += M) out.push({ ...bar(t / M, true, symbol), backfilled: true });
-  return out;
-};
+import { bar, M, restFrom } from './stream-tracker-fixtures.ts';
 
 const setup = (opts: { backfill?: BackfillFn; emitUpdates?: boolean; backfillOnStartBars?: number } = {}) => {
   const clock = new ManualClock();
