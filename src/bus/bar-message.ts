@@ -6,25 +6,11 @@ import type { Bar } from '../domain/bar.ts';
 import { barProblem } from '../domain/bar.ts';
 import { INTERVALS, type Interval } from '../domain/interval.ts';
 
-/** The JSON payload of one bar message. */
-export interface BarMessage {
-  readonly provider: string;
-  readonly symbol: string;
-  readonly interval: Interval;
-  readonly openTime: number;
-  readonly closeTime: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly vwap: number | null;
-  readonly tradeCount: number | null;
+/** The JSON payload of one bar message: the closed bar's fields, its flags always present (`final` is implied). */
+export type BarMessage = Omit<Bar, 'final' | 'backfilled' | 'correction'> & {
   readonly backfilled: boolean;
   readonly correction: boolean;
-  /** When the recorder received it (Unix ms): consumers measure bus lag from it. */
-  readonly receivedAt: number;
-}
+};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -6,27 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSessionConfig } from '../../src/config/session-config.ts';
 import { parseReplaySpeed, replaySession, type ReplayOptions } from '../../src/replay/index.ts';
 import { createRealtimeSession } from '../../src/session/index.ts';
 import { startBinanceSimulator } from '../../src/sim/binance/index.ts';
 import { eventWaits } from '../support/event-waits.ts';
+import { queryFile as query } from '../support/duckdb-file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'argo-replay-test-'));
 const source = join(dir, 'recorded.duckdb');
-
-const query = async (path: string, sql: string) => {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-};
 
 let recorded = 0;
 let span = 0;

@@ -6,12 +6,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSessionConfig } from '../../src/config/session-config.ts';
 import type { RiskFact } from '../../src/risk/guarded-provider.ts';
 import { createRealtimeSession, type RealtimeSession } from '../../src/session/index.ts';
 import { startBinanceSimulator } from '../../src/sim/binance/index.ts';
+import { queryFile as query } from '../support/duckdb-file.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -44,17 +44,6 @@ const setup = async (mode: 'all' | 'rest', risk: Record<string, unknown>) => {
 /** Resolves with the first risk fact that satisfies `match`. */
 const nextFact = (session: RealtimeSession, match: (f: RiskFact) => boolean): Promise<RiskFact> =>
   new Promise((resolve) => { const off = session.on('risk', (f) => { if (match(f)) { off(); resolve(f); } }); });
-
-const query = async (path: string, sql: string) => {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-};
 
 describe('a session behind the risk engine', () => {
   it('refuses NOTAREALSYMBOL, 1e9 @ 1e-9 and a flood, trips on the daily loss limit, cancels the open order and logs every refusal', async () => {

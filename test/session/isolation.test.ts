@@ -6,30 +6,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSessionConfig } from '../../src/config/session-config.ts';
 import { registerSecret } from '../../src/secrets.ts';
 import { createRealtimeSession } from '../../src/session/index.ts';
 import { startBinanceSimulator } from '../../src/sim/binance/index.ts';
 import type { StrategyEvent } from '../../src/strategy/events.ts';
+import { queryFile as query } from '../support/duckdb-file.ts';
 
 const SECRET = 'SESSIONSECRETm4n5b6v7';
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-const query = async (path: string, sql: string) => {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-};
 
 describe('a hostile strategy in a session', () => {
   it('cannot kill the host, runs out of memory alone, and leaves no secret in session_events', async () => {

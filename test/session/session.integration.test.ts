@@ -14,6 +14,7 @@ import { foldEvents, type LoggedEvent } from '../../src/events/fold.ts';
 import { createRealtimeSession, SessionEventLog } from '../../src/session/index.ts';
 import { startBinanceSimulator, type BinanceSimulator } from '../../src/sim/binance/index.ts';
 import { accountInfoOf, positionsOf } from '../../src/trading/paper/account.ts';
+import { queryFile as query } from '../support/duckdb-file.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cleanups: (() => Promise<void>)[] = [];
@@ -39,17 +40,6 @@ const rawConfig = (s: BinanceSimulator, dbPath: string, extra: { id?: string; st
   },
   strategy: { path: extra.strategy ?? 'examples/ma-cross.strategy.ts', config: extra.strategyConfig ?? {}, budget_ms: 2_000 },
 });
-
-const query = async (path: string, sql: string) => {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-};
 
 /** Folds the broker events of a session's log, resolving bar references from the bars table. */
 const rebuildBroker = async (path: string, id: string) => {

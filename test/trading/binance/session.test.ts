@@ -6,29 +6,18 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSessionConfig } from '../../../src/config/session-config.ts';
 import { createRealtimeSession } from '../../../src/session/index.ts';
 import { startBinanceSimulator } from '../../../src/sim/binance/index.ts';
 import type { Position } from '../../../src/trading/types.ts';
 import { API_KEY, SECRET } from './helpers.ts';
+import { queryFile as query } from '../../support/duckdb-file.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-const query = async (path: string, sql: string) => {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-};
 
 describe('a session trading on binance-paper', () => {
   it('runs the MA-cross strategy end to end: orders placed, filled, in positions and in the event log', async () => {

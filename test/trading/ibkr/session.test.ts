@@ -7,7 +7,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { decodeSessionConfig } from '../../../src/config/session-config.ts';
 import { createRealtimeSession } from '../../../src/session/index.ts';
@@ -15,17 +14,7 @@ import { startBinanceSimulator } from '../../../src/sim/binance/index.ts';
 import { getTradingProviderInfo } from '../../../src/trading/registry.ts';
 import { eventWaits } from '../../support/event-waits.ts';
 import { onCleanup, simulator } from './helpers.ts';
-
-const query = async (path: string, sql: string) => {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-};
+import { queryFile as query } from '../../support/duckdb-file.ts';
 
 describe('session with ibkr-paper', () => {
   it.skipIf(!getTradingProviderInfo('ibkr-paper')?.available)('trades the example strategy through TWS: orders filled, in positions and in the event log', async () => {
