@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
+import type { Clock } from '../clock.ts';
 import { barKey, type Bar } from '../domain/bar.ts';
 import { describe, realtimeError } from '../errors.ts';
 import type { FlushOutput } from '../../machines/writer.machine.ts';
@@ -39,6 +40,8 @@ export interface BarStoreOptions {
   readonly idleCheckpointMs?: number;
   /** ...once the WAL holds at least this many bytes (default {@link DEFAULT_IDLE_CHECKPOINT_WAL_BYTES}). */
   readonly idleCheckpointWalBytes?: number;
+  /** The idle checkpoint's timers (default the system clock); tests pass a manual clock. */
+  readonly clock?: Clock;
 }
 
 /** Where the rows of the last flush went. */
@@ -98,6 +101,7 @@ export class DuckDBBarStore {
       walPath: options.path === ':memory:' ? undefined : `${path.resolve(options.path)}.wal`,
       checkpoint: () => this.#conn.run('CHECKPOINT'),
       busy: () => this.#closed || this.#flushing,
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   }
 
@@ -110,8 +114,9 @@ export class DuckDBBarStore {
     } catch (e) {
       throw realtimeError('STORAGE_UNAVAILABLE', `cannot open DuckDB database ${options.path}: ${describe(e)}`, { path: options.path });
     }
+    let conn: DuckDBConnection | undefined;
     try {
-      const conn = await instance.connect();
+      conn = await instance.connect();
       await ensureBarTable(conn, options.table);
       await conn.run(createStagingSql(options.table));
       const target = await conn.createAppender(options.table);
@@ -119,6 +124,8 @@ export class DuckDBBarStore {
       const update = await conn.prepare(updateFromStagingSql(options.table));
       return new DuckDBBarStore(instance, conn, target, staging, update, options);
     } catch (e) {
+      // The connection first: an instance closed under an open connection keeps the file locked until exit.
+      conn?.closeSync();
       instance.closeSync();
       throw e;
     }

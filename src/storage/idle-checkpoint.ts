@@ -4,6 +4,7 @@
  * commit. A flush arriving meanwhile waits for it; a failed checkpoint leaves the WAL as it was (nothing is lost).
  */
 import fs from 'node:fs';
+import { systemClock, type Clock, type TimerHandle } from '../clock.ts';
 
 /** What the scheduler needs: when to run, how to tell the WAL's size, how to checkpoint, whether to hold off. */
 export interface IdleCheckpointOptions {
@@ -14,12 +15,14 @@ export interface IdleCheckpointOptions {
   readonly checkpoint: () => Promise<unknown>;
   /** True while a flush runs or the store closed: the timer then does nothing. */
   readonly busy: () => boolean;
+  /** Timers (default {@link systemClock}, whose timers never keep the process alive); tests pass a manual clock. */
+  readonly clock?: Clock;
 }
 
 /** Schedules at most one idle CHECKPOINT at a time. */
 export class IdleCheckpoint {
   readonly #o: IdleCheckpointOptions;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: TimerHandle | undefined;
   #running: Promise<void> | undefined;
   #count = 0;
 
@@ -39,7 +42,7 @@ export class IdleCheckpoint {
 
   /** Cancels the pending timer. */
   cancel(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 
@@ -47,14 +50,13 @@ export class IdleCheckpoint {
   arm(): void {
     if (this.#o.delayMs <= 0 || this.#o.walPath === undefined) return;
     this.cancel();
-    this.#timer = setTimeout(() => {
+    this.#timer = (this.#o.clock ?? systemClock).setTimeout(() => {
       this.#timer = undefined;
       if (this.#o.busy() || this.#running) return;
       if (this.#walBytes() < this.#o.minWalBytes) return;
       this.#running = this.#o.checkpoint().then(() => { this.#count++; }, () => undefined)
         .finally(() => { this.#running = undefined; });
     }, this.#o.delayMs);
-    this.#timer.unref?.();
   }
 
   #walBytes(): number {

@@ -1,13 +1,18 @@
 /**
- * DuckDBBarStore on its own: the CHECKPOINT it runs once the writer is idle (outside any flush), and flushes that
- * arrive while that checkpoint runs.
+ * DuckDBBarStore on its own: the CHECKPOINT it runs once the writer is idle (outside any flush), driven by a
+ * manual clock; flushes that arrive while that checkpoint runs; and opening, which refuses what it cannot use and
+ * leaves the file free when it does.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bar } from '../../src/domain/bar.ts';
 import { DuckDBBarStore, type BarStoreOptions } from '../../src/storage/duckdb-store.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 const T0 = Date.UTC(2025, 2, 3);
 const bar = (minute: number, close = 100): Bar => ({
@@ -22,17 +27,20 @@ afterEach(async () => {
   for (const s of stores.splice(0)) await s.close().catch(() => undefined);
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
-const open = async (options: Partial<BarStoreOptions> = {}) => {
+const tempDir = () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-test-'));
   dirs.push(dir);
-  const store = await DuckDBBarStore.open({ path: path.join(dir, 'bars.duckdb'), table: 'bars', enableWal: true, ...options });
+  return dir;
+};
+const open = async (options: Partial<BarStoreOptions> = {}) => {
+  const dir = tempDir();
+  const clock = new ManualClock();
+  const store = await DuckDBBarStore.open({ path: path.join(dir, 'bars.duckdb'), table: 'bars', enableWal: true, clock, ...options });
   stores.push(store);
-  return { store, wal: () => { const f = path.join(dir, 'bars.duckdb.wal'); return fs.existsSync(f) ? fs.statSync(f).size : 0; } };
+  return { store, clock, wal: () => { const f = path.join(dir, 'bars.duckdb.wal'); return fs.existsSync(f) ? fs.statSync(f).size : 0; } };
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const until = async (check: () => boolean, ms = 3_000) => {
-  for (const end = Date.now() + ms; !check() && Date.now() < end;) await sleep(5);
-};
+/** A flush of nothing waits for an idle checkpoint under way (as every flush does), then writes nothing. */
+const settled = (store: DuckDBBarStore) => store.flush([]);
 const count = async (store: DuckDBBarStore, where = 'true') => {
   const conn = await store.connect();
   try {
@@ -44,57 +52,119 @@ const count = async (store: DuckDBBarStore, where = 'true') => {
 
 describe('DuckDBBarStore idle checkpoint', () => {
   it('checkpoints once no flush has started for idleCheckpointMs and the WAL is large enough', async () => {
-    const { store, wal } = await open({ idleCheckpointMs: 20, idleCheckpointWalBytes: 1 });
+    const { store, clock, wal } = await open({ idleCheckpointMs: 20, idleCheckpointWalBytes: 1 });
     await store.flush(bars(0, 100));
     expect(wal()).toBeGreaterThan(0);
-    await until(() => store.idleCheckpoints === 1);
+    await clock.advance(19);
+    expect(store.idleCheckpoints).toBe(0);
+    await clock.advance(1);
+    await settled(store);
     expect(store.idleCheckpoints).toBe(1);
     expect(wal()).toBe(0);
-    // Nothing new in the WAL: no further checkpoint.
-    await sleep(60);
+    // The empty flush armed the timer again, but nothing new is in the WAL: no further checkpoint.
+    await clock.advance(1_000);
+    await settled(store);
     expect(store.idleCheckpoints).toBe(1);
   });
 
-  it('leaves a small WAL alone, and never checkpoints while flushes keep coming', async () => {
-    const small = await open({ idleCheckpointMs: 10 });
-    await small.store.flush(bars(0, 10));
-    await sleep(60);
-    expect(small.store.idleCheckpoints).toBe(0);
-    expect(small.wal()).toBeGreaterThan(0);
+  it('leaves a WAL under idleCheckpointWalBytes alone', async () => {
+    const { store, clock, wal } = await open({ idleCheckpointMs: 10 });
+    await store.flush(bars(0, 10));
+    await clock.advance(1_000);
+    await settled(store);
+    expect(store.idleCheckpoints).toBe(0);
+    expect(wal()).toBeGreaterThan(0);
+  });
 
-    const busy = await open({ idleCheckpointMs: 300, idleCheckpointWalBytes: 1 });
+  it('never checkpoints while each flush starts before the idle delay has passed', async () => {
+    const { store, clock } = await open({ idleCheckpointMs: 300, idleCheckpointWalBytes: 1 });
     for (let i = 0; i < 10; i++) {
-      await busy.store.flush(bars(i * 10, 10));
-      await sleep(5);
+      await store.flush(bars(i * 10, 10));
+      await clock.advance(299);
     }
-    expect(busy.store.idleCheckpoints).toBe(0);
+    expect(store.idleCheckpoints).toBe(0);
+    await clock.advance(1);
+    await settled(store);
+    expect(store.idleCheckpoints).toBe(1);
+  });
+
+  it('does not checkpoint when the idle delay is 0, when the WAL is disabled, or in memory', async () => {
+    for (const options of [{ idleCheckpointMs: 0 }, { enableWal: false, idleCheckpointMs: 10 }, { path: ':memory:', idleCheckpointMs: 10 }]) {
+      const { store, clock } = await open({ idleCheckpointWalBytes: 1, ...options });
+      await store.flush(bars(0, 10));
+      await clock.advance(1_000);
+      await settled(store);
+      expect(store.idleCheckpoints).toBe(0);
+    }
   });
 
   it('lets flushes that arrive during an idle checkpoint wait for it, and loses none of them', async () => {
-    const { store } = await open({ idleCheckpointMs: 5, idleCheckpointWalBytes: 1 });
+    const { store, clock } = await open({ idleCheckpointMs: 5, idleCheckpointWalBytes: 1 });
     let minute = 0;
-    const flushes: Promise<unknown>[] = [];
-    // Flushes at irregular intervals around the idle delay, each also correcting the previous flush's last bar.
+    let started = 0;
+    // Each flush also corrects the previous flush's last bar; every third one starts while a checkpoint runs.
     for (let i = 0; i < 40; i++) {
       const rows = [...bars(minute, 20), ...(minute > 0 ? [bar(minute - 1, 7)] : [])];
       minute += 20;
-      flushes.push(store.flush(rows));
-      await flushes.at(-1);
-      await sleep(i % 3 === 0 ? 12 : 1);
+      await store.flush(rows);
+      if (i % 3 === 0) {
+        await clock.advance(5);
+        started++;
+      }
     }
-    await Promise.all(flushes);
-    expect(store.idleCheckpoints).toBeGreaterThan(0);
+    await settled(store);
+    expect(store.idleCheckpoints).toBe(started);
     expect(await count(store)).toBe(800);
     expect(await count(store, 'close = 7')).toBe(39);
   });
+
+  it('waits for an idle checkpoint under way before it closes', async () => {
+    const { store, clock, wal } = await open({ idleCheckpointMs: 5, idleCheckpointWalBytes: 1 });
+    await store.flush(bars(0, 50));
+    await clock.advance(5);
+    await store.close();
+    expect(store.idleCheckpoints).toBe(1);
+    expect(wal()).toBe(0);
+  });
 });
 
+/** Opens `file` in a child process, as the next run of the recorder would; the error text when DuckDB refuses. */
+const openElsewhere = async (file: string): Promise<string> => {
+  const script = `require('@duckdb/node-api').DuckDBInstance.create(process.argv[1])
+    .then((i) => { i.closeSync(); console.log('opened'); }, (e) => console.log(String(e)))`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, file], { cwd: path.join(import.meta.dirname, '..', '..') });
+  return stdout.trim();
+};
+
 describe('DuckDBBarStore.open', () => {
+  it('creates missing directories and the table, and starts with an empty breakdown', async () => {
+    const file = path.join(tempDir(), 'a', 'b', 'bars.duckdb');
+    const store = await DuckDBBarStore.open({ path: file, table: 'bars', enableWal: true });
+    stores.push(store);
+    expect(fs.existsSync(file)).toBe(true);
+    expect(await count(store)).toBe(0);
+    expect(store.lastFlush).toEqual({ rows: 0, batches: 0, distinct: 0, skipped: 0, appended: 0, upserted: 0, fallback: false,
+      ms: { prepare: 0, append: 0, upsert: 0, commit: 0 } });
+    expect(store.idleCheckpoints).toBe(0);
+  });
+
   it('refuses a file that is not a DuckDB database with STORAGE_UNAVAILABLE', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-test-'));
-    dirs.push(dir);
-    const file = path.join(dir, 'notes.duckdb');
+    const file = path.join(tempDir(), 'notes.duckdb');
     fs.writeFileSync(file, 'these are notes, not a database\n'.repeat(200));
-    await expect(DuckDBBarStore.open({ path: file, table: 'bars', enableWal: true })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: false, data: { path: file } });
+    const error = await DuckDBBarStore.open({ path: file, table: 'bars', enableWal: true }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: false, data: { path: file } });
+    expect((error as Error).message).toMatch(new RegExp(`^cannot open DuckDB database ${file}: .+`));
+  });
+
+  it('releases the file when the table has another shape, so another process can open it', async () => {
+    const file = path.join(tempDir(), 'old.duckdb');
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    await conn.run('CREATE TABLE bars (id VARCHAR, note VARCHAR)');
+    conn.closeSync();
+    instance.closeSync();
+    await expect(DuckDBBarStore.open({ path: file, table: 'bars', enableWal: true })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    // The connection opened for the shape check is closed before the instance: otherwise the lock outlives both.
+    expect(await openElsewhere(file)).toBe('opened');
   });
 });
