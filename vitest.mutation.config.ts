@@ -11,6 +11,8 @@ export default defineConfig({
       'test/machines/**/*.test.ts',
       'test/providers/shared/stream-tracker*.test.ts',
       'test/storage/known-keys.test.ts',
+      'test/storage/duckdb-store*.test.ts',
+      'test/storage/buffered-writer*.test.ts',
       'test/risk/risk-engine*.test.ts',
       'test/risk/risk-state.test.ts',
       'test/risk/session-risk.test.ts',
