@@ -37,8 +37,6 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason
   'test/sim/binance/ws-streaming.test.ts': { count: 1, reason: NOT_YET },
   'test/sim/ibkr/helpers.ts': { count: 1, reason: NOT_YET },
   'test/sim/polygon/protocol.test.ts': { count: 2, reason: NOT_YET },
-  'test/storage/buffered-writer.test.ts': { count: 1, reason: NOT_YET },
-  'test/storage/duckdb-writer.test.ts': { count: 3, reason: NOT_YET },
   'test/support/bus-helpers.ts': { count: 1, reason: NOT_YET },
   'test/trading/binance/helpers.ts': { count: 1, reason: NOT_YET },
   'test/trading/binance/session.test.ts': { count: 1, reason: NOT_YET },

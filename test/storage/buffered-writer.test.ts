@@ -13,20 +13,30 @@ const bar = (minute: number, price = 100): Bar => ({
   open: price, high: price, low: price, close: price, volume: 2, vwap: null, tradeCount: 3, final: true, receivedAt: 0,
 });
 
-/** A backend whose flushes wait for the test. */
+interface FlushCall {
+  readonly input: FlushInput;
+  readonly resolve: (o: FlushOutput) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** A backend whose flushes wait for the test; `next()` resolves with the next flush once the machine starts it. */
 const manualBackend = () => {
-  const calls: { input: FlushInput; resolve: (o: FlushOutput) => void; reject: (e: unknown) => void }[] = [];
+  const calls: FlushCall[] = [];
+  const waiting: ((call: FlushCall) => void)[] = [];
   let closed = 0;
   const backend: WriterBackend = {
-    flushBatch: (input) => new Promise((resolve, reject) => calls.push({ input, resolve, reject })),
+    flushBatch: (input) => new Promise((resolve, reject) => {
+      const call = { input, resolve, reject };
+      const waiter = waiting.shift();
+      if (waiter) waiter(call);
+      else calls.push(call);
+    }),
     closeStore: async () => { closed++; },
   };
-  const next = async () => {
-    // Retries wait for a real backoff timer: poll for up to two seconds.
-    for (let i = 0; i < 400 && calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  // A retry starts when its backoff timer fires: the flush call itself is the event waited for.
+  const next = (): Promise<FlushCall> => {
     const call = calls.shift();
-    if (!call) throw new Error('no flush is running');
-    return call;
+    return call ? Promise.resolve(call) : new Promise((resolve) => waiting.push(resolve));
   };
   return { backend, calls, next, closedCount: () => closed };
 };
@@ -231,11 +241,7 @@ describe('BufferedWriter', () => {
     const m = manualBackend();
     const w = new BufferedWriter(m.backend, settings({ flushIntervalMs: 20 }));
     w.writeRealtime(bar(1));
-    const call = await new Promise<FlushInput>((resolve) => {
-      const poll = setInterval(() => {
-        if (m.calls[0]) { clearInterval(poll); resolve(m.calls[0].input); }
-      }, 5);
-    });
-    expect(call.reason).toBe('timer');
+    const call = await m.next();
+    expect(call.input.reason).toBe('timer');
   });
 });

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Bar } from '../../src/domain/bar.ts';
 import { isRealtimeError } from '../../src/errors.ts';
 import { DuckDBRealtimeWriter, type DuckDBWriterOptions } from '../../src/storage/duckdb-writer.ts';
+import type { WriterEmitted } from '../../machines/writer.machine.ts';
 
 const T0 = Date.UTC(2025, 2, 3, 23, 58);
 const bar = (minute: number, close = 100, symbol = 'BTCUSDT', extra: Partial<Bar> = {}): Bar => ({
@@ -48,6 +49,13 @@ const codeOf = (fn: () => unknown): string | undefined => {
     return isRealtimeError(e) ? e.code : String(e);
   }
 };
+
+/** The next fact of one kind the writer emits (that `accept` accepts), as a promise. */
+const nextEvent = <T extends WriterEmitted['type']>(
+  w: DuckDBRealtimeWriter, type: T, accept: (e: Extract<WriterEmitted, { type: T }>) => boolean = () => true,
+) => new Promise<Extract<WriterEmitted, { type: T }>>((resolve) => {
+  const off = w.on(type, (e) => { if (accept(e)) { off(); resolve(e); } });
+});
 
 afterEach(async () => {
   for (const w of writers.splice(0)) await w.close().catch(() => undefined);
@@ -222,8 +230,9 @@ describe('DuckDBRealtimeWriter', () => {
     w.writeBatch([bar(0), bar(1)]);
     await expect(w.flush()).rejects.toMatchObject({ code: 'WRITE_FAILED' });
     expect(w.getStats().bufferedWrites).toBe(2);
+    const secondFailure = nextEvent(w, 'writer.flush.failed');
     w.writeRealtime(bar(1, 111));
-    while (w.getStats().errorCount < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await secondFailure).toMatchObject({ attempt: 2 });
     await w.flush();
     expect(w.getStats()).toMatchObject({ errorCount: 2, bufferedWrites: 0, totalWrites: 3 });
     expect(errors).toEqual(['WRITE_FAILED', 'WRITE_FAILED']);
@@ -240,8 +249,10 @@ describe('DuckDBRealtimeWriter', () => {
       },
     });
     w.writeBatch([bar(0), bar(1, 90)]);
+    const retried = nextEvent(w, 'writer.flushed');
     await expect(w.flush()).rejects.toMatchObject({ code: 'WRITE_FAILED' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The backoff's retry stores the same rows again, which the store skips as re-deliveries.
+    expect(await retried).toMatchObject({ reason: 'retry', durable: 2 });
     await w.flush();
     expect((await rowsOf(w)).map((r) => r.close)).toEqual([100, 90]);
   });
@@ -376,9 +387,10 @@ describe('DuckDBRealtimeWriter', () => {
     });
     w.writeBatch([bar(0), bar(1)]);
     w.writeBatch([bar(2), bar(3), bar(1, 95), bar(4), bar(5), bar(6)]);
+    const durable = nextEvent(w, 'writer.flushed', (e) => e.durable === 8);
     release();
     await expect(w.flush()).rejects.toMatchObject({ code: 'WRITE_FAILED' });
-    while (w.getStats().bufferedWrites > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await durable;
     expect(sizes).toEqual([2, 6, 6]);
     expect(w.getStats()).toMatchObject({ errorCount: 1, totalWrites: 8, bufferedWrites: 0 });
     expect((await rowsOf(w)).map((r) => r.close)).toEqual([100, 95, 100, 100, 100, 100, 100]);
