@@ -5,41 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Bar } from '../../src/domain/bar.ts';
 import { isRealtimeError, type RealtimeError } from '../../src/errors.ts';
-import { BufferedWriter, type WriterBackend } from '../../src/storage/buffered-writer.ts';
-import type { FlushInput, FlushOutput, WriterSettings } from '../../machines/writer.machine.ts';
+import { BufferedWriter } from '../../src/storage/buffered-writer.ts';
+import type { WriterSettings } from '../../machines/writer.machine.ts';
+import { manualBackend } from '../support/manual-writer-backend.ts';
 
 const bar = (minute: number, price = 100): Bar => ({
   provider: 'binance', symbol: 'BTCUSDT', interval: '1m', openTime: minute * 60_000, closeTime: minute * 60_000 + 59_999,
   open: price, high: price, low: price, close: price, volume: 2, vwap: null, tradeCount: 3, final: true, receivedAt: 0,
 });
-
-interface FlushCall {
-  readonly input: FlushInput;
-  readonly resolve: (o: FlushOutput) => void;
-  readonly reject: (e: unknown) => void;
-}
-
-/** A backend whose flushes wait for the test; `next()` resolves with the next flush once the machine starts it. */
-const manualBackend = () => {
-  const calls: FlushCall[] = [];
-  const waiting: ((call: FlushCall) => void)[] = [];
-  let closed = 0;
-  const backend: WriterBackend = {
-    flushBatch: (input) => new Promise((resolve, reject) => {
-      const call = { input, resolve, reject };
-      const waiter = waiting.shift();
-      if (waiter) waiter(call);
-      else calls.push(call);
-    }),
-    closeStore: async () => { closed++; },
-  };
-  // A retry starts when its backoff timer fires: the flush call itself is the event waited for.
-  const next = (): Promise<FlushCall> => {
-    const call = calls.shift();
-    return call ? Promise.resolve(call) : new Promise((resolve) => waiting.push(resolve));
-  };
-  return { backend, calls, next, closedCount: () => closed };
-};
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 const settings = (s: Partial<WriterSettings> = {}): Partial<WriterSettings> => ({ flushIntervalMs: 0, bufferSize: 10, ...s });
