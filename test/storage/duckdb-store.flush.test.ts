@@ -169,13 +169,54 @@ describe('DuckDBBarStore.flush', () => {
       .toEqual([{ n: 7_500, corrected: 5_000, bad_ids: 0, first: T0, last: T0 + 7_499 * 60_000 }]);
   });
 
-  it('times each phase of a flush within the flush, none negative', async () => {
+  it('times each phase of a flush within the flush, none negative, and says when it finished', async () => {
     const store = await open(fileIn());
     await store.flush([bar(0)]);
+    const [before, wallBefore] = [performance.now(), Date.now()];
     const out = await store.flush([bar(0, { close: 1 }), bar(1)]);
+    const [elapsed, wallAfter] = [performance.now() - before, Date.now()];
     const { prepare, append, upsert, commit } = store.lastFlush.ms;
     for (const phase of [prepare, append, upsert, commit]) expect(phase).toBeGreaterThanOrEqual(0);
     expect(prepare + append + upsert + commit).toBeLessThanOrEqual(out.durationMs);
+    expect(out.durationMs).toBeLessThanOrEqual(elapsed);
+    expect(out.finishedAt).toBeGreaterThanOrEqual(wallBefore);
+    expect(out.finishedAt).toBeLessThanOrEqual(wallAfter);
+  });
+
+  it('rejects a flush that fails for another reason than a stored key, commits none of it, and goes on', async () => {
+    const file = fileIn();
+    const store = await open(file);
+    await store.flush([bar(0)]);
+    const conn = await store.connect();
+    await conn.run('ALTER TABLE bars ADD COLUMN note VARCHAR');
+    conn.closeSync();
+    // Not a key conflict, so no whole-flush upsert (which would fail with a Binder Error): the append's own error.
+    await expect(store.flush([bar(0, { close: 1 }), bar(1)])).rejects.toThrow('Failed to append: table bars has 14 columns but 13 values were supplied');
+    await store.flush([bar(0, { close: 2 })]);
+    expect(breakdown(store)).toMatchObject({ upserted: 1, fallback: false });
+    await store.close();
+    expect(await queryFile(file, 'SELECT close FROM bars ORDER BY "timestamp"')).toEqual([{ close: 2 }]);
+  });
+
+  it('folds the WAL into the file on checkpoint()', async () => {
+    const file = fileIn();
+    const wal = () => (fs.existsSync(`${file}.wal`) ? fs.statSync(`${file}.wal`).size : 0);
+    const store = await open(file);
+    await store.flush(bars(0, 10));
+    expect(wal()).toBeGreaterThan(0);
+    await store.checkpoint();
+    expect(wal()).toBe(0);
+  });
+
+  it('exports the rows that match a filter as Parquet and shares its instance for reads', async () => {
+    const file = fileIn();
+    const store = await open(file);
+    await store.flush([bar(0), bar(1), bar(2, { symbol: 'ETHUSDT' })]);
+    expect(await store.exportParquet(path.join(path.dirname(file), 'all'))).toBe(3);
+    expect(await store.exportParquet(path.join(path.dirname(file), 'btc'), "symbol = 'BTCUSDT'")).toBe(2);
+    const conn = await store.instance.connect();
+    expect((await conn.runAndReadAll('SELECT count(*)::INTEGER FROM bars')).getRows()).toEqual([[3]]);
+    conn.closeSync();
   });
 
   it('checkpoints after every flush when the WAL is disabled', async () => {
