@@ -16,13 +16,13 @@ const NOT_YET = 'Not converted yet (issue 18): polls or sleeps to be replaced by
 /** File → how many sleeps it may use, and why. */
 const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason: string }>> = {
   'test/support/manual-clock.ts': { count: 1, reason: 'The hand-driven clock itself: its sleep resolves on its own timer, fired by advance().' },
+  'test/support/jump-clock.ts': { count: 1, reason: 'The jump clock itself: its sleep resolves on the next microtask, time jumping over the wait; nothing waits.' },
   'test/strategy/fixtures/slow.strategy.ts': { count: 1, reason: 'A strategy that is slow on purpose: its delay is the behaviour under test (budgets, timeouts).' },
   'test/bus/fixtures/marks-bars.strategy.ts': { count: 1, reason: 'A strategy fixture with a configurable processing delay: the delay is the behaviour under test.' },
   'test/trading/fold.test.ts': { count: 1, reason: 'setTimeout(0) yields one macrotask so queued I/O callbacks run; no duration is waited for.' },
   'test/providers/polygon/provider.integration.test.ts': { count: 3, reason: 'A hand-stepped market through silent minutes checks that nothing closes yet: no event marks that the close check ran.' },
   'test/sim/binance/ws-limits.test.ts': { count: 4, reason: "The simulator's message-rate windows are wall-clock seconds: the test lets one pass to check the limit resets." },
   'test/sim/binance/rest.test.ts': { count: 1, reason: "The simulator's REST weight window is a wall-clock second: the test lets it pass to check the weight resets." },
-  'test/replay/replay-provider.test.ts': { count: 1, reason: NOT_YET },
   'test/session/restart.prop.test.ts': { count: 4, reason: NOT_YET },
   'test/sim/binance/helpers.ts': { count: 3, reason: NOT_YET },
   'test/sim/binance/lifecycle.test.ts': { count: 1, reason: NOT_YET },
