@@ -6,6 +6,7 @@
  * `afterBar` runs before the next bar goes out, which is how a replay makes the strategy finish each bar before
  * the broker sees the next one (see `replay.ts`). `disconnect()` ends a play in progress.
  */
+import type { Clock, TimerHandle } from '../clock.ts';
 import type { Bar } from '../domain/bar.ts';
 import { isInterval, type Interval } from '../domain/interval.ts';
 import { realtimeError, type RealtimeError } from '../errors.ts';
@@ -14,6 +15,16 @@ import type { ConnectionState, ConnectionStateDetail, ProviderStats, RealtimePro
 
 /** Replay pace: a factor over recorded time (`10` = ten times faster), or `'max'` for no waiting at all. */
 export type ReplaySpeed = number | 'max';
+
+/** The pacing clock by default: monotonic time, and timers that keep the process alive while a replay waits. */
+const paceClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    return { cancel: () => clearTimeout(t) };
+  },
+  sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
+};
 
 /** Options of {@link ReplayProvider.play}. */
 export interface PlayOptions {
@@ -62,11 +73,16 @@ export class ReplayProvider implements RealtimeProvider {
   #wake: (() => void) | undefined;
   #emitted = 0;
   #clock: number;
+  readonly #pace: Clock;
 
-  /** `bars` in the order they are to be played; `startTime` is the clock before the first bar (ms). */
-  constructor(bars: AsyncIterable<Bar> | Iterable<Bar>, startTime = 0) {
+  /**
+   * `bars` in the order they are to be played; `startTime` is the clock before the first bar (ms); `pace` times the
+   * waits between bars (tests pass one that records the waits asked for instead of waiting).
+   */
+  constructor(bars: AsyncIterable<Bar> | Iterable<Bar>, startTime = 0, pace: Clock = paceClock) {
     this.#bars = bars;
     this.#clock = startTime;
+    this.#pace = pace;
   }
 
   /** Recorded time: the close time of the last bar delivered (order times in a replay follow it, not the wall clock). */
@@ -146,8 +162,8 @@ export class ReplayProvider implements RealtimeProvider {
         continue;
       }
       if (speed !== 'max') {
-        origin ??= { wall: performance.now(), recorded: bar.receivedAt };
-        await this.#sleep(origin.wall + (bar.receivedAt - origin.recorded) / speed - performance.now());
+        origin ??= { wall: this.#pace.now(), recorded: bar.receivedAt };
+        await this.#sleep(origin.wall + (bar.receivedAt - origin.recorded) / speed - this.#pace.now());
         if (this.#closed) break;
       }
       this.#clock = bar.closeTime;
@@ -161,8 +177,9 @@ export class ReplayProvider implements RealtimeProvider {
   #sleep(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.#wake = undefined; resolve(); }, ms);
-      this.#wake = () => { clearTimeout(timer); this.#wake = undefined; resolve(); };
+      let timer: TimerHandle | undefined;
+      this.#wake = () => { timer?.cancel(); this.#wake = undefined; resolve(); };
+      timer = this.#pace.setTimeout(() => { this.#wake = undefined; resolve(); }, ms);
     });
   }
 

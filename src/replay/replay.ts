@@ -16,6 +16,7 @@ import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
+import type { Clock } from '../clock.ts';
 import type { SessionConfig } from '../config/session-config.ts';
 import { isRealtimeError, realtimeError } from '../errors.ts';
 import { createRealtimeSession, type RealtimeSession, type RealtimeSessionOptions } from '../session/session.ts';
@@ -56,6 +57,8 @@ export interface ReplayOptions {
   readonly onSession?: (session: RealtimeSession) => void;
   /** Called after each bar the strategy finished, with the count so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Times the waits between bars at a `speed` (default real time; tests pass a clock that records the waits). */
+  readonly paceClock?: Clock;
 }
 
 /** What a replay produced. */
@@ -108,7 +111,7 @@ export const replaySession = async (options: ReplayOptions): Promise<ReplayResul
   const recording = await openRecording({ dbPath: options.dbPath, ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}), ...(options.table ? { table: options.table } : {}) });
   try {
     if (recording.intervals.length === 0) throw realtimeError('CONFIG_INVALID', `replay: no bar of ${options.dbPath} has a known interval`, { field: 'db' });
-    const provider = new ReplayProvider(recording.bars(), recording.firstOpenTime);
+    const provider = new ReplayProvider(recording.bars(), recording.firstOpenTime, options.paceClock);
     const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
     const replayId = `replay-${(options.sessionId ?? 'all').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 32)}-${stamp}`;
     const config: SessionConfig = {

@@ -294,7 +294,10 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
             if (ev.type === 'strategy.halted') halts.forEach((h) => h({ source: 'strategy', code: 'STRATEGY_FAILED', message: ev.message }));
           },
         });
-        feed = new StrategyFeed(runner, config.strategyQueueSize, (bar, skipped) => emit('strategy.skipped', { bar, skipped }), isBusSource(provider) ? busTurns : undefined);
+        const started = runner;
+        // Each outcome is told (`strategy.processed`), so that whoever waits for the strategy to catch up needs no polling.
+        const told = { processBar: async (bar: Bar) => { const outcome = await started.processBar(bar); emit('strategy.processed', outcome); return outcome; } };
+        feed = new StrategyFeed(told, config.strategyQueueSize, (bar, skipped) => emit('strategy.skipped', { bar, skipped }), isBusSource(provider) ? busTurns : undefined);
       })()),
       bar: (bar: Bar) => feed?.push(bar),
       stop: async () => {

@@ -16,7 +16,7 @@ export interface FeedTurns {
 export class StrategyFeed {
   private readonly queue: Bar[] = [];
   private readonly capacity: number;
-  private readonly runner: StrategyRunner;
+  private readonly runner: Pick<StrategyRunner, 'processBar'>;
   private readonly onSkip: (bar: Bar, skipped: number) => void;
   private pumping: Promise<void> | undefined;
   private stopped = false;
@@ -27,7 +27,7 @@ export class StrategyFeed {
 
   private readonly turns: FeedTurns | undefined;
 
-  constructor(runner: StrategyRunner, capacity: number, onSkip: (bar: Bar, skipped: number) => void, turns?: FeedTurns) {
+  constructor(runner: Pick<StrategyRunner, 'processBar'>, capacity: number, onSkip: (bar: Bar, skipped: number) => void, turns?: FeedTurns) {
     this.runner = runner;
     this.capacity = capacity;
     this.onSkip = onSkip;

@@ -5,7 +5,7 @@ import type { ConnectionState, ProviderStats } from '../providers/realtime-provi
 import type { RealtimeWriterStats } from '../storage/realtime-writer.ts';
 import type { RiskFact, RiskStats } from '../risk/guarded-provider.ts';
 import type { SessionBusStats } from '../bus/session-bus.ts';
-import type { StrategyEvent, StrategyStats } from '../strategy/events.ts';
+import type { BarOutcome, StrategyEvent, StrategyStats } from '../strategy/events.ts';
 import type { DurabilityStats, UnpersistedRange } from './durability.ts';
 import type { AccountInfo, Fill, Order, Position } from '../trading/types.ts';
 
@@ -29,6 +29,8 @@ export interface SessionEvents {
   readonly durability: { readonly type: string; readonly [field: string]: unknown };
   /** A bar the strategy did not get because its queue was full (oldest dropped first). */
   readonly 'strategy.skipped': { readonly bar: Bar; readonly skipped: number };
+  /** The strategy is done with a bar (ok, failed or refused): what waits for it to catch up listens to. */
+  readonly 'strategy.processed': BarOutcome;
   /** Risk engine facts: an order refused (with the check and reason), the kill switch tripped, swept or reset. */
   readonly risk: RiskFact;
 }

@@ -24,6 +24,8 @@ export interface CliChild {
   stderr(): string;
   /** Resolves when the output contains `pattern` (rejects after `timeoutMs`, or when the child exits first). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves when the output (stdout and stderr) grew past `length` characters (rejects as `waitFor` does). */
+  waitForOutput(length: number, timeoutMs?: number): Promise<void>;
   /** Resolves when the child exited. */
   exited(): Promise<CliResult>;
 }
@@ -42,21 +44,23 @@ export const startCli = (args: readonly string[], { env = {}, cwd }: CliOptions 
   child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
   child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
   const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null, stdout: out, stderr: err }));
+  /** Resolves once `check()` holds, tested on every chunk of output; rejects on the deadline or when the child exits first. */
+  const until = (check: () => boolean, what: string, timeoutMs: number) => new Promise<void>((resolve, reject) => {
+    if (check()) return resolve();
+    const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${what}; output:\n${out}\n${err}`)); }, timeoutMs);
+    const onData = () => { if (check()) { cleanup(); resolve(); } };
+    const onExit = () => { cleanup(); if (check()) resolve(); else reject(new Error(`exited before ${what}; output:\n${out}\n${err}`)); };
+    const cleanup = () => { clearTimeout(timer); child.stdout.off('data', onData); child.stderr.off('data', onData); child.off('exit', onExit); };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', onExit);
+  });
   return {
     child,
     stdout: () => out,
     stderr: () => err,
-    waitFor: (pattern, timeoutMs = 20_000) => new Promise<void>((resolve, reject) => {
-      const check = () => pattern.test(out + err);
-      if (check()) return resolve();
-      const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${pattern}; output:\n${out}\n${err}`)); }, timeoutMs);
-      const onData = () => { if (check()) { cleanup(); resolve(); } };
-      const onExit = () => { cleanup(); if (check()) resolve(); else reject(new Error(`exited before ${pattern}; output:\n${out}\n${err}`)); };
-      const cleanup = () => { clearTimeout(timer); child.stdout.off('data', onData); child.stderr.off('data', onData); child.off('exit', onExit); };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('exit', onExit);
-    }),
+    waitFor: (pattern, timeoutMs = 20_000) => until(() => pattern.test(out + err), `${pattern}`, timeoutMs),
+    waitForOutput: (length, timeoutMs = 20_000) => until(() => out.length + err.length > length, `output past ${length} characters`, timeoutMs),
     exited: () => exit,
   };
 };

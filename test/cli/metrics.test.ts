@@ -11,13 +11,20 @@ import parsePrometheus from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBinanceSimulator, type BinanceSimulator } from '../../src/sim/binance/index.ts';
 import { hasPromtool, promtoolCheck } from '../support/promtool.ts';
+import { followTrace, type TraceFollower } from '../support/trace-follow.ts';
 import { startCli, type CliChild } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'argo-cli-metrics-'));
 const promtool = hasPromtool();
 
+/** A trace file for a child to write, followed from here: its changes say when the session's figures may have moved. */
+const traced = (name: string): { args: string[]; trace: TraceFollower } => {
+  const path = join(dir, `${name}.trace.jsonl`);
+  return { args: ['--trace', path], trace: followTrace(path) };
+};
+
 /** Scrapes until `ready` holds for the parsed families (the session fills its stats as bars arrive). */
-const scrapeWhen = async (cli: CliChild, ready: (text: string) => boolean): Promise<string> => {
+const scrapeWhen = async (cli: CliChild, trace: TraceFollower, ready: (text: string) => boolean): Promise<string> => {
   await cli.waitFor(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
   const url = /metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(cli.stdout())![1]!;
   for (;;) {
@@ -26,20 +33,21 @@ const scrapeWhen = async (cli: CliChild, ready: (text: string) => boolean): Prom
       const text = await res.text();
       if (ready(text)) return text;
     }
-    // The next scrape follows the session's next figures: wait for more output, or for a short pause.
-    await Promise.race([cli.exited().then(() => { throw new Error(`exited before the scrape was ready:\n${cli.stdout()}\n${cli.stderr()}`); }), new Promise((r) => setTimeout(r, 100))]);
+    // The next scrape follows the session's next figures: the next trace lines (bars, strategy turns) say they moved.
+    await Promise.race([cli.exited().then(() => { throw new Error(`exited before the scrape was ready:\n${cli.stdout()}\n${cli.stderr()}`); }), trace.changed()]);
   }
 };
 
-const check = async (cli: CliChild, withStrategy: boolean): Promise<void> => {
+const check = async (cli: CliChild, trace: TraceFollower, withStrategy: boolean): Promise<void> => {
   const positive = (name: string) => (text: string) => new RegExp(`^${name}\\{[^}]*\\} [1-9]`, 'm').test(text);
-  const text = await scrapeWhen(cli, (t) => positive('argo_bars_received_total')(t) && (!withStrategy || positive('argo_strategy_latency_seconds_count')(t)));
+  const text = await scrapeWhen(cli, trace, (t) => positive('argo_bars_received_total')(t) && (!withStrategy || positive('argo_strategy_latency_seconds_count')(t)));
   const families = new Map(parsePrometheus(text).map((f) => [f.name, f]));
   expect(families.get('argo_bars_received_total')?.type).toBe('COUNTER');
   expect(families.has('argo_strategy_latency_seconds')).toBe(withStrategy);
   if (withStrategy) expect(families.get('argo_strategy_latency_seconds')?.type).toBe('SUMMARY');
   expect(text).not.toMatch(/_avg\{/);
   if (promtool) expect(promtoolCheck(text)).toEqual({ status: 0, problems: '' });
+  trace.close();
 };
 
 describe('--metrics on every session command', () => {
@@ -53,8 +61,9 @@ describe('--metrics on every session command', () => {
   const urls = () => ['--ws-url', sim.wsUrl, '--rest-url', sim.restUrl];
 
   it('serves a promtool-clean scrape during record', async () => {
-    const cli = startCli(['record', '--symbols', 'BTCUSDT', '--out', join(dir, 'record.duckdb'), ...urls(), '--metrics', '0']);
-    await check(cli, false);
+    const { args, trace } = traced('record');
+    const cli = startCli(['record', '--symbols', 'BTCUSDT', '--out', join(dir, 'record.duckdb'), ...urls(), '--metrics', '0', ...args]);
+    await check(cli, trace, false);
     cli.child.kill('SIGTERM');
     expect((await cli.exited()).code).toBe(0);
   });
@@ -72,20 +81,23 @@ describe('--metrics on every session command', () => {
       `  path: ${join(process.cwd(), 'examples/ma-cross.strategy.ts')}`,
       '  config: { fast: 2, slow: 5 }',
     ].join('\n'));
-    const cli = startCli(['run', '--config', config, '--metrics', '0']);
-    await check(cli, true);
+    const { args, trace } = traced('run');
+    const cli = startCli(['run', '--config', config, '--metrics', '0', ...args]);
+    await check(cli, trace, true);
     cli.child.kill('SIGTERM');
     expect((await cli.exited()).code).toBe(0);
   });
 
   it('serves a promtool-clean scrape during demo and during a replay of its recording', async () => {
     const db = join(dir, 'demo.duckdb');
-    const demo = startCli(['demo', '--duration', '5', '--db', db, '--metrics', '0']);
-    await check(demo, true);
+    const demoTrace = traced('demo');
+    const demo = startCli(['demo', '--duration', '5', '--db', db, '--metrics', '0', ...demoTrace.args]);
+    await check(demo, demoTrace.trace, true);
     expect((await demo.exited()).code).toBe(0);
     // At 1x the replay paces the bars as recorded, so it runs for seconds: long enough to be scraped.
-    const replay = startCli(['replay', '--db', db, '--strategy', 'examples/ma-cross.strategy.ts', '--strategy-config', '{"fast":2,"slow":5}', '--speed', '1x', '--out', join(dir, 'replay.duckdb'), '--metrics', '0']);
-    await check(replay, true);
+    const replayTrace = traced('replay');
+    const replay = startCli(['replay', '--db', db, '--strategy', 'examples/ma-cross.strategy.ts', '--strategy-config', '{"fast":2,"slow":5}', '--speed', '1x', '--out', join(dir, 'replay.duckdb'), '--metrics', '0', ...replayTrace.args]);
+    await check(replay, replayTrace.trace, true);
     const done = await replay.exited();
     expect(done.code, done.stderr).toBe(0);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBinanceSimulator, type BinanceSimulator } from '../../src/sim/binance/index.ts';
+import { followTrace } from '../support/trace-follow.ts';
 import { runCli, startCli } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'argo-cli-session-'));
@@ -78,12 +79,17 @@ describe('argo-realtime record', () => {
       '  interval: 1m',
     ].join('\n'));
     sim.resume();
-    const cli = startCli(['record', '--config', config], { env: { SIM_WS_URL: sim.wsUrl, SIM_REST_URL: sim.restUrl } });
+    // The child's trace tells which bars its session received: the waits below end on them, not on time.
+    const tracePath = join(dir, 'record.trace.jsonl');
+    const trace = followTrace(tracePath);
+    const cli = startCli(['record', '--config', config, '--trace', tracePath], { env: { SIM_WS_URL: sim.wsUrl, SIM_REST_URL: sim.restUrl } });
     await cli.waitFor(/session running/);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await trace.until(() => trace.bars('BTCUSDT') >= 8 && trace.bars('ETHUSDT') >= 8, 'eight bars of each symbol');
     // Stop the market and let the last closed bars arrive: then the file must hold every one of them.
     sim.pause();
-    await new Promise((r) => setTimeout(r, 800));
+    const last = (symbol: string) => sim.closedBars(symbol, '1m', sim.now() - 10 * 60_000).at(-1)!.t;
+    await trace.until(() => trace.newest('BTCUSDT') >= last('BTCUSDT') && trace.newest('ETHUSDT') >= last('ETHUSDT'), 'the last closed bars');
+    trace.close();
     cli.child.kill('SIGTERM');
     const result = await cli.exited();
     expect(result.stderr).toBe('');

@@ -8,6 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createActor, createMachine } from 'xstate';
 import { originAllowed, startInspector, type Inspector } from '../../src/observability/inspector.ts';
+import { eventWaits } from '../support/event-waits.ts';
+
+// Poked by every message a client here receives: waits end on messages, not on time.
+const waits = eventWaits();
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -25,17 +29,14 @@ const connect = (url: string, headers: Record<string, string> = {}): Promise<{ w
   new Promise((resolve) => {
     const messages: string[] = [];
     const ws = new WebSocket(url, { headers });
-    ws.on('message', (d) => messages.push(d.toString()));
+    ws.on('message', (d) => { messages.push(d.toString()); waits.poke(); });
     ws.once('open', () => { cleanups.push(() => ws.terminate()); resolve({ ws, messages }); });
     ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode, messages }));
     ws.once('error', () => resolve({ status: -1, messages }));
   });
 
-/** Waits until `ok()`, polling on the event loop (the relay is asynchronous). */
-const until = async (ok: () => boolean): Promise<void> => {
-  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(ok()).toBe(true);
-};
+/** Resolves once the relay read everything `ws` sent before: the pong answers a ping that followed it on the socket. */
+const processed = (ws: WebSocket): Promise<void> => new Promise((resolve) => { ws.once('pong', () => resolve()); ws.ping(); });
 
 describe('inspector relay origins', () => {
   it.each(['https://evil.example', 'http://127.0.0.1.evil.example', 'null', 'file://', 'https://stately.ai.evil.example'])('refuses a WebSocket from Origin %s', async (origin) => {
@@ -73,12 +74,14 @@ describe('inspector relay messages', () => {
     const forger = await connect(inspector.wsUrl);
     const forged = JSON.stringify({ type: '@xstate.event', sessionId: 'x:0', event: { type: 'order.filled', side: 'BUY', quantity: 1000 } });
     forger.ws!.send(forged);
+    // Had the relay forwarded the forged message, it would now be on its way to `other`, ahead of the probe's events.
+    await processed(forger.ws!);
     const actor = createActor(createMachine({ id: 'probe-root', initial: 'a', states: { a: { on: { go: 'b' } }, b: {} } }), { inspect: inspector.inspect });
     actor.start();
     actor.send({ type: 'go' });
-    await until(() => other.messages.some((m) => m.includes('probe-root')));
+    await waits.until(() => other.messages.some((m) => m.includes('probe-root')), 'the probe on the other client');
     const late = await connect(inspector.wsUrl);
-    await until(() => late.messages.some((m) => m.includes('probe-root')));
+    await waits.until(() => late.messages.some((m) => m.includes('probe-root')), 'the probe replayed to a late client');
     actor.stop();
     for (const got of [other.messages, late.messages]) expect(got.some((m) => m.includes('order.filled'))).toBe(false);
   });

@@ -12,8 +12,10 @@ import { decodeSessionConfig } from '../../src/config/session-config.ts';
 import { startInspector } from '../../src/observability/index.ts';
 import { createRealtimeSession } from '../../src/session/index.ts';
 import { startBinanceSimulator } from '../../src/sim/binance/index.ts';
+import { eventWaits } from '../support/event-waits.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Poked by every relayed message and session bar: waits end on them, not on time.
+const waits = eventWaits();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -24,19 +26,13 @@ interface Message { type: string; name?: string; sessionId: string; rootId?: str
 const receiver = async (url: string) => {
   const messages: Message[] = [];
   const ws = new WebSocket(url);
-  ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as Message));
+  ws.on('message', (data) => { messages.push(JSON.parse(data.toString()) as Message); waits.poke(); });
   await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
   cleanups.push(async () => { ws.terminate(); });
   return messages;
 };
 
-const until = async (what: string, ok: () => boolean, timeoutMs = 10_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-};
+const until = (what: string, ok: () => boolean) => waits.until(ok, what, 10_000);
 
 describe('inspector', () => {
   it("relays the session's inspection events over a loopback WebSocket, also to a receiver that joins late", async () => {
@@ -61,7 +57,7 @@ describe('inspector', () => {
       },
     }), { inspect: inspector.inspect, providerDeps: { inspect: inspector.inspect } });
     let bars = 0;
-    session.on('bar', () => { bars++; });
+    session.on('bar', () => { bars++; waits.poke(); });
     await session.start();
     await until('bars', () => bars >= 3);
 

@@ -13,20 +13,16 @@ import { createTraceWriter, startMetricsServer, summarizeTrace } from '../../src
 import { registerSecret } from '../../src/secrets.ts';
 import { createRealtimeSession } from '../../src/session/index.ts';
 import { startBinanceSimulator } from '../../src/sim/binance/index.ts';
+import { eventWaits } from '../support/event-waits.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Poked by the session's bars and connection changes: waits end on them, not on time.
+const waits = eventWaits();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const until = async (what: string, ok: () => boolean, timeoutMs = 10_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-};
+const until = (what: string, ok: () => boolean) => waits.until(ok, what, 10_000);
 
 describe('trace writer and summary', () => {
   it('shows a forced reconnect as the connection actor going to backoff and back to open', async () => {
@@ -49,9 +45,9 @@ describe('trace writer and summary', () => {
     cleanups.push(() => metrics.close());
 
     const connection: string[] = [];
-    session.on('connection', (c) => connection.push(c.state));
+    session.on('connection', (c) => { connection.push(c.state); waits.poke(); });
     let bars = 0;
-    session.on('bar', () => { bars++; });
+    session.on('bar', () => { bars++; waits.poke(); });
     await session.start();
     await until('bars', () => bars >= 6);
     expect(sim.dropConnections()).toBeGreaterThan(0);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Bar } from '../../src/domain/bar.ts';
 import { ReplayProvider } from '../../src/replay/index.ts';
+import { JumpClock } from '../support/jump-clock.ts';
 
 const bar = (symbol: string, i: number, receivedAt = 1_000 + i * 100): Bar => ({
   provider: 'binance', symbol, interval: '1m', openTime: i * 60_000, closeTime: i * 60_000 + 59_999,
@@ -16,6 +17,8 @@ describe('replay provider', () => {
     const bars = [bar('BTCUSDT', 0), bar('XRPUSDT', 0), bar('ETHUSDT', 0), bar('BTCUSDT', 1)];
     const p = new ReplayProvider(bars, 5);
     const log: string[] = [];
+    // Each handler finishes a turn of the event loop later than it started: the next bar still waits for it.
+    const later = () => new Promise<void>((resolve) => { setImmediate(resolve); });
     p.onData((b) => log.push(`bar ${b.symbol} ${b.openTime}`));
     const states: string[] = [];
     p.onConnectionStateChange((s) => states.push(s));
@@ -24,7 +27,7 @@ describe('replay provider', () => {
     await p.subscribe(['btcusdt', 'ETHUSDT'], '1m');
     const result = await p.play({
       afterBar: async (b, i) => {
-        await new Promise((r) => setTimeout(r, 5));
+        await later();
         log.push(`done ${i} at ${p.clock}`);
         expect(p.clock).toBe(b.closeTime);
       },
@@ -40,20 +43,20 @@ describe('replay provider', () => {
 
   it('waits the recorded gaps divided by the speed, and stops a play on disconnect', async () => {
     const bars = [bar('BTCUSDT', 0, 0), bar('BTCUSDT', 1, 400), bar('BTCUSDT', 2, 800), bar('BTCUSDT', 3, 60_000)];
-    const p = new ReplayProvider(bars);
+    const clock = new JumpClock();
+    const p = new ReplayProvider(bars, 0, clock);
     const at: number[] = [];
-    const start = performance.now();
     p.onData(() => {
-      at.push(performance.now() - start);
+      at.push(clock.now());
       if (at.length === 3) void p.disconnect();
     });
     await p.connect();
     await p.subscribe(['BTCUSDT'], '1m');
     const result = await p.play({ speed: 4 });
     expect(result).toEqual({ bars: 3, skipped: 0, aborted: true });
-    expect(at[1]).toBeGreaterThanOrEqual(95);
-    expect(at[2]).toBeGreaterThanOrEqual(195);
-    expect(at[2]).toBeLessThan(1_000);
+    // 400 ms and 800 ms after the first bar, at four times the recorded pace; the fourth bar is never waited for.
+    expect(clock.waits).toEqual([100, 100]);
+    expect(at).toEqual([0, 100, 200]);
   });
 
   it('refuses play() before connect with NOT_READY and a second play() with ALREADY_STARTED', async () => {

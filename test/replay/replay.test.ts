@@ -13,6 +13,7 @@ import { createRealtimeSession } from '../../src/session/index.ts';
 import { startBinanceSimulator } from '../../src/sim/binance/index.ts';
 import { eventWaits } from '../support/event-waits.ts';
 import { queryFile as query } from '../support/duckdb-file.ts';
+import { JumpClock } from '../support/jump-clock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'argo-replay-test-'));
 const source = join(dir, 'recorded.duckdb');
@@ -94,8 +95,11 @@ describe('replay', () => {
   });
 
   it('paces bars by their recorded gaps divided by the speed, with the same result', async () => {
-    const paced = await replay({ speed: 4 });
-    expect(paced.wallMs).toBeGreaterThanOrEqual(span / 4);
+    // The pacing clock records the waits asked for and jumps over them: they add up to the recorded span over four.
+    const clock = new JumpClock();
+    const paced = await replay({ speed: 4, paceClock: clock });
+    expect(clock.waits.every((ms) => ms > 0)).toBe(true);
+    expect(clock.waits.reduce((a, b) => a + b, 0)).toBeCloseTo(span / 4, 6);
     expect(paced.orders).toEqual(first.orders);
     expect(paced.fills).toEqual(first.fills);
   });

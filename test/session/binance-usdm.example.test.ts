@@ -12,8 +12,9 @@ import { decodeBinanceRealtimeConfig } from '../../src/providers/binance/config.
 import { binanceEndpoints } from '../../src/providers/binance/urls.ts';
 import { createRealtimeSession } from '../../src/session/index.ts';
 import { startBinanceSimulator } from '../../src/sim/binance/index.ts';
+import { eventWaits } from '../support/event-waits.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const waits = eventWaits();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -49,13 +50,12 @@ describe('examples/binance-usdm.yaml', () => {
       storage: { ...file.storage, output_path: db, flush_interval_ms: 200 },
     });
     const fills: string[] = [];
-    session.on('fill', (f) => fills.push(f.symbol));
+    session.on('fill', (f) => { fills.push(f.symbol); waits.poke(); });
     await session.start();
     // MA-cross needs its slow average filled before it trades: wait for fills, not for time.
-    const deadline = Date.now() + 60_000;
-    while (fills.length === 0 && Date.now() < deadline) await sleep(50);
+    await waits.until(() => fills.length > 0, 'a fill', 60_000);
+    // Bars still in flight at the stop are not needed: the check below runs up to the newest stored bar.
     sim.pause();
-    await sleep(300);
     const summary = await session.stop();
     expect(summary.state).toBe('stopped');
     expect(summary.fills).toBeGreaterThan(0);

@@ -12,11 +12,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBinanceSimulator, type BinanceSimulator } from '../../src/sim/binance/index.ts';
 import { startCli, type CliChild } from '../cli/helpers.ts';
+import { followTrace } from '../support/trace-follow.ts';
 import { binanceConfig, binanceTruth, loggedEvents, simEnv, storedRows } from './support/recording.ts';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 const isRoot = process.getuid?.() === 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Small cap and fast retries and reports, so that a few seconds of recording fill, hold and recover. */
 const STORAGE = { max_buffered_rows: 150, buffer_size: 20, retry_base_ms: 50, retry_max_ms: 300, close_retries: 2, failure_report_interval_ms: 500 };
@@ -34,6 +34,23 @@ const fill = (dir: string): string => {
     fs.closeSync(fd);
   }
   return filler;
+};
+
+/**
+ * Starts `record` with a trace in the system temp dir (never on the small tmpfs) and waits until its session got
+ * `bars` closed bars of every symbol: recording is under way, told by the child itself rather than guessed from time.
+ */
+const recording = async (config: string, env: Record<string, string>, bars: number): Promise<CliChild> => {
+  const tracePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'full-disk-trace-')), 'record.trace.jsonl');
+  const trace = followTrace(tracePath);
+  const cli = startCli(['record', '--config', config, '--trace', tracePath], { env });
+  try {
+    await cli.waitFor(/session running/, 30_000);
+    await trace.until(() => SYMBOLS.every((s) => trace.bars(s) >= bars), `${bars} bars of each symbol`);
+  } finally {
+    trace.close();
+  }
+  return cli;
 };
 
 /** Resolves once `pattern` occurs at least `times` times in the output. */
@@ -76,9 +93,7 @@ describe.skipIf(!isRoot)('record on a filesystem that fills up (a real 8 MB tmpf
   it('loses no bar: the failure is reported while it lasts, gaps are recorded and fetched once space is back', async () => {
     const file = path.join(mnt, 'recover.duckdb');
     const config = binanceConfig(os.tmpdir(), file, SYMBOLS, STORAGE);
-    const cli = startCli(['record', '--config', config], { env: simEnv(sim) });
-    await cli.waitFor(/session running/, 30_000);
-    await sleep(1_000);
+    const cli = await recording(config, simEnv(sim), 20);
     const filler = fill(mnt);
     await cli.waitFor(/durability writes failing/);
     await cli.waitFor(/new bars are not taken/);
@@ -110,9 +125,7 @@ describe.skipIf(!isRoot)('record on a filesystem that fills up (a real 8 MB tmpf
   it('exits non-zero naming the ranges not saved when stopped while full; the next start fills them', async () => {
     const file = path.join(mnt, 'stop-full.duckdb');
     const config = binanceConfig(os.tmpdir(), file, SYMBOLS, STORAGE);
-    const cli = startCli(['record', '--config', config], { env: simEnv(sim) });
-    await cli.waitFor(/session running/, 30_000);
-    await sleep(1_000);
+    const cli = await recording(config, simEnv(sim), 20);
     const filler = fill(mnt);
     await cli.waitFor(/new bars are not taken/);
     cli.child.kill('SIGINT');
@@ -133,13 +146,14 @@ describe.skipIf(!isRoot)('record on a filesystem that fills up (a real 8 MB tmpf
     // Settled: every gap closed and the writer taking bars again, still so after the next durable bar was logged
     // (a gap opened just before the check would otherwise be cut by the stop and rightly exit 1).
     const settled = () => count(/durability gap opened/g) === count(/durability gap closed/g) && count(/durability writer at its cap/g) === count(/durability taking bars again/g);
+    // Checked on each new piece of output (event lines, the periodic status line), never on a timer.
     for (const deadline = Date.now() + 60_000; ;) {
-      if (Date.now() > deadline) throw new Error(`gaps still open after 60 s:\n${next.stdout()}`);
-      if (settled()) {
-        const seen = next.stdout().length;
-        await sleep(500);
-        if (settled() && next.stdout().length > seen) break;
-      } else await sleep(100);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`gaps still open after 60 s:\n${next.stdout()}`);
+      const seen = next.stdout().length + next.stderr().length;
+      const wasSettled = settled();
+      await next.waitForOutput(seen, left);
+      if (wasSettled && settled()) break;
     }
     next.child.kill('SIGINT');
     const r2 = await next.exited();
@@ -167,9 +181,7 @@ describe('record when its DuckDB file is deleted or replaced under it', () => {
 
   it('fails with STORAGE_LOST, writes nothing more and names what was not saved', async () => {
     const file = path.join(dir, 'gone.duckdb');
-    const cli = startCli(['record', '--config', binanceConfig(dir, file, SYMBOLS)], { env: simEnv(sim) });
-    await cli.waitFor(/session running/, 30_000);
-    await sleep(500);
+    const cli = await recording(binanceConfig(dir, file, SYMBOLS), simEnv(sim), 10);
     fs.rmSync(file);
     fs.rmSync(`${file}.wal`, { force: true });
     const r = await cli.exited();
@@ -184,9 +196,7 @@ describe('record when its DuckDB file is deleted or replaced under it', () => {
     const file = path.join(dir, 'replaced.duckdb');
     const other = path.join(dir, 'other.duckdb');
     fs.writeFileSync(other, 'not the recording');
-    const cli = startCli(['record', '--config', binanceConfig(dir, file, SYMBOLS)], { env: simEnv(sim) });
-    await cli.waitFor(/session running/, 30_000);
-    await sleep(500);
+    const cli = await recording(binanceConfig(dir, file, SYMBOLS), simEnv(sim), 10);
     fs.renameSync(other, file);
     const r = await cli.exited();
     expect(r.code).not.toBe(0);

@@ -14,9 +14,12 @@ import { foldEvents, type LoggedEvent } from '../../src/events/fold.ts';
 import { createRealtimeSession, SessionEventLog } from '../../src/session/index.ts';
 import { startBinanceSimulator, type BinanceSimulator } from '../../src/sim/binance/index.ts';
 import { accountInfoOf, positionsOf } from '../../src/trading/paper/account.ts';
+import type { RealtimeSession } from '../../src/session/index.ts';
 import { queryFile as query } from '../support/duckdb-file.ts';
+import { eventWaits } from '../support/event-waits.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Poked by every simulator step and session event here: waits end on bars, connection changes, strategy outcomes.
+const waits = eventWaits();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -24,8 +27,33 @@ afterEach(async () => {
 
 const sim = async () => {
   const s = await startBinanceSimulator({ tickMs: 20, marketStepMs: 20_000 });
+  s.on('step', waits.poke);
   cleanups.push(() => s.close());
   return s;
+};
+
+/** What a session told so far: bars by symbol, connection states, strategy outcomes. */
+const watch = (session: RealtimeSession) => {
+  const seen = { bars: 0, processed: 0, connection: [] as string[], last: new Map<string, number>() };
+  session.on('bar', (b) => { seen.bars++; seen.last.set(b.symbol, Math.max(seen.last.get(b.symbol) ?? -Infinity, b.openTime)); waits.poke(); });
+  session.on('connection', (c) => { seen.connection.push(c.state); waits.poke(); });
+  session.on('strategy.processed', () => { seen.processed++; waits.poke(); });
+  session.on('fill', waits.poke);
+  return seen;
+};
+
+/** Waits for `n` more bars than have arrived so far. */
+const moreBars = (seen: { bars: number }, n: number) => {
+  const target = seen.bars + n;
+  return waits.until(() => seen.bars >= target, `${target} bars`);
+};
+
+/** Pauses the market and waits until the session has every bar it closed, and the strategy every bar it received. */
+const pauseAndCatchUp = async (s: BinanceSimulator, seen: ReturnType<typeof watch>, symbols: readonly string[], strategy = true) => {
+  s.pause();
+  const lastClosed = new Map(symbols.map((sym) => [sym, s.closedBars(sym, '1m', s.now() - 10 * 60_000).at(-1)!.t]));
+  await waits.until(() => symbols.every((sym) => (seen.last.get(sym) ?? -Infinity) >= lastClosed.get(sym)!), `the last closed bars ${JSON.stringify([...lastClosed])}`);
+  if (strategy) await waits.until(() => seen.processed >= seen.bars, `the strategy to finish ${seen.bars} bars`);
 };
 
 const rawConfig = (s: BinanceSimulator, dbPath: string, extra: { id?: string; strategy?: string; strategyConfig?: object } = {}) => ({
@@ -67,14 +95,19 @@ describe('realtime trading session', () => {
     const session = createRealtimeSession(decodeSessionConfig(rawConfig(s, db, { id: 'it-1' })));
     const seen: string[] = [];
     session.on('bar', (b) => seen.push(`${b.symbol}|${b.openTime}`));
+    const told = watch(session);
     await session.start();
     for (let i = 0; i < 4; i++) {
-      await sleep(700);
+      // A stretch of bars on this connection, then it drops; the next stretch begins once the session is back.
+      await moreBars(told, 20);
+      const states = told.connection.length;
       s.dropConnections();
+      await waits.until(() => told.connection.slice(states).includes('reconnecting') && told.connection.at(-1) === 'connected', 'the reconnect');
     }
-    await sleep(1_500);
-    s.pause();
-    await sleep(400);
+    await moreBars(told, 40);
+    // MA-cross trades on a crossing: wait for one rather than for time.
+    await waits.until(() => session.stats().orders.filled > 0, 'a fill');
+    await pauseAndCatchUp(s, told, ['BTCUSDT', 'ETHUSDT']);
     const live = session.stats();
     expect(live.strategy?.skipped).toBe(0);
     const summary = await session.stop();
@@ -109,8 +142,10 @@ describe('realtime trading session', () => {
     const session = createRealtimeSession(decodeSessionConfig(rawConfig(s, db, { strategy: 'test/strategy/fixtures/throws-every-10th.strategy.ts' })));
     const failures: string[] = [];
     session.on('strategy', (e) => { if (e.type === 'strategy.failed') failures.push(e.message); });
+    const told = watch(session);
     await session.start();
-    await sleep(2_500);
+    await moreBars(told, 50);
+    await pauseAndCatchUp(s, told, ['BTCUSDT', 'ETHUSDT']);
     const summary = await session.stop();
     expect(summary.state).toBe('stopped');
     expect(summary.bars).toBeGreaterThan(40);
@@ -145,17 +180,19 @@ describe('realtime trading session', () => {
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    await sleep(600); // the market moves on while nobody listens
+    // The market moves on while nobody listens: thirty steps (ten bars a symbol) to backfill on the resume.
+    const downFrom = s.now();
+    await waits.until(() => s.now() >= downFrom + 30 * s.options.marketStepMs, 'thirty market steps');
 
     const session = createRealtimeSession(decodeSessionConfig(raw));
+    const told = watch(session);
     await session.start();
     await session.flush();
     const resumedState = session.stats();
     expect(resumedState.positions.map((p) => [p.symbol, p.quantity, p.averagePrice])).toEqual(reported.positions.map((p) => [p.symbol, p.quantity, p.averagePrice]));
     expect(resumedState.account?.cash).toBe(reported.account.cash);
-    await sleep(800);
-    s.pause();
-    await sleep(400);
+    await moreBars(told, 20);
+    await pauseAndCatchUp(s, told, ['BTCUSDT', 'ETHUSDT']);
     const summary = await session.stop();
     expect(summary.resumed).toBe(true);
     // No third buy: the strategy read the resumed position from the broker.
