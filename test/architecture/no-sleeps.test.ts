@@ -35,7 +35,6 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason
   'test/sim/binance/helpers.ts': { count: 3, reason: NOT_YET },
   'test/sim/binance/lifecycle.test.ts': { count: 1, reason: NOT_YET },
   'test/sim/binance/ws-streaming.test.ts': { count: 1, reason: NOT_YET },
-  'test/sim/ibkr/helpers.ts': { count: 1, reason: NOT_YET },
   'test/sim/polygon/protocol.test.ts': { count: 2, reason: NOT_YET },
   'test/storage/buffered-writer.test.ts': { count: 1, reason: NOT_YET },
   'test/storage/duckdb-store.test.ts': { count: 6, reason: NOT_YET },
