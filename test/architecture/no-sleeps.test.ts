@@ -33,8 +33,6 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason
   'test/session/restart.prop.test.ts': { count: 4, reason: NOT_YET },
   'test/session/session.integration.test.ts': { count: 8, reason: NOT_YET },
   'test/sim/binance/helpers.ts': { count: 1, reason: 'Defines the sleep ws-limits.test.ts lets its wall-clock windows pass with (see its entry); the waits are on frames and events.' },
-  'test/sim/binance/lifecycle.test.ts': { count: 1, reason: NOT_YET },
-  'test/sim/binance/ws-streaming.test.ts': { count: 1, reason: NOT_YET },
   'test/storage/buffered-writer.test.ts': { count: 1, reason: NOT_YET },
   'test/storage/duckdb-store.test.ts': { count: 6, reason: NOT_YET },
   'test/storage/duckdb-writer.test.ts': { count: 3, reason: NOT_YET },

@@ -1,7 +1,7 @@
 /** Test helpers for the Binance simulator: a WebSocket client that queues frames and a sim lifecycle hook. */
 import { afterEach } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
-import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
+import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorDeps, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
 
 /** A client that records every frame and lets a test await the next ones. */
 export class TestClient {
@@ -122,8 +122,8 @@ export const useSimulators = () => {
     await Promise.all(sims.splice(0).map((s) => s.close()));
   });
   return {
-    start: async (options: Partial<BinanceSimulatorOptions> = {}): Promise<BinanceSimulator> => {
-      const sim = await startBinanceSimulator({ paused: true, ...options });
+    start: async (options: Partial<BinanceSimulatorOptions> = {}, deps: BinanceSimulatorDeps = {}): Promise<BinanceSimulator> => {
+      const sim = await startBinanceSimulator({ paused: true, ...options }, deps);
       sims.push(sim);
       return sim;
     },
