@@ -39,8 +39,6 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason
   'test/support/bus-helpers.ts': { count: 1, reason: NOT_YET },
   'test/trading/binance/helpers.ts': { count: 1, reason: NOT_YET },
   'test/trading/binance/session.test.ts': { count: 1, reason: NOT_YET },
-  'test/trading/ibkr/connection.test.ts': { count: 1, reason: NOT_YET },
-  'test/trading/ibkr/helpers.ts': { count: 2, reason: NOT_YET },
 };
 
 const files = (dir: string): string[] =>
