@@ -2,6 +2,7 @@
  * The simulator's market clock: market time advances in fixed steps, either on a wall-clock timer (one step
  * every `tickMs`) or synchronously through `advance()`, so tests can replay months of bars in seconds.
  */
+import { systemClock, type Clock, type TimerHandle } from '../../clock.ts';
 
 /** Market time source that drives the simulated exchange. */
 export interface MarketClock {
@@ -27,12 +28,15 @@ export interface MarketClockOptions {
   readonly paused: boolean;
   /** Called once per step with the market interval (from, to]. */
   readonly onStep: (from: number, to: number) => void;
+  /** Timers of the ticks: the system clock by default; tests pass a hand-driven one to run or stop ticks exactly. */
+  readonly timers?: Clock;
 }
 
 /** Creates a market clock; the timer runs unless `paused`. */
 export const createMarketClock = (options: MarketClockOptions): MarketClock => {
   let now = options.startTime;
-  let timer: ReturnType<typeof setInterval> | undefined;
+  const timers = options.timers ?? systemClock;
+  let timer: TimerHandle | undefined;
   let stopped = false;
 
   const step = (): void => {
@@ -41,11 +45,16 @@ export const createMarketClock = (options: MarketClockOptions): MarketClock => {
     options.onStep(from, now);
   };
 
+  // The next tick is armed before the step runs, so a step listener that pauses the clock cancels it.
+  const tick = (): void => {
+    timer = timers.setTimeout(tick, options.tickMs);
+    step();
+  };
   const start = (): void => {
-    if (timer === undefined && !stopped) timer = setInterval(step, options.tickMs);
+    if (timer === undefined && !stopped) timer = timers.setTimeout(tick, options.tickMs);
   };
   const halt = (): void => {
-    if (timer !== undefined) clearInterval(timer);
+    timer?.cancel();
     timer = undefined;
   };
 

@@ -12,7 +12,7 @@
  *   await sim.close();
  */
 export {
-  BinanceSimulator, startBinanceSimulator, type BinanceSimulatorEvents, type ConnectionFilter,
+  BinanceSimulator, startBinanceSimulator, type BinanceSimulatorDeps, type BinanceSimulatorEvents, type ConnectionFilter,
 } from './simulator.ts';
 export { DEFAULT_OPTIONS, resolveOptions, type BinanceSimulatorOptions } from './options.ts';
 export { DEFAULT_COINM_SYMBOLS, DEFAULT_SYMBOLS, DEFAULT_USDM_SYMBOLS, defaultSymbols, syntheticSymbols } from './instruments.ts';

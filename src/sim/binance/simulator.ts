@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bucketStart, isInterval, nextBucketStart, type Interval } from '../../domain/interval.ts';
+import type { Clock } from '../../clock.ts';
 import type { BinanceKline } from '../../providers/binance/messages.ts';
 import { createMarketClock, type MarketClock } from './clock.ts';
 import type { ConnectionInfo, SimConnection } from './connection.ts';
@@ -30,6 +31,11 @@ export interface BinanceSimulatorEvents {
   close: [{ readonly connectionId: number; readonly code: number; readonly reason: string }];
   /** After the frames of a market step (from, to] were sent. */
   step: [{ readonly from: number; readonly to: number }];
+}
+
+/** What a simulator runs on besides its options: the timers of its market clock (the system clock by default). */
+export interface BinanceSimulatorDeps {
+  readonly timers?: Clock;
 }
 
 /** Selects connections for a fault; all open connections when omitted. */
@@ -62,7 +68,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   #closing: Promise<void> | undefined;
 
   /** Use {@link startBinanceSimulator}; the server must already listen. */
-  constructor(options: BinanceSimulatorOptions, http: Server) {
+  constructor(options: BinanceSimulatorOptions, http: Server, deps: BinanceSimulatorDeps = {}) {
     super();
     this.options = options;
     this.#http = http;
@@ -123,6 +129,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
       tickMs: options.tickMs,
       stepMs: options.marketStepMs,
       paused: options.paused,
+      ...(deps.timers ? { timers: deps.timers } : {}),
       onStep: (from, to) => {
         this.#engine.step(from, to);
         this.#streams.broadcast(from, to);
@@ -319,7 +326,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
 }
 
 /** Starts a simulator listening on `host:port` (loopback, free port by default). */
-export const startBinanceSimulator = async (options?: Partial<BinanceSimulatorOptions>): Promise<BinanceSimulator> => {
+export const startBinanceSimulator = async (options?: Partial<BinanceSimulatorOptions>, deps: BinanceSimulatorDeps = {}): Promise<BinanceSimulator> => {
   const resolved = resolveOptions(options);
   // Node's default 16 KiB header limit would refuse a combined URL naming ~1,000 streams.
   const http = createServer({ maxHeaderSize: 64 * 1024 });
@@ -330,5 +337,5 @@ export const startBinanceSimulator = async (options?: Partial<BinanceSimulatorOp
       resolve();
     });
   });
-  return new BinanceSimulator(resolved, http);
+  return new BinanceSimulator(resolved, http, deps);
 };

@@ -8,7 +8,7 @@
  *   sim.dropConnections();              // fault: cut every socket
  *   await sim.close();
  */
-export { DEFAULT_IBKR_SIMULATOR_OPTIONS, IbkrSimulator, startIbkrSimulator, type IbkrSimulatorOptions, type RecordedRequest } from './simulator.ts';
+export { DEFAULT_IBKR_SIMULATOR_OPTIONS, IbkrSimulator, startIbkrSimulator, type IbkrSimulatorEvents, type IbkrSimulatorOptions, type RecordedRequest } from './simulator.ts';
 export { SERVER_VERSION } from './messages.ts';
 export type { SimContract, SimExecution, SimOrder, SimOrderStatus, SimPosition } from './broker.ts';
 export type { SimConnectionInfo } from './connection.ts';

@@ -7,6 +7,7 @@
  * connection with a client id in use is refused (326), sockets can be dropped or hung, the next order rejected
  * (201), and the TWS-to-IB link reported lost and restored (1100 / 1101 / 1102).
  */
+import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { SimBroker, twsTime, type BrokerOutput, type SimExecution, type SimOrder, type SimPosition } from './broker.ts';
@@ -51,8 +52,14 @@ export interface RecordedRequest {
   readonly type: ClientRequest['type'];
 }
 
+/** Events the simulator emits, with their payloads. */
+export interface IbkrSimulatorEvents {
+  /** After a request was recorded and handled (answers sent), so listeners see its effect. */
+  request: [RecordedRequest];
+}
+
 /** A running TWS simulator. */
-export class IbkrSimulator {
+export class IbkrSimulator extends EventEmitter<IbkrSimulatorEvents> {
   readonly options: IbkrSimulatorOptions;
   readonly port: number;
   readonly host: string;
@@ -68,6 +75,7 @@ export class IbkrSimulator {
 
   /** Use {@link startIbkrSimulator}; the server must already listen. */
   constructor(options: IbkrSimulatorOptions, server: Server) {
+    super();
     this.options = options;
     this.#server = server;
     this.host = options.host;
@@ -150,12 +158,19 @@ export class IbkrSimulator {
       claim: (connection, clientId) => {
         const holder = this.#clientIds.get(clientId);
         const free = !holder || !holder.open;
-        this.requests.push({ connectionId: connection.id, clientId, type: 'startApi' });
+        const record: RecordedRequest = { connectionId: connection.id, clientId, type: 'startApi' };
+        this.requests.push(record);
         if (free) this.#clientIds.set(clientId, connection);
+        this.emit('request', record);
         return free;
       },
       nextOrderId: (clientId) => this.broker.nextOrderId(clientId),
-      handle: (connection, request) => this.#handle(connection, request),
+      handle: (connection, request) => {
+        const record: RecordedRequest = { connectionId: connection.id, clientId: connection.clientId, type: request.type };
+        this.requests.push(record);
+        this.#handle(connection, request);
+        this.emit('request', record);
+      },
       closed: (connection) => {
         this.#connections.delete(connection);
         if (connection.clientId !== undefined && this.#clientIds.get(connection.clientId) === connection) this.#clientIds.delete(connection.clientId);
@@ -165,7 +180,6 @@ export class IbkrSimulator {
 
   #handle(c: SimConnection, r: ClientRequest): void {
     const clientId = c.clientId!;
-    this.requests.push({ connectionId: c.id, clientId, type: r.type });
     if (c.stalled) return;
     switch (r.type) {
       case 'placeOrder': return this.#route(this.broker.place(clientId, r));

@@ -1,7 +1,7 @@
 /** Test helpers for the Binance simulator: a WebSocket client that queues frames and a sim lifecycle hook. */
 import { afterEach } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
-import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
+import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorDeps, type BinanceSimulatorOptions } from '../../../src/sim/binance/index.ts';
 
 /** A client that records every frame and lets a test await the next ones. */
 export class TestClient {
@@ -42,22 +42,31 @@ export class TestClient {
 
   /** The next unread frame (raw text). */
   async nextRaw(timeoutMs = 2_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#cursor >= this.frames.length) {
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error('connection closed while waiting for a frame');
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('timed out waiting for a frame');
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          this.#wakers.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.#wakers.add(wake);
-      });
-    }
+    await this.until(() => this.#cursor < this.frames.length || this.ws.readyState === WebSocket.CLOSED, 'a frame', timeoutMs);
+    if (this.#cursor >= this.frames.length) throw new Error('connection closed while waiting for a frame');
     return this.frames[this.#cursor++]!;
+  }
+
+  /** Resolves once `check()` holds, re-checked on every frame and on close; rejects after `timeoutMs`. */
+  until(check: () => boolean, what = 'a condition', timeoutMs = 2_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (check()) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wakers.delete(wake);
+      };
+      const wake = (): void => {
+        if (!check()) return;
+        done();
+        resolve();
+      };
+      // A failure bound only: in a passing run the wait ends on a frame or the close.
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      this.#wakers.add(wake);
+    });
   }
 
   /** The next unread frame, parsed. */
@@ -113,8 +122,8 @@ export const useSimulators = () => {
     await Promise.all(sims.splice(0).map((s) => s.close()));
   });
   return {
-    start: async (options: Partial<BinanceSimulatorOptions> = {}): Promise<BinanceSimulator> => {
-      const sim = await startBinanceSimulator({ paused: true, ...options });
+    start: async (options: Partial<BinanceSimulatorOptions> = {}, deps: BinanceSimulatorDeps = {}): Promise<BinanceSimulator> => {
+      const sim = await startBinanceSimulator({ paused: true, ...options }, deps);
       sims.push(sim);
       return sim;
     },
@@ -126,14 +135,32 @@ export const useSimulators = () => {
   };
 };
 
-/** Resolves after `ms` wall milliseconds. */
+/**
+ * Resolves after `ms` wall milliseconds: only for the simulator's wall-clock windows (message rate, REST weight),
+ * which no event ends; everything else waits on frames or simulator events.
+ */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export const eventually = async (check: () => boolean, timeoutMs = 2_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-};
+/** Anything with Node's `on`/`off` listener methods (a simulator, a WebSocket). */
+export interface Listenable {
+  on(event: string, listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
+
+/** Resolves once `check()` holds, re-checked each time `source` emits `event`; rejects after `timeoutMs`. */
+export const whenEmitted = (source: Listenable, event: string, check: () => boolean, timeoutMs = 2_000): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (check()) return resolve();
+    const wake = (): void => {
+      if (!check()) return;
+      source.off(event, wake);
+      clearTimeout(timer);
+      resolve();
+    };
+    // A failure bound only: in a passing run the wait ends on the event.
+    const timer = setTimeout(() => {
+      source.off(event, wake);
+      reject(new Error(`timed out waiting for a '${event}' after which the condition holds`));
+    }, timeoutMs);
+    source.on(event, wake);
+  });

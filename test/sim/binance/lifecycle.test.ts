@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startBinanceSimulator } from '../../../src/sim/binance/index.ts';
+import { ManualClock } from '../../support/manual-clock.ts';
 import { TestClient } from './helpers.ts';
 
 describe('simulator lifecycle', () => {
@@ -16,14 +17,17 @@ describe('simulator lifecycle', () => {
   });
 
   it('terminates clients, stops the clock and frees the port on close()', async () => {
-    const sim = await startBinanceSimulator({ tickMs: 5 });
+    const timers = new ManualClock();
+    const sim = await startBinanceSimulator({ tickMs: 5 }, { timers });
     const client = await TestClient.connect(`${sim.wsUrl}/ws/btcusdt@kline_1m`);
     await (await fetch(`${sim.restUrl}/api/v3/ping`)).json();
+    await timers.advance(5);
     await client.next();
     await Promise.all([sim.close(), sim.close()]);
     expect((await client.closed).code).toBe(1006);
     const now = sim.now();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Four ticks' worth of the clock's own timers: a tick left armed by close() would step the market here.
+    await timers.advance(20);
     expect(sim.now()).toBe(now);
     await expect(fetch(`${sim.restUrl}/api/v3/ping`)).rejects.toThrow();
     await expect(TestClient.connect(`${sim.wsUrl}/ws`)).rejects.toThrow();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventually, sleep, useSimulators } from './helpers.ts';
+import { sleep, useSimulators, whenEmitted } from './helpers.ts';
 
 const sims = useSimulators();
 
@@ -14,7 +14,7 @@ describe('connection limits', () => {
     expect(await client.closed).toEqual({ code: 1008, reason: 'Too many requests' });
     expect(client.frames.map((f) => JSON.parse(f).id)).toEqual([1, 2, 3, 4, 5]);
     expect(sim.stats().rateLimitViolations).toBe(1);
-    await eventually(() => sim.connections()[0]!.closed);
+    await whenEmitted(sim, 'close', () => sim.connections()[0]!.closed);
     expect(sim.connections()[0]).toMatchObject({ messagesReceived: 6, maxMessagesInOneSecond: 6, closeCode: 1008 });
   });
 
@@ -149,7 +149,7 @@ describe('connection faults', () => {
     sim.advance();
     expect(await client.next()).toMatchObject({ e: 'kline', E: sim.now() });
     expect((await client.request({ method: 'LIST_SUBSCRIPTIONS', id: 2 })).reply).toEqual({ result: ['btcusdt@kline_1m'], id: 2 });
-    await eventually(() => pings > seen);
+    await whenEmitted(client.ws, 'ping', () => pings > seen);
   });
 
   it('ends a timed stall by itself and leaves new connections alone', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BinanceKline, BinanceKlineEvent, BinanceKlineRow } from '../../../src/providers/binance/messages.ts';
+import { ManualClock } from '../../support/manual-clock.ts';
 import { useSimulators } from './helpers.ts';
 
 const sims = useSimulators();
@@ -83,15 +84,20 @@ describe('kline streaming', () => {
   });
 
   it('streams on its own when the clock runs, and stops when paused', async () => {
-    const sim = await sims.start({ paused: false, tickMs: 5 });
+    const timers = new ManualClock();
+    const sim = await sims.start({ paused: false, tickMs: 5 }, { timers });
     const client = await sims.connect(`${sim.wsUrl}/ws/btcusdt@kline_1s`);
+    await timers.advance(30);
     await client.take(12);
+    expect(sim.now()).toBe(START + 6 * 2_000);
     sim.pause();
     expect(sim.paused).toBe(true);
-    const now = sim.now();
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(sim.now()).toBe(now);
-    expect(now).toBeGreaterThan(START);
+    // Six ticks' worth of the clock's own timers: a tick left armed by pause() would step the market here.
+    await timers.advance(30);
+    expect(sim.now()).toBe(START + 6 * 2_000);
+    sim.resume();
+    await timers.advance(5);
+    expect(sim.now()).toBe(START + 7 * 2_000);
   });
 
   it('shares nothing between connections but the data: each gets its own frames', async () => {

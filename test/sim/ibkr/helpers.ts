@@ -41,14 +41,24 @@ export class RawClient {
     return this.seen.filter((s) => s.name === 'error' && s.args[1] === ErrorCode.UNKNOWN_ID);
   }
 
-  /** Waits until `count` events of `name` were seen (2 s at most). */
-  async waitFor(name: string, count = 1, timeoutMs = 2_000): Promise<Seen[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.events(name).length < count) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} × ${name}; saw ${this.seen.map((s) => s.name).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return this.events(name);
+  /** Waits until `count` events of `name` were seen, re-checking on every event the client records (2 s at most). */
+  waitFor(name: string, count = 1, timeoutMs = 2_000): Promise<Seen[]> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        if (this.events(name).length < count) return false;
+        this.api.off(EventName.all, check);
+        clearTimeout(timer);
+        resolve(this.events(name));
+        return true;
+      };
+      // A failure bound only: in a passing run the wait ends on the event itself.
+      const timer = setTimeout(() => {
+        this.api.off(EventName.all, check);
+        reject(new Error(`timed out waiting for ${count} × ${name}; saw ${this.seen.map((s) => s.name).join(', ')}`));
+      }, timeoutMs);
+      // Registered after the recording listener, so it runs once the event is in `seen`.
+      if (!check()) this.api.on(EventName.all, check);
+    });
   }
 
   /** Disconnects. */

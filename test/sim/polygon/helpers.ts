@@ -2,9 +2,9 @@
 import { afterEach } from 'vitest';
 import type { PolygonFeed } from '../../../src/providers/polygon/messages.ts';
 import { startPolygonSimulator, type PolygonSimulator, type PolygonSimulatorOptions } from '../../../src/sim/polygon/index.ts';
-import { eventually, TestClient } from '../binance/helpers.ts';
+import { TestClient } from '../binance/helpers.ts';
 
-export { eventually, sleep, TestClient } from '../binance/helpers.ts';
+export { TestClient } from '../binance/helpers.ts';
 
 export const KEY = 'sim-polygon-key';
 
@@ -27,8 +27,20 @@ export const eventsOf = (client: TestClient): Ev[] =>
 
 /** Waits until an event matching `pred` has arrived, and returns it. */
 export const waitEvent = async (client: TestClient, pred: (e: Ev) => boolean, timeoutMs = 2_000): Promise<Ev> => {
-  await eventually(() => eventsOf(client).some(pred), timeoutMs);
+  await client.until(() => eventsOf(client).some(pred), 'a matching event', timeoutMs);
   return eventsOf(client).find(pred)!;
+};
+
+let barriers = 0;
+
+/**
+ * Resolves once the simulator has answered a request sent now: the server queues every event in order, so each
+ * event it queued for this client before the request has arrived too (a window proven over, without a sleep).
+ */
+export const barrier = async (client: TestClient): Promise<void> => {
+  const param = `AM.BARRIER${++barriers}`;
+  client.send({ action: 'unsubscribe', params: param });
+  await waitEvent(client, (e) => e.message === `unsubscribed to: ${param}`);
 };
 
 /** Status events received so far, as `status: message`. */

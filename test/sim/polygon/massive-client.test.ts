@@ -6,34 +6,39 @@
  */
 import { GetIndicesAggregatesTimespanEnum, GetStocksAggregatesTimespanEnum, restClient, websocketClient } from '@massive.com/client-js';
 import { describe, expect, it } from 'vitest';
-import { eventually, KEY, T0, usePolygonSims, type Ev } from './helpers.ts';
+import { eventWaits } from '../../support/event-waits.ts';
+import { KEY, T0, usePolygonSims, type Ev } from './helpers.ts';
 
 const { start } = usePolygonSims();
 const M = 60_000;
 
-/** Opens the client's socket for a market and collects every event it receives. */
+/** Opens the client's socket for a market, collects every event it receives, and waits on them. */
 const clientSocket = (wsUrl: string, market: 'stocks' | 'crypto' | 'indices' | 'forex' | 'options') => {
   const client = websocketClient(KEY, wsUrl);
   const ws = client[market]();
   const events: Ev[] = [];
+  const waits = eventWaits();
   ws.onmessage = (msg: { data: unknown }) => {
     for (const e of JSON.parse(String(msg.data)) as Ev[]) events.push(e);
+    waits.poke();
   };
-  return { ws, events };
+  /** Resolves once `ok()` holds, re-checked on every message. */
+  const until = (ok: () => boolean, what: string): Promise<void> => waits.until(ok, what, 2_000);
+  return { ws, events, until };
 };
 
 describe('@massive.com/client-js against the simulator', () => {
   it('authenticates with the WebSocket client and receives AM and A bars equal to the ground truth', async () => {
     const sim = await start({ marketStepMs: 20_000 });
     expect(sim.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:/);
-    const { ws, events } = clientSocket(sim.wsUrl, 'stocks');
+    const { ws, events, until } = clientSocket(sim.wsUrl, 'stocks');
     try {
-      await eventually(() => events.some((e) => e.status === 'auth_success'));
+      await until(() => events.some((e) => e.status === 'auth_success'), 'auth_success');
       ws.send(JSON.stringify({ action: 'subscribe', params: 'AM.AAPL,A.MSFT' }));
-      await eventually(() => events.some((e) => e.message === 'subscribed to: A.MSFT'));
+      await until(() => events.some((e) => e.message === 'subscribed to: A.MSFT'), 'the subscription');
       sim.advance(30);
       const truth = sim.closedBars('AAPL', '1m', T0);
-      await eventually(() => events.filter((e) => e.ev === 'AM').length === truth.length);
+      await until(() => events.filter((e) => e.ev === 'AM').length === truth.length, 'every AM bar');
       const am = events.filter((e) => e.ev === 'AM');
       expect(am.map((e) => [e.sym, e.s, e.o, e.h, e.l, e.c, e.v])).toEqual(truth.map((r) => ['AAPL', r.t, r.o, r.h, r.l, r.c, r.v]));
       expect(am.every((e) => typeof e.av === 'number' && typeof e.op === 'number' && typeof e.a === 'number')).toBe(true);
@@ -45,14 +50,14 @@ describe('@massive.com/client-js against the simulator', () => {
 
   it('receives per-second crypto aggregates (XAS) on the crypto socket', async () => {
     const sim = await start();
-    const { ws, events } = clientSocket(sim.wsUrl, 'crypto');
+    const { ws, events, until } = clientSocket(sim.wsUrl, 'crypto');
     try {
-      await eventually(() => events.some((e) => e.status === 'auth_success'));
+      await until(() => events.some((e) => e.status === 'auth_success'), 'auth_success');
       ws.send(JSON.stringify({ action: 'subscribe', params: 'XAS.*' }));
-      await eventually(() => events.some((e) => e.status === 'success'));
+      await until(() => events.some((e) => e.status === 'success'), 'the subscription');
       sim.advance(60);
       const truth = sim.closedBars('ETH-USD', '1s', T0);
-      await eventually(() => events.filter((e) => e.ev === 'XAS' && e.pair === 'ETH-USD').length === truth.length);
+      await until(() => events.filter((e) => e.ev === 'XAS' && e.pair === 'ETH-USD').length === truth.length, 'every ETH-USD XAS bar');
       expect(truth.length).toBeGreaterThan(20);
     } finally {
       ws.close();

@@ -1,6 +1,6 @@
 /** The Polygon simulator's WebSocket side speaks the documented message sequence, statuses and faults. */
 import { describe, expect, it } from 'vitest';
-import { eventsOf, eventually, KEY, sleep, statuses, usePolygonSims, waitEvent } from './helpers.ts';
+import { barrier, eventsOf, KEY, statuses, usePolygonSims, waitEvent } from './helpers.ts';
 
 const { start, connect, authed } = usePolygonSims();
 const M = 60_000;
@@ -81,7 +81,8 @@ describe('Polygon simulator: connection and authentication', () => {
     const closed = await first.closed;
     expect(closed.code).toBe(1008);
     expect(statuses(first).at(-1)).toBe('max_connections: Maximum number of connections exceeded.');
-    await sleep(50);
+    // An eviction status sent to another connection would precede the answer to a request sent after it.
+    await Promise.all([crypto, otherKey, second].map(barrier));
     for (const c of [crypto, otherKey, second]) expect(statuses(c).some((s) => s.startsWith('max_connections'))).toBe(false);
     expect(sim.stats().evictions).toBe(1);
   });
@@ -101,7 +102,7 @@ describe('Polygon simulator: data', () => {
     const t0 = sim.now();
     sim.advance(30);
     await waitEvent(client, (e) => e.ev === 'AM' && e.s === t0 + 9 * M, 3_000);
-    await sleep(50);
+    await barrier(client);
     expect(client.frames.every((f) => Array.isArray(JSON.parse(f)))).toBe(true);
     const am = eventsOf(client).filter((e) => e.ev === 'AM');
     const truth = sim.closedBars('AAPL', '1m', t0);
@@ -148,11 +149,11 @@ describe('Polygon simulator: data', () => {
     await waitEvent(client, (e) => e.status === 'success');
     const t0 = sim.now();
     sim.advance(20);
-    await eventually(() => sim.stats().correctionsSent > 0);
+    await client.until(() => sim.stats().correctionsSent > 0, 'a correction');
     const first = sim.closedBars('GOOGL', '1m', t0)[0]!;
     const row = sim.correct('GOOGL', first.t);
     expect(row.v! > first.v!).toBe(true);
-    await eventually(() => eventsOf(client).filter((e) => e.s === first.t).length >= 2);
+    await client.until(() => eventsOf(client).filter((e) => e.s === first.t).length >= 2, 'the corrected bar');
     const sent = eventsOf(client).filter((e) => e.ev === 'AM');
     // The last event of every window is its current truth; some windows were sent more than once.
     const latest = new Map(sent.map((e) => [e.s, [e.h, e.v]]));
@@ -166,7 +167,7 @@ describe('Polygon simulator: data', () => {
     client.send({ action: 'subscribe', params: 'AM.AAPL,AM.MSFT' });
     await waitEvent(client, (e) => e.message === 'subscribed to: AM.MSFT');
     sim.advance(5);
-    await eventually(() => sim.stats().malformedSent > 0);
+    await client.until(() => sim.stats().malformedSent > 0, 'a garbage frame');
     expect(sim.dropConnections()).toBe(1);
     expect((await client.closed).code).toBe(1006);
   });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolvePolygonOptions } from '../../../src/sim/polygon/index.ts';
-import { eventsOf, eventually, KEY, statuses, T0, usePolygonSims, waitEvent } from './helpers.ts';
+import { eventsOf, KEY, statuses, T0, usePolygonSims, waitEvent } from './helpers.ts';
 
 const { start, connect, authed } = usePolygonSims();
 const M = 60_000;
@@ -70,7 +70,7 @@ describe('Massive simulator: venue facts', () => {
     await waitEvent(forex, (e) => e.status === 'success');
     sim.advance(120);
     const truth = sim.closedBars('BTC-USD', '1s', T0);
-    await eventually(() => eventsOf(crypto).filter((e) => e.ev === 'XAS').length === truth.length);
+    await crypto.until(() => eventsOf(crypto).filter((e) => e.ev === 'XAS').length === truth.length, 'every XAS bar');
     await waitEvent(forex, (e) => e.ev === 'CAS');
     const xas = eventsOf(crypto).filter((e) => e.ev === 'XAS');
     expect(xas.map((e) => [e.s, e.e - e.s, e.c, e.v])).toEqual(truth.map((r) => [r.t, 1_000, r.c, r.v]));

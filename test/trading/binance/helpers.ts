@@ -5,6 +5,10 @@ import { startBinanceSimulator, type BinanceSimulator, type BinanceSimulatorOpti
 import type { BinanceTradingProvider } from '../../../src/trading/binance/index.ts';
 import { createTradingProvider } from '../../../src/trading/registry.ts';
 import type { OrderUpdate } from '../../../src/trading/trading-provider.ts';
+import { eventWaits } from '../../support/event-waits.ts';
+
+// Every update and log event of a venue's provider re-checks the pending waits.
+const waits = eventWaits();
 
 /** Credentials distinctive enough to grep for in any output. */
 export const API_KEY = 'TESTKEYq7Wm2Zr9Lx4Pd';
@@ -43,21 +47,15 @@ export const useVenues = () => {
       providers.push(provider);
       const updates: OrderUpdate[] = [];
       const events: LoggedEvent[] = [];
-      provider.onOrderUpdate((u) => updates.push(u));
-      provider.onEvent((e) => events.push(e));
+      provider.onOrderUpdate((u) => { updates.push(u); waits.poke(); });
+      provider.onEvent((e) => { events.push(e); waits.poke(); });
       return { sim, provider, updates, events };
     },
   };
 };
 
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export const eventually = async (check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+/** Resolves once `check()` holds, re-checked on every update and log event of a venue's provider; rejects after `timeoutMs`. */
+export const eventually = (check: () => boolean, timeoutMs = 5_000): Promise<void> => waits.until(check, 'a provider update or event after which the condition holds', timeoutMs);
 
 /** The current simulated price of a symbol (the venue's ticker). */
 export const tickerPrice = async (sim: BinanceSimulator, symbol: string): Promise<number> =>

@@ -13,6 +13,7 @@ import { startBinanceSimulator } from '../../../src/sim/binance/index.ts';
 import type { Position } from '../../../src/trading/types.ts';
 import { API_KEY, SECRET } from './helpers.ts';
 import { queryFile as query } from '../../support/duckdb-file.ts';
+import { eventWaits } from '../../support/event-waits.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -44,12 +45,15 @@ describe('a session trading on binance-paper', () => {
     const errors: string[] = [];
     session.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
     const held: Position[] = [];
-    await session.start();
-    const deadline = Date.now() + 12_000;
-    while (Date.now() < deadline && (session.stats().orders.filled < 2 || held.length === 0)) {
-      await new Promise((r) => setTimeout(r, 100));
+    // Positions are sampled on every bar, order and fill: the account is re-read after each fill and each flush.
+    const waits = eventWaits();
+    const sample = (): void => {
       held.push(...session.stats().positions.filter((p) => p.symbol === 'BTCUSDT' && p.quantity > 0));
-    }
+      waits.poke();
+    };
+    for (const type of ['bar', 'order', 'fill'] as const) session.on(type, sample);
+    await session.start();
+    await waits.until(() => session.stats().orders.filled >= 2 && held.length > 0, 'two fills and a held BTC position', 12_000);
     const summary = await session.stop();
     expect(summary.state).toBe('stopped');
 

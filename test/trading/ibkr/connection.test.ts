@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createIbkrTradingProvider, IBKR_PORTS } from '../../../src/trading/ibkr/index.ts';
 import { RawClient } from '../../sim/ibkr/helpers.ts';
-import { eventually, provider, simulator, sleep } from './helpers.ts';
+import type { LoggedEvent } from '../../../src/events/fold.ts';
+import { eventually, provider, simulator } from './helpers.ts';
 
 const freePort = async (): Promise<number> => {
   const server = createServer();
@@ -23,10 +24,14 @@ describe('IBKR provider connection', () => {
     const sim = await simulator();
     await provider(sim, { client_id: 5 }).provider.connect();
     const second = provider(sim, { client_id: 5 });
-    const error = await second.provider.connect().then(() => undefined, (e: unknown) => e);
+    const connecting = second.provider.connect();
+    const actor = second.provider.connectionActor()!;
+    const error = await connecting.then(() => undefined, (e: unknown) => e);
     expect(error).toMatchObject({ code: 'CONNECTION_FAILED', retryable: false, data: expect.objectContaining({ clientId: 5 }) });
     expect((error as Error).message).toMatch(/client id 5.*in use.*326.*client_id/);
-    await sleep(400);
+    // Reconnects are scheduled only by the connection actor: stopped, it cancelled its timers and can schedule none.
+    expect(actor.getSnapshot().status).toBe('stopped');
+    expect(second.provider.connectionActor()).toBeUndefined();
     expect(second.errors).toHaveLength(1);
     expect(sim.requestCount('startApi', 5)).toBe(2);
     expect(second.provider.isConnected()).toBe(false);
@@ -66,12 +71,14 @@ describe('IBKR provider connection', () => {
   it('fails fast with a clear CONNECTION_FAILED when nothing listens on the port', async () => {
     const port = await freePort();
     const p = createIbkrTradingProvider('ibkr-paper', { port, reconnect_delay_ms: 50 });
-    const started = Date.now();
+    const events: LoggedEvent[] = [];
+    p.onEvent((e) => events.push(e));
     const error = await p.connect().then(() => undefined, (e: unknown) => e);
     expect(error).toMatchObject({ code: 'CONNECTION_FAILED', retryable: false });
     expect((error as Error).message).toContain(`cannot connect to TWS / IB Gateway at 127.0.0.1:${port}`);
     expect((error as Error).message).toContain('ECONNREFUSED');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Fast: it fails on the first refusal, with no reconnect attempt and no connect timeout in between.
+    expect(events.filter((e) => e.type === 'ibkr.connection.changed').map((e) => e.state)).toEqual(['connecting', 'disconnected']);
     await p.disconnect();
   });
 

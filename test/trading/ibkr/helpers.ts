@@ -8,6 +8,10 @@ import type { LoggedEvent } from '../../../src/events/fold.ts';
 import { startIbkrSimulator, type IbkrSimulator, type IbkrSimulatorOptions } from '../../../src/sim/ibkr/index.ts';
 import { createIbkrTradingProvider, type IbkrProviderName, type IbkrTradingDeps, type IbkrTradingProvider } from '../../../src/trading/ibkr/index.ts';
 import type { OrderUpdate } from '../../../src/trading/trading-provider.ts';
+import { eventWaits } from '../../support/event-waits.ts';
+
+// Every simulator request and every provider update, error and log event re-checks the pending waits.
+const waits = eventWaits();
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -22,6 +26,7 @@ export const onCleanup = (fn: () => Promise<void> | void): void => {
 /** A simulator pricing AAPL at 100. */
 export const simulator = async (options: Partial<IbkrSimulatorOptions> = {}): Promise<IbkrSimulator> => {
   const sim = await startIbkrSimulator({ prices: { AAPL: 100 }, ...options });
+  sim.on('request', waits.poke);
   onCleanup(() => sim.close());
   return sim;
 };
@@ -41,21 +46,15 @@ export const provider = (sim: IbkrSimulator, config: Record<string, unknown> = {
     connect_timeout_ms: 2_000, keepalive_ms: 1_000, ...config,
   }, { seed: 7, ...deps });
   const probe: Probe = { provider: p, updates: [], errors: [], events: [] };
-  p.onOrderUpdate((u) => probe.updates.push(u));
-  p.onError((e) => probe.errors.push(e));
-  p.onEvent((e) => probe.events.push(e));
+  p.onOrderUpdate((u) => { probe.updates.push(u); waits.poke(); });
+  p.onError((e) => { probe.errors.push(e); waits.poke(); });
+  p.onEvent((e) => { probe.events.push(e); waits.poke(); });
   onCleanup(() => p.disconnect());
   return probe;
 };
 
-/** Polls until `ok()` holds (3 s at most). */
-export const eventually = async (ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 3_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
-/** Resolves after `ms`. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Resolves once `ok()` holds, re-checked on every request a {@link simulator} handles and every update, error and
+ * log event of a {@link provider} (what these conditions read changes only then); rejects after `timeoutMs`.
+ */
+export const eventually = (ok: () => boolean, what: string, timeoutMs = 3_000): Promise<void> => waits.until(ok, what, timeoutMs);
