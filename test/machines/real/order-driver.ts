@@ -8,7 +8,7 @@
  */
 import { expect } from 'vitest';
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
-import { snapshotToOrder, type OrderEvent } from '../../../machines/order.machine.ts';
+import { isFinalStatus, snapshotToOrder, type OrderEvent } from '../../../machines/order.machine.ts';
 import type { OrderUpdate } from '../../../src/trading/trading-provider.ts';
 import type { Order } from '../../../src/trading/types.ts';
 import { orderTap } from '../../support/machine-paths/order-tap.ts';
@@ -41,6 +41,15 @@ export interface OrderVenue<S> {
   agree(system: S, order: Order): Promise<void> | void;
   stop(system: S): Promise<void>;
 }
+
+/**
+ * The TradingProvider contract, an oracle independent of the order machine: placeOrder resolves once the venue
+ * accepted or rejected the order, cancelOrder with the order's final state.
+ */
+export const expectContract = (venue: string, call: 'placeOrder' | 'cancelOrder', order: Order): void => {
+  if (call === 'placeOrder') expect(order.status, `${venue}: placeOrder resolves after the venue's verdict`).not.toBe('submitted');
+  else expect(isFinalStatus(order.status), `${venue}: cancelOrder resolves with the final state, not ${order.status}`).toBe(true);
+};
 
 interface Run<S> {
   readonly system: S;

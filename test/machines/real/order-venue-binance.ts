@@ -14,7 +14,7 @@ import { startBinanceSimulator, type BinanceSimulator } from '../../../src/sim/b
 import type { BinanceTradingProvider } from '../../../src/trading/binance/index.ts';
 import { orderStatusOf, parseOrderId } from '../../../src/trading/binance/parse.ts';
 import { createTradingProvider } from '../../../src/trading/registry.ts';
-import type { OrderFaults, OrderVenue } from './order-driver.ts';
+import { expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
 import type { OrderScenario } from './order-plan.ts';
 import { isPartial, loggedIds, record, type Recorded } from './order-venue-paper.ts';
 
@@ -58,7 +58,7 @@ export const binanceVenue: OrderVenue<BinanceSystem> = {
       if (faults.lostAnswer) sim.dropNextOrderResponses(1);
       const request = scenario.placement === 'rejected' ? { type: 'market' as const, quantity: 1 }
         : scenario.fills > 0 ? { type: 'market' as const, quantity: 0.004 } : { type: 'limit' as const, quantity: 0.004, price: 50_000 };
-      await provider.placeOrder({ symbol: 'BTCUSDT', side: 'buy', clientOrderId: 'path-order', ...request });
+      expectContract('Binance', 'placeOrder', await provider.placeOrder({ symbol: 'BTCUSDT', side: 'buy', clientOrderId: 'path-order', ...request }));
     } else if (event.type === 'order.filled') {
       // The first execution comes with the placement; each later one is a market step, seen by the next poll.
       if (system.fills++ > 0) {
@@ -66,7 +66,7 @@ export const binanceVenue: OrderVenue<BinanceSystem> = {
         sim.advance(1);
       }
     } else if (event.type === 'order.cancelled') {
-      await provider.cancelOrder(order!);
+      expectContract('Binance', 'cancelOrder', await provider.cancelOrder(order!));
     }
   },
   view: (system, id) => system.provider.getOrderStatus(id),

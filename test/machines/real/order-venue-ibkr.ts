@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import { isFinalStatus } from '../../../machines/order.machine.ts';
 import { startIbkrSimulator, type IbkrSimulator } from '../../../src/sim/ibkr/index.ts';
 import { createIbkrTradingProvider, type IbkrTradingProvider } from '../../../src/trading/ibkr/index.ts';
-import type { OrderVenue } from './order-driver.ts';
+import { expectContract, type OrderVenue } from './order-driver.ts';
 import type { OrderScenario } from './order-plan.ts';
 import { loggedIds, record, type Recorded } from './order-venue-paper.ts';
 
@@ -20,8 +20,6 @@ interface IbkrSystem extends Recorded {
   readonly provider: IbkrTradingProvider;
   readonly scenario: OrderScenario;
   fills: number;
-  /** The placement, not awaited: a lost order's placement only returns at the request timeout. */
-  placing?: Promise<unknown>;
 }
 
 const STATUS: Readonly<Record<string, readonly string[]>> = {
@@ -55,11 +53,16 @@ export const ibkrVenue: OrderVenue<IbkrSystem> = {
       if (scenario.placement === 'lost') sim.loseNextOrders(1);
       if (scenario.placement === 'unacknowledged') sim.silenceNextOrders(1);
       const request = scenario.fills > 0 ? { type: 'market' as const } : { type: 'limit' as const, price: 50 };
-      system.placing = provider.placeOrder({ symbol: 'AAPL', side: 'buy', quantity: 4, ...request }).catch(() => undefined);
+      const placing = provider.placeOrder({ symbol: 'AAPL', side: 'buy', quantity: 4, ...request });
+      if (scenario.placement === 'accepted' || scenario.placement === 'rejected') expectContract('IBKR', 'placeOrder', await placing);
+      // An unacknowledged order's placement only gives up at the request timeout, after the path: not awaited.
+      else placing.catch(() => undefined);
     } else if (event.type === 'order.filled') {
       if (system.fills++ > 0) sim.setPrice('AAPL', 100);
     } else if (event.type === 'order.cancel') {
-      await provider.cancelOrder(order!);
+      const cancelled = await provider.cancelOrder(order!);
+      // A lost order's cancel is refused by TWS, which does not know it: the order stays as it was.
+      if (scenario.placement !== 'lost') expectContract('IBKR', 'cancelOrder', cancelled);
     } else if (event.type === 'order.failed') {
       sim.dropConnections();
     }
@@ -79,7 +82,6 @@ export const ibkrVenue: OrderVenue<IbkrSystem> = {
     expect(isFinalStatus(order.status)).toBe(venue.status !== 'Submitted');
   },
   async stop(system) {
-    // A lost order's placement is not awaited: it gives up at the request timeout, after the path is over.
     await system.provider.disconnect();
     await system.sim.close();
   },

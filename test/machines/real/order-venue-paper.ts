@@ -13,7 +13,7 @@ import { accountInfoOf, positionsOf } from '../../../src/trading/paper/account.t
 import { createPaperTradingProvider, type PaperTradingProvider } from '../../../src/trading/paper/paper-provider.ts';
 import type { OrderUpdate, TradingProvider } from '../../../src/trading/trading-provider.ts';
 import { orderTap } from '../../support/machine-paths/order-tap.ts';
-import type { OrderVenue } from './order-driver.ts';
+import { expectContract, type OrderVenue } from './order-driver.ts';
 import type { OrderScenario } from './order-plan.ts';
 import { nthBar } from './writer-driver.ts';
 
@@ -68,11 +68,11 @@ export const paperVenue: OrderVenue<PaperSystem> = {
     const { provider } = system;
     if (event.type === 'order.submit') {
       const quantity = system.scenario.placement === 'rejected' ? 40 : 4;
-      await provider.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', quantity, price: 100 });
+      expectContract('paper', 'placeOrder', await provider.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', quantity, price: 100 }));
     } else if (event.type === 'order.filled') {
       bar(system, { open: 100, low: 99, high: 101 }, isPartial(before, event.quantity) ? event.quantity : 1_000);
     } else if (event.type === 'order.cancel') {
-      await provider.cancelOrder(order!);
+      expectContract('paper', 'cancelOrder', await provider.cancelOrder(order!));
     } else if (event.type === 'order.rejected' && before.matches('accepted')) {
       // Another order spends the cash on a bar that does not reach 100; the next bar reaches it.
       await provider.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', quantity: 8, price: 110 });
