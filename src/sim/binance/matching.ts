@@ -91,6 +91,7 @@ export class MatchingEngine {
   #nextOrderId = 1;
   #nextTradeId = 1;
   #duplicateExecutions = 0;
+  #partialExecutions = 0;
 
   constructor(context: MatchingContext) {
     this.#ctx = context;
@@ -216,7 +217,18 @@ export class MatchingEngine {
     this.#duplicateExecutions += count;
   }
 
-  /** Fills every resting limit order that the trades of the market step (from, to] went through. */
+  /**
+   * Fault: the next `count` executions each fill half of what is left of their order (whole lots, at least one
+   * left), so the order stays PARTIALLY_FILLED until a later market step fills the rest.
+   */
+  partialNextExecutions(count: number): void {
+    this.#partialExecutions += count;
+  }
+
+  /**
+   * Fills every resting limit order that the trades of the market step (from, to] went through, and the rest of
+   * every partially filled market order at the step's price.
+   */
   step(from: number, to: number): void {
     // The second containing a market time has begun at that time (the convention of the partial kline).
     const fromSec = Math.floor(from / 1000) + 1;
@@ -225,14 +237,24 @@ export class MatchingEngine {
       if (!isOpen(order)) continue;
       const inst = this.#ctx.instruments.get(order.symbol)!;
       const a = this.#ctx.market.aggregate(inst, fromSec, toSec);
+      if (order.type === 'MARKET') {
+        this.#execute(inst, order, this.priceTicks(inst), false);
+        continue;
+      }
       if (a.n === 0) continue;
       if (order.side === 'BUY' ? a.l <= order.priceTicks : a.h >= order.priceTicks) this.#execute(inst, order, order.priceTicks, true);
     }
   }
 
-  /** Fills the rest of `order` at `ticks`, moving balances and taking the commission from what is received. */
+  /**
+   * Fills the rest of `order` at `ticks` (half of it under the partial fault), moving balances and taking the
+   * commission from what is received.
+   */
   #execute(inst: Instrument, order: SimOrder, ticks: number, isMaker: boolean): SimTrade {
-    const lots = order.qtyLots - order.executedLots;
+    const remaining = order.qtyLots - order.executedLots;
+    const partial = this.#partialExecutions > 0 && remaining > 1;
+    if (partial) this.#partialExecutions--;
+    const lots = partial ? Math.floor(remaining / 2) : remaining;
     const qty = lots / 10 ** inst.qtyDecimals;
     const quote = round8((lots * ticks) / 10 ** (inst.priceDecimals + inst.qtyDecimals));
     const balances = this.#accounts.get(order.account)!;
@@ -240,17 +262,19 @@ export class MatchingEngine {
     const [paidAsset, paid, gotAsset, got] = order.side === 'BUY'
       ? [inst.quoteAsset, quote, inst.baseAsset, qty] : [inst.baseAsset, qty, inst.quoteAsset, quote];
     const source = balance(paidAsset);
-    // A resting order spends from its hold and releases the rest (a buy may fill below its limit).
-    source.locked = round8(source.locked - order.locked);
-    source.free = round8(source.free + order.locked - paid);
-    order.locked = 0;
+    // A resting order spends from its hold (its share for a partial fill) and releases the rest (a buy may fill
+    // below its limit).
+    const release = partial ? round8((order.locked * lots) / remaining) : order.locked;
+    source.locked = round8(source.locked - release);
+    source.free = round8(source.free + release - paid);
+    order.locked = round8(order.locked - release);
     const commission = round8(got * this.#ctx.feeRate);
     const target = balance(gotAsset);
     target.free = round8(target.free + got - commission);
     const at = this.#ctx.now();
-    order.executedLots = order.qtyLots;
+    order.executedLots += lots;
     order.cumQuote = round8(order.cumQuote + quote);
-    order.status = 'FILLED';
+    order.status = order.executedLots === order.qtyLots ? 'FILLED' : 'PARTIALLY_FILLED';
     order.updateTime = at;
     const trade: SimTrade = {
       account: order.account, symbol: order.symbol, id: this.#nextTradeId++, orderId: order.orderId,

@@ -178,6 +178,11 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
     this.#engine.duplicateNextExecutions(count);
   }
 
+  /** Fault: the next `count` executions fill half of what is left of their order; a later market step fills the rest. */
+  partialNextExecutions(count = 1): void {
+    this.#engine.partialNextExecutions(count);
+  }
+
   /**
    * The connection of the next `count` order placements closes without an answer: after the order was carried
    * out (`placed`, the default: a lost answer), or before (a lost request).

@@ -153,6 +153,9 @@ export class SimBroker {
   readonly #nextIds = new Map<number, number>();
   #permId = 1_000_000;
   #rejectNext: string | undefined;
+  #partialFills = 0;
+  #loseOrders = 0;
+  #silentOrders = 0;
 
   constructor(settings: BrokerSettings, prices: Readonly<Record<string, number>> = {}) {
     this.settings = settings;
@@ -175,7 +178,22 @@ export class SimBroker {
     this.#rejectNext = reason;
   }
 
-  /** Sets a price and fills the working orders it crosses. */
+  /** Fault: the next `count` fills each execute half of what is left of their order (whole shares, at least one left). */
+  partialNextFills(count: number): void {
+    this.#partialFills += count;
+  }
+
+  /** Fault: the next `count` orders placed are lost on the way in: TWS never answers and never lists them. */
+  loseNextOrders(count: number): void {
+    this.#loseOrders += count;
+  }
+
+  /** Fault: the next `count` orders placed work, but their acknowledgement (openOrder, orderStatus) is never sent. */
+  silenceNextOrders(count: number): void {
+    this.#silentOrders += count;
+  }
+
+  /** Sets a price and fills the working orders it crosses (and the rest of partially filled market orders). */
   setPrice(symbol: string, price: number): BrokerOutput[] {
     if (!(price > 0) || !Number.isFinite(price)) throw new RangeError(`price of ${symbol} must be a positive number`);
     const s = symbol.toUpperCase();
@@ -184,6 +202,7 @@ export class SimBroker {
     for (const o of this.#orders.values()) {
       if (o.status !== 'Submitted' || o.contract.symbol !== s) continue;
       const buy = o.action === 'BUY';
+      if (o.orderType === 'MKT') out.push(...this.#fill(o, price));
       if (o.orderType === 'LMT' && o.limitPrice !== undefined && (buy ? price <= o.limitPrice : price >= o.limitPrice)) out.push(...this.#fill(o, o.limitPrice));
       if (o.orderType === 'STP' && o.auxPrice !== undefined && (buy ? price >= o.auxPrice : price <= o.auxPrice)) out.push(...this.#fill(o, price));
     }
@@ -197,6 +216,10 @@ export class SimBroker {
     if (this.#orders.has(key)) return reject(103, 'Duplicate order id');
     if (r.orderId < this.nextOrderId(clientId)) return reject(103, 'Duplicate order id');
     this.#nextIds.set(clientId, r.orderId + 1);
+    if (this.#loseOrders > 0) {
+      this.#loseOrders--;
+      return [];
+    }
     const symbol = r.contract.symbol.toUpperCase();
     if (r.contract.secType !== 'STK' || r.contract.currency !== this.settings.currency || symbol === '') {
       return reject(200, 'No security definition has been found for the request');
@@ -229,7 +252,9 @@ export class SimBroker {
       tif: r.tif || 'DAY', orderRef: r.orderRef, status: 'Submitted', filled: 0, avgFillPrice: 0, lastFillPrice: 0,
     };
     this.#orders.set(key, order);
-    const out: BrokerOutput[] = [{ kind: 'order', order: { ...order } }];
+    const silent = this.#silentOrders > 0;
+    if (silent) this.#silentOrders--;
+    const out: BrokerOutput[] = silent ? [] : [{ kind: 'order', order: { ...order } }];
     if (market === undefined) return out;
     const buy = order.action === 'BUY';
     if (type === 'MKT') out.push(...this.#fill(order, market));
@@ -296,7 +321,10 @@ export class SimBroker {
   }
 
   #fill(order: SimOrder, price: number): BrokerOutput[] {
-    const shares = order.quantity - order.filled;
+    const remaining = order.quantity - order.filled;
+    const partial = this.#partialFills > 0 && remaining > 1;
+    if (partial) this.#partialFills--;
+    const shares = partial ? Math.floor(remaining / 2) : remaining;
     const notional = shares * price;
     const commission = this.#commission(shares, notional);
     const buy = order.action === 'BUY';
@@ -309,7 +337,7 @@ export class SimBroker {
     order.avgFillPrice = (order.avgFillPrice * order.filled + notional) / (order.filled + shares);
     order.filled += shares;
     order.lastFillPrice = price;
-    order.status = 'Filled';
+    order.status = order.filled < order.quantity ? 'Submitted' : 'Filled';
     const seq = this.#executions.length + 1;
     const execution: SimExecution = {
       execId: `0000e0d5.${seq.toString(16).padStart(8, '0')}.01.01`, orderId: order.orderId, clientId: order.clientId, permId: order.permId,

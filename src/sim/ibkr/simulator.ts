@@ -94,6 +94,21 @@ export class IbkrSimulator extends EventEmitter<IbkrSimulatorEvents> {
     this.broker.rejectNextOrder(reason);
   }
 
+  /** Fault: the next `count` fills each execute half of what is left of their order; a later `setPrice` fills the rest. */
+  partialNextFills(count = 1): void {
+    this.broker.partialNextFills(count);
+  }
+
+  /** Fault: the next `count` orders placed are lost on the way in (never answered, never listed as open). */
+  loseNextOrders(count = 1): void {
+    this.broker.loseNextOrders(count);
+  }
+
+  /** Fault: the next `count` orders placed work, but TWS never acknowledges them (no openOrder, no orderStatus). */
+  silenceNextOrders(count = 1): void {
+    this.broker.silenceNextOrders(count);
+  }
+
   /** Cuts every client socket (or those matching `filter`) without a goodbye. */
   dropConnections(filter: (c: SimConnectionInfo) => boolean = () => true): number {
     const victims = [...this.#connections].filter((c) => filter(c.info()));

@@ -9,6 +9,9 @@ const HANDSHAKE = 'Not driven yet: the handshake timeout is configuration now (a
 const RESTART = 'By design: no provider restarts a connection actor. disconnect() is final (a provider is not reused), and connect() after a failure rejects with CONNECTION_FAILED instead of sending connection.start again.';
 const PAPER = 'By design with the paper provider (the trading provider of these paths): its connect() and disconnect() only mark the broker connected or not (src/trading/paper/paper-provider.ts) and can neither fail nor hang; venue providers are driven through the order paths.';
 
+const UNSENT = 'By design: every trading provider submits an order in the same call that creates it (paper: place in machines/paper-broker.machine.ts; Binance: acceptedState / rejectedState in src/trading/binance/order-lifecycle.ts; IBKR: IbkrBook.add), so no order is ever held in created for a cancel or a failure to reach.';
+const FAILED = 'By design: only the IBKR resynchronisation sends order.failed, and only for an order TWS never acknowledged (src/trading/ibkr/sync.ts); an acknowledged order TWS no longer lists is settled as cancelled there, and neither the paper nor the Binance provider sends order.failed.';
+
 export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   connection: {
     'connection.handshaking --after(handshakeTimeout)[0]--> connection.open': HANDSHAKE,
@@ -35,6 +38,12 @@ export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string
     'session.stopping --marketData.failed--> (stay)': 'Not driven yet: the provider reports a failed connection once (connect() rejects, or an error while running), and a stop makes it stop dialling: a second failure after the stop did not occur with the simulator\'s faults.',
     'session.stopping.stoppingMarketData --after(step)--> session.stopping.stoppingStrategy': 'Not driven yet: it needs a market data provider whose disconnect() hangs; the Binance provider closes its sockets without waiting on the peer.',
     'session.stopping.closingWriter --after(step)--> session.stopping.done': 'Not driven yet: it needs a writer close that outlasts the step timeout (a flush retried on a full disk for longer than the step) under the session, whose DuckDB file is not on the writer paths\' tmpfs.',
+  },
+  order: {
+    'order.created --order.cancel--> order.cancelled': UNSENT,
+    'order.created --order.failed--> order.failed': UNSENT,
+    'order.accepted --order.failed--> order.failed': FAILED,
+    'order.partially_filled --order.failed--> order.failed': FAILED,
   },
   writer: {
     'writer.closing.finalizing --xstate.error.actor.closeStore--> writer.closed': 'Not driven yet: a full tmpfs does not fail the final checkpoint (after the drain nothing new is written), and a read-only remount is refused while the database file is open.',

@@ -1,0 +1,100 @@
+/**
+ * The order driver: runs order-machine paths against a real trading provider through a venue (order-venues.ts)
+ * that turns each event into an action. The observed actor is the tap's replica of the first order the provider
+ * created in the run (order-tap.ts). After every path: the tap saw no provider advancing a stale copy of an
+ * order, every order has an entry in the provider's event log, the provider's view of each order equals the
+ * fold of the events it applied (the replica), the fills it reported add up to that view and never exceed the
+ * order's quantity, and the venue agrees with the provider.
+ */
+import { expect } from 'vitest';
+import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import { isFinalStatus, snapshotToOrder, type OrderEvent } from '../../../machines/order.machine.ts';
+import type { OrderUpdate } from '../../../src/trading/trading-provider.ts';
+import type { Order } from '../../../src/trading/types.ts';
+import { orderTap } from '../../support/machine-paths/order-tap.ts';
+import type { Driver, PlannedPath } from '../../support/machine-paths/paths.ts';
+import type { InspectionRecorder } from '../../support/machine-paths/recorder.ts';
+import { scenarioOf, type OrderScenario, type VenueAbilities } from './order-plan.ts';
+
+/** Venue faults a path can run under: the observed path and the invariants must not change. */
+export interface OrderFaults {
+  /** The answer to the placement is lost (the provider looks the order up by its client id). */
+  readonly lostAnswer?: boolean;
+  /** Executions are listed twice in the venue's trade history (a provider adding both would overfill). */
+  readonly duplicateExecutions?: boolean;
+}
+
+/** One venue: a real trading provider and whatever stands behind it. */
+export interface OrderVenue<S> {
+  readonly name: string;
+  readonly abilities: VenueAbilities;
+  start(scenario: OrderScenario, faults: OrderFaults): Promise<S>;
+  /** Turns one event into an action; `order` is the id of the path's order once the provider created it. */
+  act(system: S, event: OrderEvent, before: AnyMachineSnapshot, order: string | undefined): Promise<void>;
+  /** The provider's current view of an order. */
+  view(system: S, id: string): Promise<Order | undefined>;
+  /** Every order update the provider published. */
+  updates(system: S): readonly OrderUpdate[];
+  /** Ids of the orders the provider's event log has an entry for. */
+  logged(system: S): Set<string>;
+  /** Venue-side invariants for one order (the venue's own record agrees with the provider's view). */
+  agree(system: S, order: Order): Promise<void> | void;
+  stop(system: S): Promise<void>;
+}
+
+/**
+ * The TradingProvider contract, an oracle independent of the order machine: placeOrder resolves once the venue
+ * accepted or rejected the order, cancelOrder with the order's final state.
+ */
+export const expectContract = (venue: string, call: 'placeOrder' | 'cancelOrder', order: Order): void => {
+  if (call === 'placeOrder') expect(order.status, `${venue}: placeOrder resolves after the venue's verdict`).not.toBe('submitted');
+  else expect(isFinalStatus(order.status), `${venue}: cancelOrder resolves with the final state, not ${order.status}`).toBe(true);
+};
+
+interface Run<S> {
+  readonly system: S;
+}
+
+const EPSILON = 1e-9;
+
+/** A path driver for one venue. */
+export const orderDriver = <S>(venue: OrderVenue<S>, faults: OrderFaults = {}): Driver<Run<S>> => ({
+  async start(path: PlannedPath, recorder: InspectionRecorder) {
+    orderTap.attach(recorder);
+    try {
+      return { system: await venue.start(scenarioOf(path), faults) };
+    } catch (e) {
+      orderTap.detach();
+      throw e;
+    }
+  },
+  observed: () => orderTap.first()?.actor,
+  act: (run, event: EventObject, before) => venue.act(run.system, event as OrderEvent, before, orderTap.first()?.id),
+  async check(run) {
+    const { system } = run;
+    expect(orderTap.mismatches, `${venue.name}: provider and machine disagree`).toEqual([]);
+    const logged = venue.logged(system);
+    const updates = venue.updates(system);
+    for (const tapped of orderTap.orders()) {
+      const id = tapped.id;
+      expect(logged.has(id), `${venue.name}: order ${id} has no entry in the event log`).toBe(true);
+      const folded = snapshotToOrder(tapped.actor.getSnapshot());
+      const view = await venue.view(system, id);
+      expect(view, `${venue.name}: the provider's view of ${id} is the fold of what it applied`).toEqual(folded);
+      const mine = updates.filter((u) => u.order.id === id);
+      const reported = mine.reduce((sum, u) => sum + (u.fill?.quantity ?? 0), 0);
+      expect(reported, `${venue.name}: fills reported for ${id}`).toBeCloseTo(folded.filledQuantity, 9);
+      expect(folded.filledQuantity).toBeLessThanOrEqual(folded.quantity + EPSILON);
+      const last = mine.at(-1)?.order;
+      if (last) expect({ status: last.status, filled: last.filledQuantity }, `${venue.name}: last update of ${id}`).toEqual({ status: folded.status, filled: folded.filledQuantity });
+      await venue.agree(system, folded);
+    }
+  },
+  async stop(run) {
+    try {
+      await venue.stop(run.system);
+    } finally {
+      orderTap.detach();
+    }
+  },
+});

@@ -1,0 +1,88 @@
+/**
+ * The IBKR venue of the order paths: the ibkr-paper provider against the TWS simulator, AAPL at 100. A path with
+ * fills places a market buy of 4 shares, which fills on placement; the simulator's partial-fill fault makes the
+ * path's partial fills, and each later fill is a price change. A path without fills places a limit buy at 50,
+ * which rests. A refused order meets the simulator's rejection (error 201). A lost order (the simulator's
+ * lost-order fault: never answered, never listed) stays submitted, a cancel of it too (TWS refuses it, 10147),
+ * until a dropped connection: the provider's resynchronisation then fails it. An order TWS holds but never
+ * acknowledged (the silent-order fault) is cancelled by TWS's confirmation of the cancel.
+ */
+import { expect } from 'vitest';
+import { isFinalStatus } from '../../../machines/order.machine.ts';
+import { startIbkrSimulator, type IbkrSimulator } from '../../../src/sim/ibkr/index.ts';
+import { createIbkrTradingProvider, type IbkrTradingProvider } from '../../../src/trading/ibkr/index.ts';
+import { expectContract, type OrderVenue } from './order-driver.ts';
+import type { OrderScenario } from './order-plan.ts';
+import { loggedIds, record, type Recorded } from './order-venue-paper.ts';
+
+interface IbkrSystem extends Recorded {
+  readonly sim: IbkrSimulator;
+  readonly provider: IbkrTradingProvider;
+  readonly scenario: OrderScenario;
+  fills: number;
+}
+
+const STATUS: Readonly<Record<string, readonly string[]>> = {
+  Submitted: ['accepted', 'partially_filled'], Filled: ['filled'], Cancelled: ['cancelled'], Inactive: ['rejected'],
+};
+
+/** The IBKR provider and TWS simulator as an order venue. */
+export const ibkrVenue: OrderVenue<IbkrSystem> = {
+  name: 'IBKR',
+  abilities: { cancelRequest: true, rejectAccepted: false, lostOrder: true },
+  async start(scenario) {
+    const sim = await startIbkrSimulator({ prices: { AAPL: 100 } });
+    try {
+      const provider = createIbkrTradingProvider('ibkr-paper', {
+        port: sim.port, client_id: 1, reconnect_delay_ms: 50, reconnect_max_delay_ms: 200, request_timeout_ms: 2_000,
+        connect_timeout_ms: 2_000, keepalive_ms: 1_000,
+      }, { seed: 7 });
+      const system: IbkrSystem = { sim, provider, scenario, fills: 0, ...record(provider) };
+      await provider.connect();
+      return system;
+    } catch (e) {
+      await sim.close();
+      throw e;
+    }
+  },
+  async act(system, event, _before, order) {
+    const { sim, provider, scenario } = system;
+    if (event.type === 'order.submit') {
+      if (scenario.partials > 0) sim.partialNextFills(scenario.partials);
+      if (scenario.placement === 'rejected') sim.rejectNextOrder('simulated refusal');
+      if (scenario.placement === 'lost') sim.loseNextOrders(1);
+      if (scenario.placement === 'unacknowledged') sim.silenceNextOrders(1);
+      const request = scenario.fills > 0 ? { type: 'market' as const } : { type: 'limit' as const, price: 50 };
+      const placing = provider.placeOrder({ symbol: 'AAPL', side: 'buy', quantity: 4, ...request });
+      if (scenario.placement === 'accepted' || scenario.placement === 'rejected') expectContract('IBKR', 'placeOrder', await placing);
+      // An unacknowledged order's placement only gives up at the request timeout, after the path: not awaited.
+      else placing.catch(() => undefined);
+    } else if (event.type === 'order.filled') {
+      if (system.fills++ > 0) sim.setPrice('AAPL', 100);
+    } else if (event.type === 'order.cancel') {
+      const cancelled = await provider.cancelOrder(order!);
+      // A lost order's cancel is refused by TWS, which does not know it: the order stays as it was.
+      if (scenario.placement !== 'lost') expectContract('IBKR', 'cancelOrder', cancelled);
+    } else if (event.type === 'order.failed') {
+      sim.dropConnections();
+    }
+  },
+  view: (system, id) => system.provider.getOrderStatus(id),
+  updates: (system) => system.updates,
+  logged: (system) => loggedIds(system.events, 'ibkr.order.placed', (e) => e['orderId']),
+  agree(system, order) {
+    const venue = system.sim.orders().find((o) => String(o.orderId) === order.id);
+    if (venue === undefined) {
+      // Refused or lost at TWS: the provider must have settled it, or still wait for it.
+      expect(['rejected', 'failed', 'submitted'], `IBKR: ${order.id} is unknown to TWS`).toContain(order.status);
+      return;
+    }
+    expect(STATUS[venue.status], `IBKR: TWS agrees on the status of ${order.id}`).toContain(order.status);
+    expect(venue.filled, `IBKR: TWS agrees on the filled quantity of ${order.id}`).toBe(order.filledQuantity);
+    expect(isFinalStatus(order.status)).toBe(venue.status !== 'Submitted');
+  },
+  async stop(system) {
+    await system.provider.disconnect();
+    await system.sim.close();
+  },
+};
