@@ -40,14 +40,14 @@ const scrapeWhen = async (cli: CliChild, trace: TraceFollower, ready: (text: str
 
 const check = async (cli: CliChild, trace: TraceFollower, withStrategy: boolean): Promise<void> => {
   const positive = (name: string) => (text: string) => new RegExp(`^${name}\\{[^}]*\\} [1-9]`, 'm').test(text);
-  const text = await scrapeWhen(cli, trace, (t) => positive('argo_bars_received_total')(t) && (!withStrategy || positive('argo_strategy_latency_seconds_count')(t)));
+  const text = await scrapeWhen(cli, trace, (t) => positive('argo_bars_received_total')(t) && (!withStrategy || positive('argo_strategy_latency_seconds_count')(t)))
+    .finally(() => trace.close());
   const families = new Map(parsePrometheus(text).map((f) => [f.name, f]));
   expect(families.get('argo_bars_received_total')?.type).toBe('COUNTER');
   expect(families.has('argo_strategy_latency_seconds')).toBe(withStrategy);
   if (withStrategy) expect(families.get('argo_strategy_latency_seconds')?.type).toBe('SUMMARY');
   expect(text).not.toMatch(/_avg\{/);
   if (promtool) expect(promtoolCheck(text)).toEqual({ status: 0, problems: '' });
-  trace.close();
 };
 
 describe('--metrics on every session command', () => {

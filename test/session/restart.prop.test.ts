@@ -13,10 +13,13 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { startBinanceSimulator, type BinanceSimulator } from '../../src/sim/binance/index.ts';
 import { startPolygonSimulator, type PolygonSimulator } from '../../src/sim/polygon/index.ts';
 import { startCli } from '../cli/helpers.ts';
+import { eventWaits } from '../support/event-waits.ts';
+import { followTrace } from '../support/trace-follow.ts';
 import { binanceConfig, binanceTruth, polygonConfig, polygonTruth, simEnv, storedRows } from './support/recording.ts';
 
 const POLYGON_SYMBOLS = ['AAPL', 'MSFT', 'GOOGL'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Poked by each simulator's market steps: the down time is market time passing, waited for on those steps.
+const waits = eventWaits();
 let dir: string;
 beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restart-')); });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -30,16 +33,25 @@ const plan = fc.record({
   enableWal: fc.boolean(),
 });
 
-/** Starts `record`, kills it with SIGKILL `delay` ms after it runs; returns once it is gone. */
-const killAfter = async (config: string, env: Record<string, string>, kill: { after: number; down: number }): Promise<void> => {
+/** A simulator of either venue, as far as the kills need it. */
+interface Market {
+  now(): number;
+  readonly options: { readonly tickMs: number; readonly marketStepMs: number };
+}
+
+/** Starts `record`, kills it with SIGKILL `after` ms after it runs; returns once it is gone and the market moved on. */
+const killAfter = async (sim: Market, config: string, env: Record<string, string>, kill: { after: number; down: number }): Promise<void> => {
   const cli = startCli(['record', '--config', config], { env });
   await cli.waitFor(/session running/, 30_000);
-  await sleep(kill.after);
+  // The kill moment is the property's generated input, not a synchronisation: a wall-clock instant that falls
+  // anywhere in the child's work (resume backfill, a flush, a checkpoint) is what the property is about.
+  await new Promise((r) => setTimeout(r, kill.after));
   cli.child.kill('SIGKILL');
   const r = await cli.exited();
   expect(r.signal, r.stdout + r.stderr).toBe('SIGKILL');
-  // Down for a while: the market moves on, the next start has those bars to fetch.
-  await sleep(kill.down);
+  // Down while the market moves on by what `down` wall ms are in market time: the next start has those bars to fetch.
+  const until = sim.now() + (kill.down * sim.options.marketStepMs) / sim.options.tickMs;
+  await waits.until(() => sim.now() >= until, `the market to reach ${until}`);
 };
 
 /**
@@ -50,7 +62,9 @@ const killAfter = async (config: string, env: Record<string, string>, kill: { af
 const finishLive = async (config: string, env: Record<string, string>, file: string, symbols: readonly string[]): Promise<void> => {
   const held = new Set<string>();
   for (const symbol of symbols) if ((await storedRows(file, symbol)).rows.length > 0) held.add(symbol);
-  const cli = startCli(['record', '--config', config, '--metrics', '0'], { env });
+  // The child's trace file changes whenever its session does something: each change is a moment to scrape again.
+  const trace = followTrace(`${file}.trace.jsonl`);
+  const cli = startCli(['record', '--config', config, '--metrics', '0', '--trace', `${file}.trace.jsonl`], { env });
   await cli.waitFor(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/, 30_000);
   const url = /metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(cli.stdout())![1]!;
   for (const symbol of held) await cli.waitFor(new RegExp(`durability range backfilled ${symbol} `), 60_000);
@@ -61,10 +75,16 @@ const finishLive = async (config: string, env: Record<string, string>, file: str
     const liveBar = metric(text, 'argo_provider_bars_emitted_total') > metric(text, 'argo_provider_bars_backfilled_total');
     return liveBar && symbols.every((symbol) => text.includes(`symbol="${symbol}"}`));
   };
-  const deadline = Date.now() + 60_000;
-  while (!(await live())) {
-    if (Date.now() > deadline || cli.child.exitCode !== null) throw new Error(`not live again within 60 s:\n${cli.stdout()}\n${cli.stderr()}`);
-    await sleep(100);
+  const exited = cli.exited().then(() => { throw new Error(`exited before it was live again:\n${cli.stdout()}\n${cli.stderr()}`); });
+  exited.catch(() => undefined); // its stop below is expected once the loop is done
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!(await live())) {
+      if (Date.now() > deadline) throw new Error(`not live again within 60 s:\n${cli.stdout()}\n${cli.stderr()}`);
+      await Promise.race([exited, trace.changed(Math.max(1, deadline - Date.now()))]);
+    }
+  } finally {
+    trace.close();
   }
   cli.child.kill('SIGINT');
   const r = await cli.exited();
@@ -76,6 +96,7 @@ describe('record killed with SIGKILL and restarted on the same file', () => {
   beforeAll(async () => {
     // Twenty market seconds per wall second: every restart leaves a gap of many bars to backfill.
     sim = await startBinanceSimulator({ seed: 12, symbols: ['BTCUSDT', 'ETHUSDT'], startTime: Math.floor(Date.now() / 1000) * 1000, tickMs: 50, marketStepMs: 1_000 });
+    sim.on('step', waits.poke);
   });
   afterAll(async () => { await sim.close(); });
 
@@ -84,7 +105,7 @@ describe('record killed with SIGKILL and restarted on the same file', () => {
     const config = binanceConfig(dir, file, ['BTCUSDT', 'ETHUSDT'], { enable_wal: enableWal });
     const env = simEnv(sim);
     const firstStart = sim.now();
-    for (const kill of kills) await killAfter(config, env, kill);
+    for (const kill of kills) await killAfter(sim, config, env, kill);
     const lastStart = sim.now();
     await finishLive(config, env, file, ['BTCUSDT', 'ETHUSDT']);
     for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
@@ -109,6 +130,7 @@ describe('record of Polygon second aggregates killed with SIGKILL and restarted 
     sim = await startPolygonSimulator({
       seed: 12, symbols: { stocks: POLYGON_SYMBOLS } as never, startTime: Math.floor(Date.now() / 1000) * 1000, tickMs: 1_000, marketStepMs: 1_000, quietMinuteRate: 0,
     });
+    sim.on('step', waits.poke);
   });
   afterAll(async () => { await sim.close(); });
 
@@ -117,7 +139,7 @@ describe('record of Polygon second aggregates killed with SIGKILL and restarted 
     const config = polygonConfig(dir, file, POLYGON_SYMBOLS, { enable_wal: enableWal });
     const env = simEnv(sim, sim.options.apiKeys[0]);
     const firstStart = sim.now();
-    for (const kill of kills) await killAfter(config, env, kill);
+    for (const kill of kills) await killAfter(sim, config, env, kill);
     const lastStart = sim.now();
     await finishLive(config, env, file, []);
     let total = 0;
