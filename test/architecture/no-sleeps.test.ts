@@ -36,7 +36,6 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason
   'test/storage/buffered-writer.test.ts': { count: 1, reason: NOT_YET },
   'test/storage/duckdb-store.test.ts': { count: 6, reason: NOT_YET },
   'test/storage/duckdb-writer.test.ts': { count: 3, reason: NOT_YET },
-  'test/support/bus-helpers.ts': { count: 1, reason: NOT_YET },
 };
 
 const files = (dir: string): string[] =>
