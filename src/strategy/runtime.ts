@@ -69,6 +69,8 @@ export interface StrategyRunnerOptions {
   readonly failureEvents?: number;
   /** Clock of the failure event budget (default `Date.now`). */
   readonly now?: () => number;
+  /** Stopwatch of the per-bar latency, in ms (default `performance.now`); tests drive it to check the figures exactly. */
+  readonly stopwatch?: () => number;
   /** Wait before the n-th restart in a row without a bar done in between (default: none for the first, then 250 ms doubling up to 30 s). */
   readonly restartDelayMs?: (consecutive: number) => number;
 }
@@ -188,13 +190,14 @@ export class StrategyRunner {
     }
     this.#inFlight = key;
     this.#counts.barsProcessed += 1;
-    const sentAt = performance.now();
+    const stopwatch = this.#options.stopwatch ?? (() => performance.now());
+    const sentAt = stopwatch();
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.#budgetMs); });
     const run = await Promise.race([worker.run(bar), overrun]);
     clearTimeout(timer);
-    // A timer may fire a fraction of a millisecond early by performance.now(); a timeout counts as the budget.
-    const latencyMs = run === 'timeout' ? Math.max(this.#budgetMs, performance.now() - sentAt) : performance.now() - sentAt;
+    // A timer may fire a fraction of a millisecond early by the stopwatch; a timeout counts as the budget.
+    const latencyMs = run === 'timeout' ? Math.max(this.#budgetMs, stopwatch() - sentAt) : stopwatch() - sentAt;
     this.#latency.record(latencyMs);
     this.#inFlight = undefined;
     if (run !== 'timeout' && run.kind === 'done') {

@@ -25,7 +25,6 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason
   'test/sim/binance/rest.test.ts': { count: 1, reason: "The simulator's REST weight window is a wall-clock second: the test lets it pass to check the weight resets." },
   'test/session/restart.prop.test.ts': { count: 1, reason: "The SIGKILL moment is the property's generated input (ms after `session running`): a kill at an arbitrary instant of the child's work is what is tested." },
   'test/sim/binance/helpers.ts': { count: 1, reason: 'Defines the sleep ws-limits.test.ts lets its wall-clock windows pass with (see its entry); the waits are on frames and events.' },
-  'test/support/bus-helpers.ts': { count: 1, reason: NOT_YET },
 };
 
 const files = (dir: string): string[] =>

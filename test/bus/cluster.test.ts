@@ -28,7 +28,7 @@ describe('bus on a 3-node cluster', () => {
   it('loses no bar when the stream leader is killed mid-run', async () => {
     const nodes = await startNatsCluster(3);
     for (const n of nodes) cleanups.push(() => n.stop());
-    await waitForJetStream(nodes[0]!.url);
+    await waitForJetStream(nodes[0]!);
     const urls = nodes.map((n) => n.url).join(',');
     const sim = await startBinanceSimulator({ tickMs: 20, marketStepMs: 20_000, symbols: SYMBOLS });
     cleanups.push(() => sim.close());

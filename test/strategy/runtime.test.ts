@@ -14,13 +14,26 @@ import { bar, fakeServices, marked, type FakeServices } from './helpers.ts';
 const fixture = (name: string): string => join(import.meta.dirname, 'fixtures', `${name}.strategy.ts`);
 const runners: StrategyRunner[] = [];
 
-const start = async (path: string, options: Partial<StrategyRunnerOptions> = {}) => {
-  const services: FakeServices = fakeServices();
+const start = async (path: string, options: Partial<StrategyRunnerOptions> = {}, services: FakeServices = fakeServices()) => {
   const events: StrategyEvent[] = [];
   // 1 s: the sandbox on a loaded 2-core machine can take a few hundred ms for a bar that does nothing much.
   const runner = await startStrategy(path, { services, budgetMs: 1_000, onEvent: (e) => events.push(e), ...options });
   runners.push(runner);
   return { runner, services, events };
+};
+
+/**
+ * A latency stopwatch that moves `stepMs` each time the strategy marks something, and stands still otherwise: a
+ * bar's measured latency is then exactly the marks made between sending it and its outcome, times `stepMs`.
+ */
+const markStopwatch = (services: FakeServices, stepMs: number): (() => number) => {
+  let t = 0;
+  const mark = services.mark;
+  services.mark = (name, value) => {
+    t += stepMs;
+    return mark(name, value);
+  };
+  return () => t;
 };
 
 const feed = async (runner: StrategyRunner, count: number): Promise<BarOutcome[]> => {
@@ -138,7 +151,9 @@ describe('failures on bars', () => {
   });
 
   it('terminates a strategy that loops forever and carries on with a fresh worker under policy skip', async () => {
-    const { runner, services, events } = await start(fixture('loops-forever'), { config: { loopAt: bar(2).openTime } });
+    const services = fakeServices();
+    const stopwatch = markStopwatch(services, 1);
+    const { runner, events } = await start(fixture('loops-forever'), { config: { loopAt: bar(2).openTime }, stopwatch }, services);
     const outcomes = await feed(runner, 5);
     expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'failed', 'ok', 'ok']);
     expect(outcomes[2]).toMatchObject({ failure: { reason: 'timeout', message: 'processData exceeded the 1000 ms budget', barKey: outcomes[2]?.barKey } });
@@ -148,8 +163,9 @@ describe('failures on bars', () => {
     expect(marked(services, 'seen')).toEqual([0, 1, 3, 4].map((i) => bar(i).openTime));
     const stats = runner.stats();
     expect(stats).toMatchObject({ barsProcessed: 5, barsFailed: 1, barsTimedOut: 1, restarts: 1 });
-    expect(stats.latencyMs.max).toBeGreaterThanOrEqual(1_000);
-    expect(stats.latencyMs.p50).toBeLessThan(1_000);
+    // Each bar done took one mark of stopwatch time; the one that timed out counts as the whole budget.
+    expect(outcomes.map((o) => ('latencyMs' in o ? o.latencyMs : undefined))).toEqual([1, 1, 1_000, 1, 1]);
+    expect(stats.latencyMs).toMatchObject({ p50: 1, max: 1_000 });
   });
 
   it('halts after a timeout under policy stop and refuses every further bar', async () => {
@@ -237,11 +253,15 @@ describe('failures on bars', () => {
 
 describe('lifecycle', () => {
   it('hands bars over one at a time, in order, even when sent together', async () => {
-    const { runner, services } = await start(fixture('slow'), { config: { delayMs: 20 } });
+    const services = fakeServices();
+    const stopwatch = markStopwatch(services, 20);
+    const { runner } = await start(fixture('slow'), { config: { delayMs: 20 }, stopwatch }, services);
     const outcomes = await Promise.all([0, 1, 2].map((i) => runner.processBar(bar(i))));
     expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'ok']);
     expect(marked(services, 'done')).toEqual([0, 1, 2].map((i) => bar(i).openTime));
-    expect(runner.stats().latencyMs.p50).toBeGreaterThanOrEqual(15);
+    // Timed from handing each bar over, not from queueing: every bar spans its own mark only (queued: 20, 40, 60).
+    expect(outcomes.map((o) => ('latencyMs' in o ? o.latencyMs : undefined))).toEqual([20, 20, 20]);
+    expect(runner.stats().latencyMs).toMatchObject({ p50: 20, max: 20 });
   });
 
   it('lets the bar in hand finish on stop, refuses the queued ones, then stops the worker', async () => {

@@ -8,6 +8,7 @@ import { decodeBar } from '../../src/bus/bar-message.ts';
 import type { Bar } from '../../src/domain/bar.ts';
 import { klineToBar } from '../../src/providers/binance/parse.ts';
 import type { BinanceSimulator } from '../../src/sim/binance/index.ts';
+import type { NatsServer } from './nats-server.ts';
 
 /** Every message of `stream`, in stream order, with its subject and decoded bar. */
 export const readStream = async (url: string, stream: string): Promise<{ subject: string; seq: number; bar: Bar; msgId: string | undefined }[]> => {
@@ -30,20 +31,19 @@ export const readStream = async (url: string, stream: string): Promise<{ subject
   }
 };
 
-/** Resolves once JetStream answers an account-info request on `url` (retrying while the cluster elects). */
-export const waitForJetStream = async (url: string): Promise<void> => {
-  const nc = await connect({ servers: url });
+/** The lines nats-server logs when a JetStream meta leader is elected: by the leader, and by every other node. */
+const META_LEADER = /Self is new JetStream cluster metadata leader|JetStream cluster new metadata leader/;
+
+/**
+ * Resolves once `node` knows the JetStream meta leader (it logs the election; before that its JetStream API has
+ * no one to answer) and then answers an account-info request.
+ */
+export const waitForJetStream = async (node: NatsServer): Promise<void> => {
+  await node.logged(META_LEADER, 30_000);
+  const nc = await connect({ servers: node.url });
   try {
-    const jsm = await jetstreamManager(nc, { timeout: 1_000, checkAPI: false });
-    for (let i = 0; ; i++) {
-      try {
-        await jsm.getAccountInfo();
-        return;
-      } catch (e) {
-        if (i > 200) throw e;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    const jsm = await jetstreamManager(nc, { timeout: 20_000, checkAPI: false });
+    await jsm.getAccountInfo();
   } finally {
     await nc.close();
   }

@@ -27,6 +27,9 @@ export class NatsServer {
   private readonly extra: readonly string[];
   private child: ChildProcess | undefined;
   private readonly ownsStore: boolean;
+  /** What the running process has logged so far, and the waits re-checked on each new chunk of it. */
+  private log = '';
+  private readonly logWaits = new Set<() => void>();
 
   constructor(port: number, name: string, extra: readonly string[] = [], storeDir?: string) {
     this.port = port;
@@ -48,15 +51,40 @@ export class NatsServer {
   start(readyLine = /Server is ready/): Promise<void> {
     const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, '-n', this.name, ...this.extra], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    this.log = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.log += chunk.toString();
+      for (const check of [...this.logWaits]) check();
+    });
     return new Promise((resolve, reject) => {
-      let log = '';
-      const onData = (chunk: Buffer) => {
-        log += chunk.toString();
-        if (readyLine.test(log)) { child.stderr!.off('data', onData); child.stderr!.resume(); resolve(); }
-      };
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`nats-server exited (${code}) before it was ready:\n${log}`)));
+      this.logged(readyLine).then(resolve, reject);
+      child.once('exit', (code) => reject(new Error(`nats-server exited (${code}) before it was ready:\n${this.log}`)));
       child.once('error', reject);
+    });
+  }
+
+  /**
+   * Resolves once the running process has logged a line matching `pattern`, checked on each chunk it writes;
+   * rejects after `ms` when given (without it, the test's own timeout bounds the wait).
+   */
+  logged(pattern: RegExp, ms?: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (pattern.test(this.log)) return resolve();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const check = (): void => {
+        if (!pattern.test(this.log)) return;
+        this.logWaits.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      // A failure bound only: the wait ends on the log line.
+      if (ms !== undefined) {
+        timer = setTimeout(() => {
+          this.logWaits.delete(check);
+          reject(new Error(`nats-server ${this.name} logged nothing matching ${pattern} in ${ms} ms:\n${this.log}`));
+        }, ms);
+      }
+      this.logWaits.add(check);
     });
   }
 
