@@ -150,7 +150,7 @@ describe('partial-execution fault', () => {
 
   it('holds the quote for the rest of a partially filled limit order, and releases it on cancel', async () => {
     const sim = await sims.start({ serverClock: 'wall', apiKey: KEY, secretKey: SECRET, balances: { USDT: 10_000 }, symbols: ['BTCUSDT'], paused: true });
-    const price = Number((await (await fetch(`${sim.restUrl}/api/v3/ticker/price?symbol=BTCUSDT`)).json()).price);
+    const price = Number(((await (await fetch(`${sim.restUrl}/api/v3/ticker/price?symbol=BTCUSDT`)).json()) as { price: string }).price);
     sim.partialNextExecutions(1);
     // A marketable limit fills on placement at the current price: half of it, the rest of the hold stays locked.
     const limit = (Math.round(price * 1.1 * 100) / 100).toFixed(2);
