@@ -84,7 +84,11 @@ export class OrderTap {
       const state = real.createOrder(input);
       const recorder = this.#recorder;
       if (recorder) {
-        if (this.#orders.has(input.id)) this.mismatches.push(`order ${input.id} was created twice`);
+        const earlier = this.#orders.get(input.id);
+        if (earlier) {
+          this.mismatches.push(`order ${input.id} was created twice`);
+          earlier.actor.stop();
+        }
         const actor = createActor(real.orderMachine, { input, inspect: recorder.inspect });
         actor.start();
         this.#orders.set(input.id, { id: input.id, actor, steps: [] });
