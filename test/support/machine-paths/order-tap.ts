@@ -92,7 +92,7 @@ export class OrderTap {
         const actor = createActor(real.orderMachine, { input, inspect: recorder.inspect });
         actor.start();
         this.#orders.set(input.id, { id: input.id, actor, steps: [] });
-        this.#compare(input.id, actor, state, 'xstate.init');
+        this.#compare(input.id, actor, state, 'when created');
       }
       return state;
     };
@@ -106,17 +106,17 @@ export class OrderTap {
         // a provider that changed a final order shows as a mismatch below.
         if (tapped.actor.getSnapshot().status === 'active') tapped.actor.send(event);
         tapped.steps.push({ event, status: next.status, changed: next !== state });
-        this.#compare(tapped.id, tapped.actor, next, event.type);
+        this.#compare(tapped.id, tapped.actor, next, `after ${event.type}`);
       }
       return next;
     };
     return { ...real, createOrder, advanceOrder };
   }
 
-  #compare(id: string, actor: OrderActor, state: OrderState, after: string): void {
+  #compare(id: string, actor: OrderActor, state: OrderState, when: string): void {
     const replica = this.#module!.orderStateOf(actor.getSnapshot());
     if (JSON.stringify(replica) !== JSON.stringify(state)) {
-      this.mismatches.push(`order ${id} after ${after}: the provider holds ${JSON.stringify(state)}, the machine ${JSON.stringify(replica)}`);
+      this.mismatches.push(`order ${id} ${when}: the provider holds ${JSON.stringify(state)}, the machine ${JSON.stringify(replica)}`);
     }
   }
 }
