@@ -70,7 +70,7 @@ const massiveInput: ConnectionInput = {
 
 /**
  * What happens next to a real Massive connection: the handshake succeeds, fails for good (a key refused), fails for
- * a retry (an `auth_timeout`) or loses its socket; an open connection may be rotated (whose new handshake then
+ * a retry (an `auth_timeout`), times out on the client's own timer or loses its socket; an open connection may be rotated (whose new handshake then
  * fails: the old socket stays), evicted by `max_connections`, and after one eviction evicted fatally.
  */
 const massiveEvents = (s: AnyMachineSnapshot): EventObject[] => {
@@ -79,8 +79,9 @@ const massiveEvents = (s: AnyMachineSnapshot): EventObject[] => {
   if (s.matches('idle')) return [{ type: 'connection.start' }];
   if (s.matches('connecting')) return [{ type: 'socket.opened', gen } as EventObject];
   if (s.matches('handshaking')) {
+    // A retry: the server's `auth_timeout`, the socket lost, or the client's own timer (an auth left unanswered).
     const retry = [{ type: 'handshake.failed', gen, fatal: false, code: 'auth_timeout', message: 'auth timeout' } as EventObject,
-      { type: 'socket.closed', gen, code: 1006, reason: '' } as EventObject];
+      { type: 'socket.closed', gen, code: 1006, reason: '' } as EventObject, ...timer(s, 'handshakeTimeout')];
     if (rotating) return retry;
     return [{ type: 'handshake.succeeded', gen } as EventObject, ...(failures === 0 && !lastReason ? [
       { type: 'handshake.failed', gen, fatal: true, code: 'AUTHENTICATION_FAILED', message: 'authentication failed' } as EventObject, ...retry] : [])];

@@ -5,7 +5,6 @@
  * system never does it; "Not driven yet" means the real system can, but no driver of this harness makes it happen;
  * "By chance" means some runs take it and others not (timing), so it is exempt from the staleness check.
  */
-const HANDSHAKE = 'Not driven yet: the handshake timeout is configuration now (auth_timeout_ms of the Massive/Polygon provider, src/providers/polygon/config.ts), but the simulator answers a swallowed auth with its own auth_timeout status (a handshake.failed) before the client\'s timer fires; a simulator fault that stays silent would drive it.';
 const RESTART = 'By design: no provider restarts a connection actor. disconnect() is final (a provider is not reused), and connect() after a failure rejects with CONNECTION_FAILED instead of sending connection.start again.';
 const PAPER = 'By design with the paper provider (the trading provider of these paths): its connect() and disconnect() only mark the broker connected or not (src/trading/paper/paper-provider.ts) and can neither fail nor hang; venue providers are driven through the order paths.';
 
@@ -14,8 +13,6 @@ const FAILED = 'By design: only the IBKR resynchronisation sends order.failed, a
 
 export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   connection: {
-    'connection.handshaking --after(handshakeTimeout)[0]--> connection.open': HANDSHAKE,
-    'connection.handshaking --after(handshakeTimeout)[1]--> connection.backoff': HANDSHAKE,
     'connection.failed --connection.start--> connection.connecting': RESTART,
     'connection.closed --connection.start--> connection.connecting': RESTART,
   },
