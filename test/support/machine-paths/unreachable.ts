@@ -18,11 +18,10 @@ export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string
   },
   subscriptions: {
     'subscriptions.online.acks.awaiting --connection.ready--> subscriptions.online.acks.awaiting': 'By chance: the same socket reported ready again while a request is in flight. Runs of the Massive paths took it in some runs and not in others on the loaded two-core machine (the order of a subscription answer against the ready report depends on timing); no driver pins that order yet, so it is neither required nor a stale reason.',
-    'subscriptions.online.acks.awaiting --acks.progress--> subscriptions.online.acks.awaiting': 'Not driven yet: needs two requests in flight at once; the Binance simulator answers each request within milliseconds, before the spacing timer lets the next one go (a reply-delay fault in the simulator would drive it).',
   },
   session: {
     'session.starting --trading.failed--> session.stopping': PAPER,
-    'session.starting --strategy.halted--> session.stopping': 'Not driven yet: the strategy must halt on a bar that arrives while subscribe() is still unanswered for some stream (startingMarketData); the Binance simulator confirms every stream within milliseconds, so the halt lands in running (a reply-delay fault in the simulator would drive it). The pure machine test covers it.',
+    'session.starting --strategy.halted--> session.stopping': 'Not driven yet: the strategy must halt on a bar that arrives while subscribe() is still unanswered for some stream (startingMarketData); the Binance simulator confirms every stream within milliseconds, so the halt lands in running. The simulator's holdControlReplies fault (added for the subscription paths) would hold the answer; the session driver does not use it yet. The pure machine test covers it.',
     'session.starting.connectingTrading --after(step)--> session.stopping': PAPER,
     'session.stopping --trading.failed--> (stay)': PAPER,
     'session.stopping.disconnectingTrading --after(step)--> session.stopping.closingWriter': PAPER,
