@@ -21,7 +21,7 @@ export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string
   },
   session: {
     'session.starting --trading.failed--> session.stopping': PAPER,
-    'session.starting --strategy.halted--> session.stopping': 'Not driven yet: the strategy must halt on a bar that arrives while subscribe() is still unanswered for some stream (startingMarketData); the Binance simulator confirms every stream within milliseconds, so the halt lands in running. The simulator's holdControlReplies fault (added for the subscription paths) would hold the answer; the session driver does not use it yet. The pure machine test covers it.',
+    'session.starting --strategy.halted--> session.stopping': 'Not driven yet: the strategy must halt on a bar that arrives while subscribe() is still unanswered for some stream (startingMarketData); the Binance simulator confirms every stream within milliseconds, so the halt lands in running. The holdControlReplies fault of the simulator (added for the subscription paths) would hold the answer; the session driver does not use it yet. The pure machine test covers it.',
     'session.starting.connectingTrading --after(step)--> session.stopping': PAPER,
     'session.stopping --trading.failed--> (stay)': PAPER,
     'session.stopping.disconnectingTrading --after(step)--> session.stopping.closingWriter': PAPER,
