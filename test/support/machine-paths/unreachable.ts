@@ -21,7 +21,6 @@ export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string
   },
   session: {
     'session.starting --trading.failed--> session.stopping': PAPER,
-    'session.starting --strategy.halted--> session.stopping': 'Not driven yet: the strategy must halt on a bar that arrives while subscribe() is still unanswered for some stream (startingMarketData); the Binance simulator confirms every stream within milliseconds, so the halt lands in running. The holdControlReplies fault of the simulator (added for the subscription paths) would hold the answer; the session driver does not use it yet. The pure machine test covers it.',
     'session.starting.connectingTrading --after(step)--> session.stopping': PAPER,
     'session.stopping --trading.failed--> (stay)': PAPER,
     'session.stopping.disconnectingTrading --after(step)--> session.stopping.closingWriter': PAPER,
@@ -31,7 +30,6 @@ export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string
     'session.stopping --bar.closed--> (stay)': 'Not driven yet: a bar must arrive between the stop and the provider\'s sockets closing, a window of the close handshake only; no simulator fault holds a closed bar inside it deterministically.',
     'session.stopping --writer.failed--> (stay)': 'Not driven yet: the writer fails outside its own steps only through the durability guard (STORAGE_LOST, an invalidated database), which notices at a flush; in stopping the next flush is normally the close\'s own, answered by closingWriter, so a failure seen by the stopping state itself depends on the flush timer firing inside the earlier stop steps.',
     'session.stopping --strategy.halted--> (stay)': 'Not driven yet: a halt while stopping comes from the bar the strategy has in hand when the stop arrives (the stopping session feeds it no new bar); which bar is in hand depends on timing.',
-    'session.stopping --marketData.failed--> (stay)': 'Not driven yet: the provider reports a failed connection once (connect() rejects, or an error while running), and a stop makes it stop dialling: a second failure after the stop did not occur with the simulator\'s faults.',
     'session.stopping.stoppingMarketData --after(step)--> session.stopping.stoppingStrategy': 'Not driven yet: it needs a market data provider whose disconnect() hangs; the Binance provider closes its sockets without waiting on the peer.',
     'session.stopping.closingWriter --after(step)--> session.stopping.done': 'Not driven yet: it needs a writer close that outlasts the step timeout (a flush retried on a full disk for longer than the step) under the session, whose DuckDB file is not on the writer paths\' tmpfs.',
   },
