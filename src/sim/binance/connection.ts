@@ -39,6 +39,8 @@ export interface ConnectionSettings {
   readonly flatErrors: boolean;
   /** Streams every SUBSCRIBE naming them is refused for (shared, changed by the simulator). */
   readonly rejectedStreams?: ReadonlySet<string>;
+  /** While `held`, control replies wait on their connection until the simulator releases them (shared). */
+  readonly replies?: { readonly held: boolean };
   readonly seed: number;
   readonly rates: FaultRates;
   readonly stats: SimulatorStats;
@@ -68,6 +70,7 @@ export class SimConnection {
   readonly #recent: number[] = [];
   readonly #awaitingPong = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #heldReplies: string[] = [];
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #pingCount = 0;
   /** Set once the server has decided to end the connection: later input is ignored. */
@@ -183,12 +186,18 @@ export class SimConnection {
     return false;
   }
 
+  /** Sends the control replies held so far, in order. */
+  releaseReplies(): void {
+    for (const text of this.#heldReplies.splice(0)) this.#send(text);
+  }
+
   #onMessage(text: string): void {
     if (!this.#count()) return;
     const { maxStreams, flatErrors, stats } = this.#settings;
     const rejected = this.#settings.rejectedStreams;
     const outcome = handleControl(text, this.streams, { maxStreams, flatErrors, ...(rejected ? { rejected } : {}) });
-    this.#send(JSON.stringify(outcome.reply));
+    if (this.#settings.replies?.held) this.#heldReplies.push(JSON.stringify(outcome.reply));
+    else this.#send(JSON.stringify(outcome.reply));
     stats.controlRepliesSent++;
     if (outcome.kind === 'too-many-streams') {
       stats.streamLimitViolations++;

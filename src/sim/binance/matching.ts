@@ -183,16 +183,26 @@ export class MatchingEngine {
     };
     this.#orders.push(order);
     const marketable = type === 'MARKET' || (side === 'BUY' ? limitTicks >= current : limitTicks <= current);
-    if (marketable) return { order, fills: [this.#execute(inst, order, current, false)] };
+    if (marketable) {
+      const fill = this.#execute(inst, order, current, false);
+      // Partially filled (the fault): a limit's rest rests, holding what it may spend; a market's rest fills at the
+      // next market step.
+      if (type === 'LIMIT' && isOpen(order)) this.#hold(order, paying, side === 'BUY' ? ((order.qtyLots - order.executedLots) * limitTicks) / scale : (order.qtyLots - order.executedLots) / 10 ** inst.qtyDecimals);
+      return { order, fills: [fill] };
+    }
     if (order.timeInForce !== 'GTC') {
       order.status = 'EXPIRED';
       return { order, fills: [] };
     }
-    // A resting order holds what it may spend.
-    order.locked = needed;
-    paying.free = round8(paying.free - needed);
-    paying.locked = round8(paying.locked + needed);
+    this.#hold(order, paying, needed);
     return { order, fills: [] };
+  }
+
+  /** A resting order holds what it may spend. */
+  #hold(order: SimOrder, paying: SimBalance, amount: number): void {
+    order.locked = round8(amount);
+    paying.free = round8(paying.free - order.locked);
+    paying.locked = round8(paying.locked + order.locked);
   }
 
   /** Cancels a working order; returns it, or -2011 when it is not working. */

@@ -63,6 +63,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   readonly #engine: MatchingEngine;
   readonly #trading: TradingEndpoints;
   readonly #rejectedStreams = new Set<string>();
+  readonly #replies = { held: false };
   #clockSkewMs: number;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #closing: Promise<void> | undefined;
@@ -95,6 +96,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
         shutdownGraceMs: options.shutdownGraceMs,
         flatErrors: options.flatErrors,
         rejectedStreams: this.#rejectedStreams,
+        replies: this.#replies,
         seed: options.seed,
         rates: this.#rates,
         stats: this.#stats,
@@ -271,6 +273,17 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   /** Accepts every stream again. */
   acceptStreams(): void {
     this.#rejectedStreams.clear();
+  }
+
+  /** Fault: control replies (SUBSCRIBE, UNSUBSCRIBE, ...) are held from now on; the requests themselves take effect. */
+  holdControlReplies(): void {
+    this.#replies.held = true;
+  }
+
+  /** Sends every held control reply, in order, and answers at once again. */
+  releaseControlReplies(): void {
+    this.#replies.held = false;
+    for (const c of this.#streams.open()) c.releaseReplies();
   }
 
   /** Makes the current connections dead peers (no data, pings or replies) for `ms`, or until `unstall()`. */

@@ -4,7 +4,8 @@
  * `connection.start` is `connect()`, `connection.stop` is `disconnect()`, `socket.closed` is a dropped connection
  * (1006), a refused dial or the old socket of a rotation cut, `server.shutdown` is the simulator's `serverShutdown`,
  * `after(watchdog)` is a stalled simulator with a short `stale_after_ms`, `after(connectTimeout)` a dial that is never
- * answered; replies, frames and the other timers are the system's own doing.
+ * answered, the spacing timer with a request unanswered is the simulator holding its control replies; replies,
+ * frames and the other timers are the system's own doing.
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import type { ConnectionContext } from '../../../machines/connection.machine.ts';
@@ -48,6 +49,14 @@ export const dialFates = (path: PlannedPath): Fate[] => {
   return fates;
 };
 
+/**
+ * True when the path lets the spacing timer run while a request is unanswered (two requests in flight): the
+ * simulator holds its control replies from the start until the path's first answer.
+ */
+export const holdsReplies = (path: PlannedPath): boolean =>
+  path.steps.some((step, i) => step.event.type.startsWith('xstate.after.gap.')
+    && ((path.steps[i - 1]?.state.context as { pending?: readonly unknown[] } | undefined)?.pending?.length ?? 0) > 0);
+
 const newest = (sim: BinanceSimulator) => Math.max(...sim.connections().filter((c) => !c.closed).map((c) => c.id));
 const oldest = (sim: BinanceSimulator) => Math.min(...sim.connections().filter((c) => !c.closed).map((c) => c.id));
 
@@ -58,6 +67,7 @@ export const binanceDriver = (observe: 'connection' | 'subscriptions', symbols: 
     const sim = await startBinanceSimulator({
       tickMs: 20, marketStepMs: 20_000, shutdownGraceMs: 30_000, symbols: [SYMBOL, 'ETHUSDT'], pingIntervalMs: pings ? 1_000 : 600_000,
     });
+    if (holdsReplies(path)) sim.holdControlReplies();
     const proxy = await startFaultProxy(sim.port);
     proxy.fates.push(...dialFates(path));
     // A connection that must never answer its subscription: stalled as soon as it exists, before any request.
@@ -113,6 +123,13 @@ export const binanceDriver = (observe: 'connection' | 'subscriptions', symbols: 
       return;
     }
     if (type.startsWith('xstate.after.watchdog')) return void sim.stall('forever');
+    // The held answers go out together, in order, once the real set has as many requests in flight as the path
+    // (the spacing timer keeps the state's value, so the harness cannot wait for it by the state sequence).
+    if (type === 'control.ack' && holdsReplies(system.path)) {
+      const want = (before.context as { pending: readonly unknown[] }).pending.length;
+      const inFlight = () => (system.provider.connectionActors[0]?.system.get('subscriptions')?.getSnapshot().context as { pending?: readonly unknown[] } | undefined)?.pending?.length ?? 0;
+      return system.recorder.until(() => (inFlight() >= want ? true : undefined), `${want} requests in flight`).then(() => sim.releaseControlReplies());
+    }
     // Everything else is the real system's own doing (replies, frames, timers), or was armed at start.
   },
   async check(system, path) {

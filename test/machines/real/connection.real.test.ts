@@ -12,7 +12,7 @@ import { withoutParent } from '../../support/machine-paths/graph.ts';
 import { describePath, planPaths, runPath, type PlannedPath } from '../../support/machine-paths/paths.ts';
 import { InspectionRecorder } from '../../support/machine-paths/recorder.ts';
 import { subscriptionsMachine, type SubscriptionsContext } from '../../../machines/subscriptions.machine.ts';
-import { binanceDriver, STREAM, SYMBOL } from './binance-driver.ts';
+import { binanceDriver, holdsReplies, STREAM, SYMBOL } from './binance-driver.ts';
 import { POLYGON_STREAM, polygonDriver } from './polygon-driver.ts';
 
 const input: ConnectionInput = {
@@ -70,7 +70,7 @@ const massiveInput: ConnectionInput = {
 
 /**
  * What happens next to a real Massive connection: the handshake succeeds, fails for good (a key refused), fails for
- * a retry (an `auth_timeout`) or loses its socket; an open connection may be rotated (whose new handshake then
+ * a retry (an `auth_timeout`), times out on the client's own timer or loses its socket; an open connection may be rotated (whose new handshake then
  * fails: the old socket stays), evicted by `max_connections`, and after one eviction evicted fatally.
  */
 const massiveEvents = (s: AnyMachineSnapshot): EventObject[] => {
@@ -79,8 +79,9 @@ const massiveEvents = (s: AnyMachineSnapshot): EventObject[] => {
   if (s.matches('idle')) return [{ type: 'connection.start' }];
   if (s.matches('connecting')) return [{ type: 'socket.opened', gen } as EventObject];
   if (s.matches('handshaking')) {
+    // A retry: the server's `auth_timeout`, the socket lost, or the client's own timer (an auth left unanswered).
     const retry = [{ type: 'handshake.failed', gen, fatal: false, code: 'auth_timeout', message: 'auth timeout' } as EventObject,
-      { type: 'socket.closed', gen, code: 1006, reason: '' } as EventObject];
+      { type: 'socket.closed', gen, code: 1006, reason: '' } as EventObject, ...timer(s, 'handshakeTimeout')];
     if (rotating) return retry;
     return [{ type: 'handshake.succeeded', gen } as EventObject, ...(failures === 0 && !lastReason ? [
       { type: 'handshake.failed', gen, fatal: true, code: 'AUTHENTICATION_FAILED', message: 'authentication failed' } as EventObject, ...retry] : [])];
@@ -104,16 +105,21 @@ const sub = (s: AnyMachineSnapshot) => s.context as SubscriptionsContext;
 /**
  * What happens next to the subscription set of a real Binance connection carrying two streams: the provider
  * connects (the set comes online) and then adds both streams; the simulator answers each request at once (or
- * refuses every request naming BTCUSDT, when `rejecting`); the spacing timer runs only once nothing is in flight;
+ * refuses every request naming BTCUSDT, when `rejecting`); the spacing timer runs only once nothing is in flight,
+ * except when `holding` (the simulator holds its answers until both requests are out);
  * in sync, the driver may remove the streams, drop the socket, or let a server ping arrive.
  */
-const subscriptionEvents = (rejecting: boolean) => (s: AnyMachineSnapshot): EventObject[] => {
+const subscriptionEvents = (rejecting: boolean, holding = false) => (s: AnyMachineSnapshot): EventObject[] => {
   const c = sub(s);
   if (c.gen === null) return c.sent === 0 || c.desired.length > 0 ? [{ type: 'connection.ready', gen: c.sent + 1 } as EventObject] : [];
   // `subscribe()` adds one stream at a time: the first goes out alone, the second waits for the spacing.
   if (c.sent === 0 && c.desired.length === 0) return [{ type: 'subscriptions.add', streams: [STREAM] } as EventObject];
   if (c.sent === 1 && !c.desired.includes(OTHER) && c.confirmed.length === 0) return [{ type: 'subscriptions.add', streams: [OTHER] } as EventObject];
   const request = c.pending[0];
+  // Holding (the simulator keeps its answers): the spacing runs out with the first request unanswered, so the
+  // second goes out too.
+  const unsent = c.desired.some((d) => !c.confirmed.includes(d) && !c.pending.some((p) => p.streams.includes(d)));
+  if (holding && c.pending.length === 1 && unsent && s.matches({ online: { sender: 'cooling' } })) return timer(s, 'gap');
   if (request) {
     // Refusals are armed when the socket drops, so they hit the resubscription (one batch of both streams).
     const refused = rejecting && c.gen > 1 && request.op === 'subscribe' && request.streams.includes(STREAM);
@@ -163,6 +169,8 @@ describe('connection and subscription-set paths against the Binance provider and
   const subscriptionPaths = [false, true].flatMap((rejecting) =>
     planPaths(withoutParent(subscriptionsMachine), { input: subscriptionInput, events: subscriptionEvents(rejecting), serializeState: serializeSubscriptions })
       .filter((p) => !rejecting || p.steps.some((s) => s.event.type === 'control.error')));
+  const heldPaths = planPaths(withoutParent(subscriptionsMachine), { input: subscriptionInput, events: subscriptionEvents(false, true), serializeState: serializeSubscriptions })
+    .filter(holdsReplies);
 
   it('plans paths from the machine graphs', () => {
     expect(connectionPaths.length).toBeGreaterThan(10);
@@ -176,7 +184,7 @@ describe('connection and subscription-set paths against the Binance provider and
   for (const path of massivePaths) walk(path, 'connection', undefined, 'massive');
   const streaming = massivePaths.find((p) => p.steps.at(-1)!.event.type === 'subscriptions.synced');
   if (streaming) walk(streaming, 'connection', undefined, 'massive-refusing');
-  for (const path of subscriptionPaths) walk(path, 'subscriptions', [SYMBOL, 'ETHUSDT']);
+  for (const path of [...subscriptionPaths, ...heldPaths]) walk(path, 'subscriptions', [SYMBOL, 'ETHUSDT']);
 
   it('reaches every state and transition of both machines, or says why not', () => {
     const { report, summary } = coverage.write('connection-subscriptions');

@@ -22,6 +22,8 @@ export interface OrderFaults {
   readonly lostAnswer?: boolean;
   /** Executions are listed twice in the venue's trade history (a provider adding both would overfill). */
   readonly duplicateExecutions?: boolean;
+  /** The connection drops after the path: the provider's resynchronisation answers everything again. */
+  readonly reconnectAfterPath?: boolean;
 }
 
 /** One venue: a real trading provider and whatever stands behind it. */
@@ -37,6 +39,8 @@ export interface OrderVenue<S> {
   updates(system: S): readonly OrderUpdate[];
   /** Ids of the orders the provider's event log has an entry for. */
   logged(system: S): Set<string>;
+  /** What the venue does after the path's last step, before the invariants (a fault that must change nothing). */
+  afterPath?(system: S): Promise<void>;
   /** Venue-side invariants for one order (the venue's own record agrees with the provider's view). */
   agree(system: S, order: Order): Promise<void> | void;
   stop(system: S): Promise<void>;
@@ -72,6 +76,12 @@ export const orderDriver = <S>(venue: OrderVenue<S>, faults: OrderFaults = {}): 
   act: (run, event: EventObject, before) => venue.act(run.system, event as OrderEvent, before, orderTap.first()?.id),
   async check(run) {
     const { system } = run;
+    if (venue.afterPath) {
+      const applied = () => orderTap.orders().map((o) => o.steps.filter((step) => step.changed).length);
+      const before = applied();
+      await venue.afterPath(system);
+      expect(applied(), `${venue.name}: orders changed after the path`).toEqual(before);
+    }
     expect(orderTap.mismatches, `${venue.name}: provider and machine disagree`).toEqual([]);
     const logged = venue.logged(system);
     const updates = venue.updates(system);

@@ -5,13 +5,14 @@
  * which rests. A refused order meets the simulator's rejection (error 201). A lost order (the simulator's
  * lost-order fault: never answered, never listed) stays submitted, a cancel of it too (TWS refuses it, 10147),
  * until a dropped connection: the provider's resynchronisation then fails it. An order TWS holds but never
- * acknowledged (the silent-order fault) is cancelled by TWS's confirmation of the cancel.
+ * acknowledged (the silent-order fault) is cancelled by TWS's confirmation of the cancel. Fault: the connection
+ * dropped after the path, so the resynchronisation replays open orders and executions (applied once only).
  */
 import { expect } from 'vitest';
 import { isFinalStatus } from '../../../machines/order.machine.ts';
 import { startIbkrSimulator, type IbkrSimulator } from '../../../src/sim/ibkr/index.ts';
 import { createIbkrTradingProvider, type IbkrTradingProvider } from '../../../src/trading/ibkr/index.ts';
-import { expectContract, type OrderVenue } from './order-driver.ts';
+import { expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
 import type { OrderScenario } from './order-plan.ts';
 import { loggedIds, record, type Recorded } from './order-venue-paper.ts';
 
@@ -19,6 +20,7 @@ interface IbkrSystem extends Recorded {
   readonly sim: IbkrSimulator;
   readonly provider: IbkrTradingProvider;
   readonly scenario: OrderScenario;
+  readonly faults: OrderFaults;
   fills: number;
 }
 
@@ -30,14 +32,14 @@ const STATUS: Readonly<Record<string, readonly string[]>> = {
 export const ibkrVenue: OrderVenue<IbkrSystem> = {
   name: 'IBKR',
   abilities: { cancelRequest: true, rejectAccepted: false, lostOrder: true },
-  async start(scenario) {
+  async start(scenario, faults) {
     const sim = await startIbkrSimulator({ prices: { AAPL: 100 } });
     try {
       const provider = createIbkrTradingProvider('ibkr-paper', {
         port: sim.port, client_id: 1, reconnect_delay_ms: 50, reconnect_max_delay_ms: 200, request_timeout_ms: 2_000,
         connect_timeout_ms: 2_000, keepalive_ms: 1_000,
       }, { seed: 7 });
-      const system: IbkrSystem = { sim, provider, scenario, fills: 0, ...record(provider) };
+      const system: IbkrSystem = { sim, provider, scenario, faults, fills: 0, ...record(provider) };
       await provider.connect();
       return system;
     } catch (e) {
@@ -80,6 +82,20 @@ export const ibkrVenue: OrderVenue<IbkrSystem> = {
     expect(STATUS[venue.status], `IBKR: TWS agrees on the status of ${order.id}`).toContain(order.status);
     expect(venue.filled, `IBKR: TWS agrees on the filled quantity of ${order.id}`).toBe(order.filledQuantity);
     expect(isFinalStatus(order.status)).toBe(venue.status !== 'Submitted');
+  },
+  async afterPath(system) {
+    if (!system.faults.reconnectAfterPath) return;
+    // Back once the provider logs `connected` again, which it does only after resynchronising.
+    const back = new Promise<void>((resolve) => {
+      const off = system.provider.onEvent((e) => {
+        if (e.type === 'ibkr.connection.changed' && (e as { state?: unknown }).state === 'connected') {
+          off();
+          resolve();
+        }
+      });
+    });
+    system.sim.dropConnections();
+    await back;
   },
   async stop(system) {
     await system.provider.disconnect();

@@ -58,6 +58,12 @@ for (const venue of venues) {
           walk(venue, path, { lostAnswer: true, duplicateExecutions: true }));
       }
     }
+    if (venue === (ibkrVenue as OrderVenue<never>)) {
+      for (const path of paths.filter((p) => scenarioOf(p).fills > 0 && scenarioOf(p).placement === 'accepted')) {
+        it(`walks ${describePath(path)}, then resynchronises after a dropped connection without applying anything twice`, () =>
+          walk(venue, path, { reconnectAfterPath: true }));
+      }
+    }
   });
 }
 

@@ -2,7 +2,8 @@
  * Drives the connection machine's handshake (and the subscription set's per-stream answers) through the real
  * Massive/Polygon provider against the Polygon simulator on loopback. `connection.start` is `connect()` (then a
  * subscription); a fatal `handshake.failed` is a key the simulator does not accept; a non-fatal one is an `auth`
- * the simulator swallows until its `auth_timeout`; `socket.closed` while handshaking is a dropped connection whose
+ * the simulator swallows until its `auth_timeout`; `after(handshakeTimeout)` is an `auth` the simulator swallows
+ * for longer than the provider's `auth_timeout_ms` (200 ms); `socket.closed` while handshaking is a dropped connection whose
  * `auth` went unanswered; `socket.closed` while open is a `max_connections` eviction, and `connection.fatal` the
  * second eviction in a row (`max_evictions` 1); `connection.rotate` is sent to the real actor. Refused streams
  * are the simulator's `refuseParams` fault. Answers and timers are the system's own doing.
@@ -33,12 +34,13 @@ export interface PolygonSystem {
 
 const value = (s: AnyMachineSnapshot) => JSON.stringify(s.value);
 const ctx = (s: AnyMachineSnapshot) => s.context as ConnectionContext;
+const isHandshakeTimer = (type: string): boolean => type.startsWith('xstate.after.handshakeTimeout.');
 const handshakeFault = (path: PlannedPath, from: number): 'swallow' | 'none' => {
   // The outcome of the next handshake after step `from`: swallowed auth for a timeout or a drop.
   for (let i = from + 1; i < path.steps.length; i++) {
     if (value(path.steps[i - 1]!.state) !== '"handshaking"') continue;
     const e = path.steps[i]!.event as { type: string; fatal?: boolean };
-    return (e.type === 'handshake.failed' && !e.fatal) || e.type === 'socket.closed' ? 'swallow' : 'none';
+    return (e.type === 'handshake.failed' && !e.fatal) || e.type === 'socket.closed' || isHandshakeTimer(e.type) ? 'swallow' : 'none';
   }
   return 'none';
 };
@@ -48,6 +50,8 @@ export const polygonDriver = (observe: 'connection' | 'subscriptions', refuse = 
   async start(path, recorder: InspectionRecorder) {
     const fatalAuth = path.steps.some((s) => s.event.type === 'handshake.failed' && (s.event as { fatal?: boolean }).fatal);
     const timesOut = path.steps.some((s) => s.event.type === 'handshake.failed' && !(s.event as { fatal?: boolean }).fatal);
+    // The client's own timer: the simulator stays silent (its `auth_timeout` a minute away), the client waits 200 ms.
+    const clientTimesOut = path.steps.some((s) => isHandshakeTimer(s.event.type));
     const sim = await startPolygonSimulator({
       tickMs: 10, marketStepMs: 20_000, apiKeys: fatalAuth ? ['pk_someone_else'] : [KEY], quietMinuteRate: 0,
       // A swallowed auth ends in `auth_timeout` quickly when the path waits for it, never when it drops the socket.
@@ -59,6 +63,7 @@ export const polygonDriver = (observe: 'connection' | 'subscriptions', refuse = 
       // Evictions count as a run only while the connection is young (on the wall clock, not the simulator's fast
       // market clock): the second one in a row gives up.
       healthy_after_ms: 600_000, max_evictions: 1, close_check_interval_ms: 20, aggregate_close_grace_ms: 120_000, backfill: false,
+      ...(clientTimesOut ? { auth_timeout_ms: 200 } : {}),
     }, { inspect: recorder.inspect });
     const system: PolygonSystem = { sim, provider, bars: [], errors: [], path, recorder, step: 0 };
     provider.onData((bar) => {

@@ -86,6 +86,9 @@ export const sessionDriver = (scenario: Scenario = 'trade', resumeOf?: { db: str
     const proxy = await startFaultProxy(sim.port);
     // A provider that cannot connect at all: the first dial and its one retry are refused.
     if (failingIn(path, 'marketData.failed', 'startingMarketData')) proxy.fates.push('refuse', 'refuse', 'refuse');
+    // A halt while market data is still starting: the simulator never answers a SUBSCRIBE (its streams flow all
+    // the same), so subscribe() stays unanswered and the session in startingMarketData while bars reach the strategy.
+    if (failingIn(path, 'strategy.halted', 'startingMarketData')) sim.holdControlReplies();
     const dir = mkdtempSync(join(tmpdir(), 'argo-session-paths-'));
     const db = resumeOf?.db ?? join(dir, 'session.duckdb');
     if (failingIn(path, 'writer.failed', 'openingWriter')) writeFileSync(join(dir, 'blocked'), 'not a folder');

@@ -33,7 +33,9 @@ const events = (s: AnyMachineSnapshot): EventObject[] => {
   if (s.matches({ starting: 'loadingStrategy' })) return [{ type: 'strategy.loaded' }, fail('strategy.failed', 'strategy', 'STRATEGY_FAILED'), ...timer(s, 'step'), stop];
   if (s.matches({ starting: 'connectingTrading' })) return [{ type: 'trading.connected' }];
   // Two streams are subscribed one after the other: bars of the first flow before the start is done.
-  if (s.matches({ starting: 'startingMarketData' })) return [bar, { type: 'marketData.started' }, fail('marketData.failed', 'marketData', 'CONNECTION_FAILED'), stop];
+  if (s.matches({ starting: 'startingMarketData' })) {
+    return [bar, { type: 'marketData.started' }, fail('marketData.failed', 'marketData', 'CONNECTION_FAILED'), fail('strategy.halted', 'strategy', 'STRATEGY_FAILED'), stop];
+  }
   if (s.matches('running')) {
     return [bar, start, stop, fail('marketData.failed', 'marketData', 'CONNECTION_FAILED'), fail('writer.failed', 'writer', 'STORAGE_LOST'), fail('strategy.halted', 'strategy', 'STRATEGY_FAILED')];
   }

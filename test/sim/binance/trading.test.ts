@@ -135,3 +135,31 @@ describe('signed trading endpoints', () => {
     expect(again.headers.get('x-mbx-used-weight-1m')).toBe(String(2 + 80 + 1));
   });
 });
+
+describe('partial-execution fault', () => {
+  it('fills half of a market order on placement and the rest at the next market step', async () => {
+    const sim = await sims.start({ serverClock: 'wall', apiKey: KEY, secretKey: SECRET, balances: { USDT: 10_000 }, symbols: ['BTCUSDT'], paused: true });
+    sim.partialNextExecutions(1);
+    const placed = await signed(sim.restUrl, 'POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.00400', newOrderRespType: 'FULL' });
+    expect(placed.body).toMatchObject({ status: 'PARTIALLY_FILLED', executedQty: '0.00200000', fills: [{ qty: '0.00200000' }] });
+    sim.advance(1);
+    const after = await signed(sim.restUrl, 'GET', '/api/v3/order', { symbol: 'BTCUSDT', orderId: placed.body.orderId });
+    expect(after.body).toMatchObject({ status: 'FILLED', executedQty: '0.00400000' });
+    expect(sim.trades().map((t) => t.qty)).toEqual([0.002, 0.002]);
+  });
+
+  it('holds the quote for the rest of a partially filled limit order, and releases it on cancel', async () => {
+    const sim = await sims.start({ serverClock: 'wall', apiKey: KEY, secretKey: SECRET, balances: { USDT: 10_000 }, symbols: ['BTCUSDT'], paused: true });
+    const price = Number(((await (await fetch(`${sim.restUrl}/api/v3/ticker/price?symbol=BTCUSDT`)).json()) as { price: string }).price);
+    sim.partialNextExecutions(1);
+    // A marketable limit fills on placement at the current price: half of it, the rest of the hold stays locked.
+    const limit = (Math.round(price * 1.1 * 100) / 100).toFixed(2);
+    const placed = await signed(sim.restUrl, 'POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', price: limit, quantity: '0.00400' });
+    expect(placed.body).toMatchObject({ status: 'PARTIALLY_FILLED', executedQty: '0.00200000' });
+    expect(sim.balances()['USDT']!.locked).toBeCloseTo(0.002 * Number(limit), 8);
+    const free = sim.balances()['USDT']!.free;
+    await signed(sim.restUrl, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: placed.body.orderId });
+    expect(sim.balances()['USDT']!.locked).toBe(0);
+    expect(sim.balances()['USDT']!.free).toBeCloseTo(free + 0.002 * Number(limit), 8);
+  });
+});

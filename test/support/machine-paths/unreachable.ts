@@ -5,7 +5,6 @@
  * system never does it; "Not driven yet" means the real system can, but no driver of this harness makes it happen;
  * "By chance" means some runs take it and others not (timing), so it is exempt from the staleness check.
  */
-const HANDSHAKE = 'Not driven yet: the handshake timeout is configuration now (auth_timeout_ms of the Massive/Polygon provider, src/providers/polygon/config.ts), but the simulator answers a swallowed auth with its own auth_timeout status (a handshake.failed) before the client\'s timer fires; a simulator fault that stays silent would drive it.';
 const RESTART = 'By design: no provider restarts a connection actor. disconnect() is final (a provider is not reused), and connect() after a failure rejects with CONNECTION_FAILED instead of sending connection.start again.';
 const PAPER = 'By design with the paper provider (the trading provider of these paths): its connect() and disconnect() only mark the broker connected or not (src/trading/paper/paper-provider.ts) and can neither fail nor hang; venue providers are driven through the order paths.';
 
@@ -14,18 +13,14 @@ const FAILED = 'By design: only the IBKR resynchronisation sends order.failed, a
 
 export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   connection: {
-    'connection.handshaking --after(handshakeTimeout)[0]--> connection.open': HANDSHAKE,
-    'connection.handshaking --after(handshakeTimeout)[1]--> connection.backoff': HANDSHAKE,
     'connection.failed --connection.start--> connection.connecting': RESTART,
     'connection.closed --connection.start--> connection.connecting': RESTART,
   },
   subscriptions: {
     'subscriptions.online.acks.awaiting --connection.ready--> subscriptions.online.acks.awaiting': 'By chance: the same socket reported ready again while a request is in flight. Runs of the Massive paths took it in some runs and not in others on the loaded two-core machine (the order of a subscription answer against the ready report depends on timing); no driver pins that order yet, so it is neither required nor a stale reason.',
-    'subscriptions.online.acks.awaiting --acks.progress--> subscriptions.online.acks.awaiting': 'Not driven yet: needs two requests in flight at once; the Binance simulator answers each request within milliseconds, before the spacing timer lets the next one go (a reply-delay fault in the simulator would drive it).',
   },
   session: {
     'session.starting --trading.failed--> session.stopping': PAPER,
-    'session.starting --strategy.halted--> session.stopping': 'Not driven yet: the strategy must halt on a bar that arrives while subscribe() is still unanswered for some stream (startingMarketData); the Binance simulator confirms every stream within milliseconds, so the halt lands in running (a reply-delay fault in the simulator would drive it). The pure machine test covers it.',
     'session.starting.connectingTrading --after(step)--> session.stopping': PAPER,
     'session.stopping --trading.failed--> (stay)': PAPER,
     'session.stopping.disconnectingTrading --after(step)--> session.stopping.closingWriter': PAPER,
@@ -35,7 +30,6 @@ export const UNREACHABLE: Readonly<Record<string, Readonly<Record<string, string
     'session.stopping --bar.closed--> (stay)': 'Not driven yet: a bar must arrive between the stop and the provider\'s sockets closing, a window of the close handshake only; no simulator fault holds a closed bar inside it deterministically.',
     'session.stopping --writer.failed--> (stay)': 'Not driven yet: the writer fails outside its own steps only through the durability guard (STORAGE_LOST, an invalidated database), which notices at a flush; in stopping the next flush is normally the close\'s own, answered by closingWriter, so a failure seen by the stopping state itself depends on the flush timer firing inside the earlier stop steps.',
     'session.stopping --strategy.halted--> (stay)': 'Not driven yet: a halt while stopping comes from the bar the strategy has in hand when the stop arrives (the stopping session feeds it no new bar); which bar is in hand depends on timing.',
-    'session.stopping --marketData.failed--> (stay)': 'Not driven yet: the provider reports a failed connection once (connect() rejects, or an error while running), and a stop makes it stop dialling: a second failure after the stop did not occur with the simulator\'s faults.',
     'session.stopping.stoppingMarketData --after(step)--> session.stopping.stoppingStrategy': 'Not driven yet: it needs a market data provider whose disconnect() hangs; the Binance provider closes its sockets without waiting on the peer.',
     'session.stopping.closingWriter --after(step)--> session.stopping.done': 'Not driven yet: it needs a writer close that outlasts the step timeout (a flush retried on a full disk for longer than the step) under the session, whose DuckDB file is not on the writer paths\' tmpfs.',
   },
