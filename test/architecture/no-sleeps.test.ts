@@ -11,8 +11,6 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 const SLEEP = /\bawait\s+(?:sleep|delay)\(|setTimeout\(\s*(?:r|res|resolve|wake)\s*[,)]/g;
 
-const NOT_YET = 'Not converted yet (issue 18): polls or sleeps to be replaced by waits on provider, session or simulator events.';
-
 /** File → how many sleeps it may use, and why. */
 const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason: string }>> = {
   'test/support/manual-clock.ts': { count: 1, reason: 'The hand-driven clock itself: its sleep resolves on its own timer, fired by advance().' },
