@@ -127,7 +127,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const takeCheckpoint = () => {
     if (!log || !writer) return;
     const notTaken = guard ? guard.stats().openGaps.reduce((n, g) => n + g.bars, 0) : 0;
-    const ack = busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barStats.received - notTaken), record);
+    const ack = busCheckpoint(provider, Math.min(feed ? feed.settled : Infinity, barStats.received - notTaken), record);
     if (ack) acks.push({ seq: log.lastSeq, accepted: writer.buffer.snapshot.context.accepted, ack });
   };
   const busTurns = { handed: () => log?.hold(), done: () => { takeCheckpoint(); log?.release(); writerFeed?.logged(); } };
