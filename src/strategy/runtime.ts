@@ -175,7 +175,7 @@ export class StrategyRunner {
     return { state: this.#state, ...this.#counts, latencyMs: this.#latency.summary() };
   }
 
-  /** Refuses new bars, lets the bar in hand finish (bounded by the budget), then terminates the worker. */
+  /** Refuses new bars, lets the batch in hand finish (each bar bounded by the budget), then terminates the worker. */
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
