@@ -3,8 +3,9 @@
  * `worker.ts` (trusted: the strategy runs in the thread's own V8) with V8 heap limits and an empty
  * environment, waits for the strategy to load, serves its host API requests from {@link StrategyHostServices}
  * after the {@link MessageGate} checked their shape, size and rate, sends bars in batches and reports each
- * bar's end in order (an answer for any bar but the one running is refused), and tells how the worker died (out of memory, exited, uncaught error). Budgets and policy live in `runtime.ts`; this file
- * only knows one worker's life.
+ * bar's end in order (an answer for any bar but the one running is refused), and tells how the worker died
+ * (out of memory, exited, uncaught error). Budgets and policy live in `runtime.ts`; this file only knows one
+ * worker's life.
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';

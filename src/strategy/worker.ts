@@ -2,8 +2,8 @@
  * Worker-thread entry of the strategy runtime: imports the strategy module given in `workerData`, resolves
  * its config, runs `initialize`, reports `ready` (or `load.failed` with the stage and stack), then runs
  * `processData` for each bar the host sends, one after another from a queue (bars come in batches), and answers
- * `bar.done` / `bar.failed` for each. The {@link StrategyApi}
- * handed to the strategy turns every call into a message to the host. Errors that escape the strategy
+ * `bar.done` / `bar.failed` for each. The {@link StrategyApi} handed to the strategy turns every call into a
+ * message to the host. Errors that escape the strategy
  * outside a bar (a throw in a timer, an unhandled rejection) are reported as `uncaught` and the worker
  * keeps running, like after a bar that threw.
  */
