@@ -15,6 +15,12 @@ export interface FeedTurns {
   done(): void;
 }
 
+/**
+ * Most bars in one batch. A batch is one structured clone on the host's main thread and one `bars` message, and a
+ * stop waits for the batch in hand: bounded so neither grows with the queue (10,000 bars by default).
+ */
+export const MAX_BATCH_BARS = 256;
+
 /** Bounded, drop-oldest queue in front of a strategy runner, emptied one batch at a time. */
 export class StrategyFeed {
   private readonly queue: Bar[] = [];
@@ -33,8 +39,10 @@ export class StrategyFeed {
   delivered = 0;
 
   private readonly turns: FeedTurns | undefined;
+  private readonly maxBatch: number;
 
-  constructor(runner: StrategyRunner, capacity: number, onSkip: (bar: Bar, skipped: number) => void, turns?: FeedTurns) {
+  constructor(runner: StrategyRunner, capacity: number, onSkip: (bar: Bar, skipped: number) => void, turns?: FeedTurns, maxBatch = MAX_BATCH_BARS) {
+    this.maxBatch = Math.max(1, maxBatch);
     this.runner = runner;
     this.capacity = capacity;
     this.onSkip = onSkip;
@@ -87,7 +95,7 @@ export class StrategyFeed {
       // One microtask: the bars the rest of this turn pushes (the same socket read) join the first batch.
       await Promise.resolve();
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0);
+        const batch = this.queue.splice(0, this.maxBatch);
         this.inHand = batch.length;
         this.skippedBefore = this.skipped;
         this.turns?.handed();

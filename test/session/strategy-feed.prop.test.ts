@@ -27,9 +27,9 @@ const settleMicrotasks = async (): Promise<void> => {
 };
 
 describe('StrategyFeed (property)', () => {
-  test.prop([fc.integer({ min: 1, max: 5 }), fc.array(step, { maxLength: 40 })])(
+  test.prop([fc.integer({ min: 1, max: 5 }), fc.array(step, { maxLength: 40 }), fc.integer({ min: 1, max: 6 })])(
     'counts as settled exactly the prefix of arrivals that are finished or dropped',
-    async (capacity, steps) => {
+    async (capacity, steps, maxBatch) => {
       const state = new Map<number, 'queued' | 'handed' | 'finished' | 'dropped'>();
       const handedOrder: number[] = [];
       const finishers: (() => void)[] = [];
@@ -50,7 +50,7 @@ describe('StrategyFeed (property)', () => {
           });
         }),
       } as unknown as StrategyRunner;
-      const feed = new StrategyFeed(runner, capacity, (b) => state.set(b.openTime / 60_000, 'dropped'));
+      const feed = new StrategyFeed(runner, capacity, (b) => state.set(b.openTime / 60_000, 'dropped'), undefined, maxBatch);
       let next = 0;
       const prefix = (): number => {
         let n = 0;

@@ -66,6 +66,18 @@ describe('StrategyFeed', () => {
     expect(feed.queued).toBe(0);
   });
 
+  it('splits a queue longer than the batch cap into batches of at most the cap, in order', async () => {
+    const { runner, batches, finish, flushed } = heldRunner();
+    const feed = new StrategyFeed(runner, 10, () => {}, undefined, 2);
+    for (let i = 1; i <= 5; i++) feed.push(bar(i));
+    await flushed();
+    expect(batches).toEqual([[1, 2]]);
+    for (let i = 0; i < 5; i++) await finish();
+    await feed.idle();
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+    expect(feed.delivered).toBe(5);
+  });
+
   it('tells the turns of every bar of a batch, one bar in hand at a time', async () => {
     const { runner, finish, flushed } = heldRunner();
     const log: string[] = [];
