@@ -42,6 +42,8 @@ export interface LatencyResult {
   /** Host-measured strategy round trip per bar (pipeline). */
   readonly strategyRoundTrip?: { p50: number; p99: number; max: number };
   readonly skipped?: number;
+  /** Mean bars per message to the strategy's worker over the run, warm-up included (pipeline): bars travel in batches. */
+  readonly batchSize?: number;
   /** Strategy queue depth, sampled every 5 ms in the window (pipeline). */
   readonly queueDepth?: { p50: number; p99: number; max: number };
   /** Main thread event-loop delay in the window (ms). */
@@ -159,7 +161,12 @@ export const runLatency = async (o: {
       queued = () => session.stats().strategy?.queued;
       stop = async () => {
         const st = session.stats().strategy;
-        if (st) extra = { strategyRoundTrip: { p50: st.latencyMs.p50, p99: st.latencyMs.p99, max: st.latencyMs.max }, skipped: st.skipped };
+        if (st) {
+          extra = {
+            strategyRoundTrip: { p50: st.latencyMs.p50, p99: st.latencyMs.p99, max: st.latencyMs.max }, skipped: st.skipped,
+            ...(st.batches > 0 ? { batchSize: Number((st.barsProcessed / st.batches).toFixed(2)) } : {}),
+          };
+        }
         await session.stop();
       };
     }

@@ -114,8 +114,9 @@ export const latencySection = async (seconds: number): Promise<Section> => {
     '(fire and forget, no one-bar-at-a-time hand-off), and appended with a DuckDB Appender to the same columns and key, flushed on the ' +
     'writer\'s triggers (100 rows or 1 s).',
     '', detail, '',
-    pipe.strategyRoundTrip ? `Host-measured strategy round trip per bar (bar sent to the worker → outcome back): p50 ${ms(pipe.strategyRoundTrip.p50)} ms, ` +
-      `p99 ${ms(pipe.strategyRoundTrip.p99)} ms, max ${ms(pipe.strategyRoundTrip.max)} ms; bars skipped by the strategy queue: ${int(pipe.skipped ?? 0)}.` : '',
+    pipe.strategyRoundTrip ? `Host-measured strategy round trip per bar (the bar's start, its batch sent or the bar before it answered → outcome back): p50 ${ms(pipe.strategyRoundTrip.p50)} ms, ` +
+      `p99 ${ms(pipe.strategyRoundTrip.p99)} ms, max ${ms(pipe.strategyRoundTrip.max)} ms; bars skipped by the strategy queue: ${int(pipe.skipped ?? 0)}` +
+      `${pipe.batchSize !== undefined ? `; bars per message to the worker (batch size, mean over the run): ${pipe.batchSize}` : ''}.` : '',
   ].join('\n');
   return { name: 'latency', rows, markdown };
 };

@@ -127,7 +127,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const takeCheckpoint = () => {
     if (!log || !writer) return;
     const notTaken = guard ? guard.stats().openGaps.reduce((n, g) => n + g.bars, 0) : 0;
-    const ack = busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barStats.received - notTaken), record);
+    const ack = busCheckpoint(provider, Math.min(feed ? feed.settled : Infinity, barStats.received - notTaken), record);
     if (ack) acks.push({ seq: log.lastSeq, accepted: writer.buffer.snapshot.context.accepted, ack });
   };
   const busTurns = { handed: () => log?.hold(), done: () => { takeCheckpoint(); log?.release(); writerFeed?.logged(); } };
@@ -296,7 +296,12 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         });
         const started = runner;
         // Each outcome is told (`strategy.processed`), so that whoever waits for the strategy to catch up needs no polling.
-        const told = { processBar: async (bar: Bar) => { const outcome = await started.processBar(bar); emit('strategy.processed', outcome); return outcome; } };
+        const told: Pick<StrategyRunner, 'processBars'> = {
+          processBars: (bars, onOutcome) => started.processBars(bars, (outcome, index) => {
+            onOutcome?.(outcome, index);
+            emit('strategy.processed', outcome);
+          }),
+        };
         feed = new StrategyFeed(told, config.strategyQueueSize, (bar, skipped) => emit('strategy.skipped', { bar, skipped }), isBusSource(provider) ? busTurns : undefined);
       })()),
       bar: (bar: Bar) => feed?.push(bar),

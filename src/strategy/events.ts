@@ -72,9 +72,11 @@ export interface StrategyStats {
   readonly barsTimedOut: number;
   /** Bars refused because the runner was halted or stopped. */
   readonly barsRefused: number;
+  /** Messages that carried bars to the worker (`barsProcessed / batches` is the mean batch size). */
+  readonly batches: number;
   /** Every `strategy.failed` reported, between bars included. */
   readonly failures: number;
   readonly restarts: number;
-  /** Host-measured time from sending a bar to knowing its outcome (timeouts count as the budget). */
+  /** Host-measured time from a bar's start (its batch sent, or the bar before it answered) to knowing its outcome (timeouts count as the budget). */
   readonly latencyMs: LatencySummary;
 }

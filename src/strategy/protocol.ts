@@ -1,7 +1,9 @@
 /**
  * Messages between the strategy runtime (host) and its worker thread, and how errors cross that boundary.
- * Requests carry ids so replies can overtake one another; bars carry a sequence number so a reply that
- * belongs to a bar the host already gave up on (timeout) is recognised and dropped.
+ * Requests carry ids so replies can overtake one another. Bars travel in batches (every bar the host had for the
+ * strategy at once, one message), numbered `first`, `first + 1`, ...; the worker runs them in order and answers
+ * each one, so the host knows which bar every answer belongs to, refuses an answer for a bar that is not the
+ * one running, and drops the answers of a bar it already gave up on (timeout).
  */
 import type { Bar } from '../domain/bar.ts';
 import type { JsonSchema } from './config.ts';
@@ -44,7 +46,8 @@ export type LoadStage = 'import' | 'export' | 'config' | 'initialize';
 
 /** Host → worker. */
 export type HostMessage =
-  | { readonly kind: 'bar'; readonly seq: number; readonly bar: Bar }
+  /** Bars to run in order; `bars[i]` has sequence number `first + i`. */
+  | { readonly kind: 'bars'; readonly first: number; readonly bars: readonly Bar[] }
   | { readonly kind: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly kind: 'reply'; readonly id: number; readonly ok: false; readonly error: SerializedError };
 

@@ -2,16 +2,18 @@
  * The strategy runtime: runs a strategy module off the host's thread, by default inside a QuickJS sandbox
  * (`isolation: 'sandbox'`, see `sandbox-worker.ts`: no environment, files, network, processes or host
  * internals), or for the user's own code in a plain worker thread (`isolation: 'trusted'`), so that a strategy
- * that throws, loops forever or leaks memory cannot take the host down, and hands it bars one at a time under
- * a time budget.
+ * that throws, loops forever or leaks memory cannot take the host down, and hands it bars in batches (one
+ * message for every bar waiting, run one after another in the worker) under a time budget per bar.
  *
- * Failures and policy. Every failure is a `strategy.failed` event (reason `threw`, `timeout`, `oom`,
+ * Failures and policy are per bar, also inside a batch. Every failure is a `strategy.failed` event (reason `threw`, `timeout`, `oom`,
  * `exited` or `load_failed`) on `onEvent` and, for a bar, in that bar's outcome. Then, with `onError: 'skip'`
  * (the default) the runner carries on with the next bar: after a throw the same worker keeps its state; after
  * a timeout (the worker is terminated), out-of-memory or exit, a fresh worker is started and the strategy is
  * initialised again with the same config, so its in-memory state is lost (`strategy.restarted`). With
  * `onError: 'stop'` the runner halts (`strategy.halted`) and refuses every further bar, which tells the
- * session to stop. Host service calls a strategy makes count towards its budget, and a call already on its
+ * session to stop. Inside a batch, the bars after a timeout or a lost worker go to the restarted worker under
+ * `skip` and are refused under `stop`; after a throw they run on under `skip` and are refused under `stop`
+ * (the worker is ended, and nothing it sends after the failure is served). Host service calls a strategy makes count towards its budget, and a call already on its
  * way to the host (e.g. `placeOrder`) still completes when the worker is terminated. A strategy that fails on
  * every bar would make every bar an event-log row: past `failureEvents` per second, failures are counted in
  * the stats and the bar outcomes but reported as one, on the next failure reported (`repeated`); and restarts
@@ -28,7 +30,7 @@ import type { StrategyHostServices } from './host-api.ts';
 import { LatencyRecorder } from './latency.ts';
 import type { SerializedError } from './protocol.ts';
 import type { GateLimits } from './message-gate.ts';
-import { StrategyWorker, type Isolation, type WorkerDeath } from './worker-host.ts';
+import { StrategyWorker, type BarRun, type Isolation, type WorkerDeath } from './worker-host.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 // QuickJS's WebAssembly memory starts at about 16 MB; a limit near that would count the engine's own pages as the strategy's.
@@ -43,7 +45,7 @@ export interface StrategyRunnerOptions {
   readonly services: StrategyHostServices;
   /** Config given to `initialize`, after the schema's defaults fill it. */
   readonly config?: Record<string, unknown>;
-  /** Per-bar time budget in ms, measured by the host from sending the bar to its outcome (default 1000). */
+  /** Per-bar time budget in ms, measured by the host from the bar's start (its batch sent, or the bar before it answered) to its outcome (default 1000). */
   readonly budgetMs?: number;
   /** Policy after a failure (default `skip`). */
   readonly onError?: FailurePolicy;
@@ -83,7 +85,7 @@ const deathMessage = (death: WorkerDeath, heapMb: number): string =>
     ? `the strategy ran out of memory (limit ${heapMb} MB): ${death.error.message}`
     : death.error.message;
 
-/** A loaded strategy in its worker, fed one bar at a time. */
+/** A loaded strategy in its worker, fed batches of bars that it runs one at a time. */
 export class StrategyRunner {
   /** Absolute path of the strategy module. */
   readonly path: string;
@@ -106,7 +108,7 @@ export class StrategyRunner {
   #cancelBackoff: (() => void) | undefined;
   #terminating: Promise<void> | undefined;
   #inFlight: string | undefined;
-  #counts = { barsProcessed: 0, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, failures: 0, restarts: 0 };
+  #counts = { barsProcessed: 0, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, batches: 0, failures: 0, restarts: 0 };
   readonly #failureBudget: TokenBucket;
   #unreported = 0;
 
@@ -157,9 +159,17 @@ export class StrategyRunner {
 
   /** Hands one bar to the strategy (after any bar before it) and resolves with what became of it; never rejects. */
   processBar(bar: Bar): Promise<BarOutcome> {
-    const outcome = this.#tail.then(() => this.#process(bar));
-    this.#tail = outcome.catch(() => undefined);
-    return outcome;
+    return this.processBars([bar]).then((outcomes) => outcomes[0]!);
+  }
+
+  /**
+   * Hands `bars` to the strategy in one message (after any bars before them); `onOutcome` hears each bar's outcome,
+   * in order, as soon as it is known, and the promise resolves with all of them; never rejects.
+   */
+  processBars(bars: readonly Bar[], onOutcome?: (outcome: BarOutcome, index: number) => void): Promise<BarOutcome[]> {
+    const outcomes = this.#tail.then(() => this.#processBatch(bars, onOutcome));
+    this.#tail = outcomes.catch(() => undefined);
+    return outcomes;
   }
 
   /** Counters and host-measured per-bar latency. */
@@ -167,7 +177,7 @@ export class StrategyRunner {
     return { state: this.#state, ...this.#counts, latencyMs: this.#latency.summary() };
   }
 
-  /** Refuses new bars, lets the bar in hand finish (bounded by the budget), then terminates the worker. */
+  /** Refuses new bars, lets the batch in hand finish (each bar bounded by the budget), then terminates the worker. */
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
@@ -180,46 +190,106 @@ export class StrategyRunner {
     this.#state = 'stopped';
   }
 
-  async #process(bar: Bar): Promise<BarOutcome> {
-    const key = barKey(bar);
-    await this.#restarting;
-    const worker = this.#worker;
-    if (this.#state !== 'running' || !worker) {
-      this.#counts.barsRefused += 1;
-      return { status: 'refused', barKey: key, reason: this.#state === 'halted' ? 'halted' : 'stopped' };
+  async #processBatch(bars: readonly Bar[], onOutcome: ((outcome: BarOutcome, index: number) => void) | undefined): Promise<BarOutcome[]> {
+    const outcomes: BarOutcome[] = [];
+    const settle = (outcome: BarOutcome): void => {
+      outcomes.push(outcome);
+      try {
+        onOutcome?.(outcome, outcomes.length - 1);
+      } catch {
+        // The caller's bookkeeping must not change what happens to the rest of the batch.
+      }
+    };
+    while (outcomes.length < bars.length) {
+      await this.#restarting;
+      const worker = this.#worker;
+      if (this.#state !== 'running' || !worker) {
+        const reason = this.#state === 'halted' ? 'halted' : 'stopped';
+        for (const bar of bars.slice(outcomes.length)) {
+          this.#counts.barsRefused += 1;
+          settle({ status: 'refused', barKey: barKey(bar), reason });
+        }
+        break;
+      }
+      // Returns when the batch's rest is run, or cut short (a lost worker: the loop sends the rest to the next one).
+      await this.#runOn(worker, bars.slice(outcomes.length), settle);
     }
-    this.#inFlight = key;
-    this.#counts.barsProcessed += 1;
-    const stopwatch = this.#options.stopwatch ?? (() => performance.now());
-    const sentAt = stopwatch();
-    let timer: NodeJS.Timeout | undefined;
-    const overrun = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.#budgetMs); });
-    const run = await Promise.race([worker.run(bar), overrun]);
-    clearTimeout(timer);
-    // A timer may fire a fraction of a millisecond early by the stopwatch; a timeout counts as the budget.
-    const latencyMs = run === 'timeout' ? Math.max(this.#budgetMs, stopwatch() - sentAt) : stopwatch() - sentAt;
-    this.#latency.record(latencyMs);
-    this.#inFlight = undefined;
-    if (run !== 'timeout' && run.kind === 'done') {
-      // An uncaught error under policy `stop` may have halted the runner while this bar was in hand.
-      if (this.state === 'halted') this.#terminateWorker();
-      this.#losses = 0;
-      return { status: 'ok', barKey: key, latencyMs };
-    }
-    this.#counts.barsFailed += 1;
-    let failure: StrategyFailed;
-    if (run === 'timeout') {
-      this.#counts.barsTimedOut += 1;
-      await worker.terminate();
-      failure = this.#fail('timeout', `processData exceeded the ${this.#budgetMs} ms budget`, undefined, key);
-    } else if (run.kind === 'threw') {
-      failure = this.#fail('threw', run.error.message, run.error.stack, key);
-    } else {
-      failure = this.#fail(run.death.reason, deathMessage(run.death, this.#memoryMb), run.death.error.stack, key);
-    }
-    this.#applyPolicy(failure, run === 'timeout' || run.kind === 'died');
-    if (this.state === 'halted') this.#terminateWorker();
-    return { status: 'failed', barKey: key, latencyMs, failure };
+    return outcomes;
+  }
+
+  /**
+   * Runs `bars` on `worker`, each under its own budget, which starts when the bar before it is answered (the
+   * worker starts it then). Settles bars in order; resolves after the last one, or early when a bar cut the
+   * batch short: a timeout or a lost worker, or, with the runner halted or under policy `stop`, any failure.
+   */
+  #runOn(worker: StrategyWorker, bars: readonly Bar[], settle: (outcome: BarOutcome) => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const stopwatch = this.#options.stopwatch ?? (() => performance.now());
+      let index = 0;
+      let startedAt = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const key = (): string => barKey(bars[index]!);
+      const start = (): void => {
+        this.#inFlight = key();
+        this.#counts.barsProcessed += 1;
+        startedAt = stopwatch();
+        timer = setTimeout(overrun, this.#budgetMs);
+      };
+      const end = (): void => {
+        this.#inFlight = undefined;
+        resolve();
+      };
+      const overrun = (): void => {
+        // A timer may fire a fraction of a millisecond early by the stopwatch; a timeout counts as the budget.
+        const latencyMs = Math.max(this.#budgetMs, stopwatch() - startedAt);
+        const barKeyOf = key();
+        this.#latency.record(latencyMs);
+        this.#inFlight = undefined;
+        this.#counts.barsFailed += 1;
+        this.#counts.barsTimedOut += 1;
+        worker.abandon();
+        void worker.terminate().then(() => {
+          const failure = this.#fail('timeout', `processData exceeded the ${this.#budgetMs} ms budget`, undefined, barKeyOf);
+          this.#applyPolicy(failure, true);
+          if (this.state === 'halted') this.#terminateWorker();
+          settle({ status: 'failed', barKey: barKeyOf, latencyMs, failure });
+          end();
+        });
+      };
+      const onRun = (at: number, run: BarRun): void => {
+        clearTimeout(timer);
+        const latencyMs = stopwatch() - startedAt;
+        const barKeyOf = key();
+        this.#latency.record(latencyMs);
+        this.#inFlight = undefined;
+        let failure: StrategyFailed | undefined;
+        if (run.kind === 'done') {
+          this.#losses = 0;
+          settle({ status: 'ok', barKey: barKeyOf, latencyMs });
+        } else {
+          this.#counts.barsFailed += 1;
+          failure = run.kind === 'threw'
+            ? this.#fail('threw', run.error.message, run.error.stack, barKeyOf)
+            : this.#fail(run.death.reason, deathMessage(run.death, this.#memoryMb), run.death.error.stack, barKeyOf);
+          this.#applyPolicy(failure, run.kind === 'died');
+          settle({ status: 'failed', barKey: barKeyOf, latencyMs, failure });
+        }
+        index = at + 1;
+        // An uncaught error under policy `stop` may have halted the runner while this bar was in hand. Under `stop`
+        // the bars after a failure are not run even while the runner stops; the worker is ended at once, so what it
+        // does with the next bar before it ends is neither served nor counted.
+        const cut = this.state === 'halted' || (failure !== undefined && this.#options.onError === 'stop');
+        if (cut) {
+          worker.abandon();
+          this.#terminateWorker();
+        }
+        if (cut || run.kind === 'died' || index >= bars.length) return end();
+        start();
+      };
+      this.#counts.batches += 1;
+      start();
+      worker.send(bars, onRun);
+    });
   }
 
   #spawn(): Promise<StrategyWorker> {

@@ -14,6 +14,7 @@ import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSDeferredPromis
 import { parentPort, workerData } from 'node:worker_threads';
 import { resolveConfig } from './config.ts';
 import { isNotifyMethod, isRequestMethod } from './host-api.ts';
+import type { Bar } from '../domain/bar.ts';
 import type { HostMessage, LoadStage, SerializedError, WorkerInput, WorkerMessage } from './protocol.ts';
 import { SANDBOX_PRELUDE } from './sandbox-prelude.ts';
 import { sandboxModules } from './sandbox-modules.ts';
@@ -136,7 +137,11 @@ const pump = (): void => {
   }
 };
 
-/** Enters the sandbox: the bar's deadline while a bar is in hand, else a fresh budget for this callback. */
+// Bars of every batch the host sent, in order, not started yet.
+const queue: { seq: number; bar: Bar }[] = [];
+let driving = false;
+
+/** Enters the sandbox: the bar's deadline while a bar is in hand, else a fresh budget for this callback; then the next bar. */
 const enter = (fn: () => void): void => {
   if (dead) return;
   deadline = barDeadline ?? Date.now() + budgetMs;
@@ -146,6 +151,28 @@ const enter = (fn: () => void): void => {
     checkMemory();
   } finally {
     if (barDeadline === undefined) deadline = Date.now() + budgetMs;
+  }
+  drive();
+};
+
+/**
+ * Starts queued bars one after another while none is in hand: a bar that does not await the host ends inside its
+ * own `enter`, so a batch of such bars runs in one go. After a bar interrupted at its deadline nothing more starts:
+ * the host times that bar out and ends this worker, and the rest of the batch goes to a fresh one (or nowhere).
+ */
+const drive = (): void => {
+  if (driving) return;
+  driving = true;
+  try {
+    for (;;) {
+      if (dead || barDeadline !== undefined || barInterrupted) return;
+      const next = queue.shift();
+      if (!next) return;
+      barDeadline = Date.now() + budgetMs;
+      enter(() => callGlobal('__bar', [ctx.newNumber(next.seq), ctx.newString(encode(next.bar))]));
+    }
+  } finally {
+    driving = false;
   }
 };
 
@@ -295,7 +322,8 @@ define('done', (seqH) => {
 define('failed', (seqH, jsonH) => {
   const error = asSerialized(decode(boundedText(jsonH, 'error')));
   barDeadline = undefined;
-  if (fatalIfOom(error) || barInterrupted || isInterrupt(error)) return;
+  if (isInterrupt(error)) barInterrupted = true;
+  if (fatalIfOom(error) || barInterrupted) return;
   post({ kind: 'bar.failed', seq: ctx.getNumber(seqH), error });
 });
 
@@ -306,10 +334,9 @@ host.dispose();
 
 const onHostMessage = (message: HostMessage): void => {
   if (dead) return;
-  if (message.kind === 'bar') {
-    barDeadline = Date.now() + budgetMs;
-    barInterrupted = false;
-    enter(() => callGlobal('__bar', [ctx.newNumber(message.seq), ctx.newString(encode(message.bar))]));
+  if (message.kind === 'bars') {
+    message.bars.forEach((bar, i) => queue.push({ seq: message.first + i, bar }));
+    drive();
     return;
   }
   const deferred = pending.get(message.id);

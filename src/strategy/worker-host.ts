@@ -2,9 +2,10 @@
  * Host side of one strategy worker thread: spawns `sandbox-worker.ts` (QuickJS sandbox, the default) or
  * `worker.ts` (trusted: the strategy runs in the thread's own V8) with V8 heap limits and an empty
  * environment, waits for the strategy to load, serves its host API requests from {@link StrategyHostServices}
- * after the {@link MessageGate} checked their shape, size and rate, runs one bar at a time, and tells how the
- * worker died (out of memory, exited, uncaught error). Budgets and policy live in `runtime.ts`; this file
- * only knows one worker's life.
+ * after the {@link MessageGate} checked their shape, size and rate, sends bars in batches and reports each
+ * bar's end in order (an answer for any bar but the one running is refused), and tells how the worker died
+ * (out of memory, exited, uncaught error). Budgets and policy live in `runtime.ts`; this file only knows one
+ * worker's life.
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,7 +92,9 @@ export class StrategyWorker {
   readonly #options: SpawnOptions;
   readonly #worker: Worker;
   #loading: { resolve: () => void; reject: (e: StrategyLoadError) => void } | undefined;
-  #run: { seq: number; resolve: (run: BarRun) => void } | undefined;
+  // The batch in the worker's hands: `next` is the sequence number of the bar running, `end` one past the last.
+  #batch: { next: number; end: number; first: number; onRun: (index: number, run: BarRun) => void } | undefined;
+  #abandoned = false;
   #seq = 0;
   #lastError: Error | undefined;
   #fatal: WorkerDeath | undefined;
@@ -151,19 +154,34 @@ export class StrategyWorker {
     return !this.#exited;
   }
 
-  /** Sends one bar and resolves when the strategy finished it, threw, or the worker died; one bar at a time. */
-  run(bar: Bar): Promise<BarRun> {
-    if (this.#run) return Promise.reject(new Error('a bar is already in flight'));
-    if (this.#exited) return Promise.resolve({ kind: 'died', death: this.#fatal ?? deathOf(this.#lastError, 1) });
-    const seq = ++this.#seq;
-    return new Promise<BarRun>((resolve) => {
-      this.#run = { seq, resolve };
-      try {
-        this.#worker.postMessage({ kind: 'bar', seq, bar } satisfies HostMessage);
-      } catch (e) {
-        this.#settle(seq, { kind: 'threw', error: serializeError(e) });
-      }
-    });
+  /**
+   * Sends `bars` in one message; `onRun(i, run)` is called, in order and synchronously from the worker's answer,
+   * when `bars[i]` is done, threw, or the worker died with it in hand (then no later bar is reported). One batch at a time.
+   */
+  send(bars: readonly Bar[], onRun: (index: number, run: BarRun) => void): void {
+    if (this.#batch) throw new Error('a batch of bars is already in flight');
+    if (this.#abandoned) throw new Error('the worker was abandoned');
+    if (bars.length === 0) return;
+    if (this.#exited) return onRun(0, { kind: 'died', death: this.#fatal ?? deathOf(this.#lastError, 1) });
+    const first = this.#seq + 1;
+    this.#seq += bars.length;
+    this.#batch = { first, next: first, end: first + bars.length, onRun };
+    try {
+      this.#worker.postMessage({ kind: 'bars', first, bars } satisfies HostMessage);
+    } catch (e) {
+      // Nothing reached the worker: every bar of the batch failed the same way.
+      const error = serializeError(e);
+      for (let seq = first; seq < first + bars.length; seq++) this.#settle(seq, { kind: 'threw', error });
+    }
+  }
+
+  /**
+   * Gives up on the batch in hand (a timeout, a halt): its remaining bars are not reported, and nothing the worker
+   * sends from now on is served, because it belongs to bars the host no longer counts as run. The caller terminates it.
+   */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#batch = undefined;
   }
 
   /** Stops the thread at once (a running bar is abandoned) and resolves when it has exited. */
@@ -179,10 +197,15 @@ export class StrategyWorker {
   }
 
   #settle(seq: number, run: BarRun): void {
-    if (this.#run?.seq !== seq) return;
-    const { resolve } = this.#run;
-    this.#run = undefined;
-    resolve(run);
+    const batch = this.#batch;
+    // Only the bar running may end: an answer for a later bar of the batch (not run yet) or an earlier one is forged.
+    if (!batch || seq !== batch.next) {
+      this.#gate.dropped += 1;
+      return;
+    }
+    batch.next += 1;
+    if (batch.next === batch.end) this.#batch = undefined;
+    batch.onRun(seq - batch.first, run);
   }
 
   /** Messages the gate dropped as malformed, and calls it refused over a limit. */
@@ -191,6 +214,7 @@ export class StrategyWorker {
   }
 
   #onMessage(raw: unknown): void {
+    if (this.#abandoned) return;
     const m = this.#gate.accept(raw);
     if (!m) return;
     switch (m.kind) {
@@ -285,8 +309,11 @@ export class StrategyWorker {
     if (this.#loading) {
       const why = death.reason === 'oom' ? 'ran out of memory' : `worker ${death.reason}: ${death.error.message}`;
       this.#loading.reject(this.#loadError('worker', `${why} while loading`, death.error.stack));
-    } else if (this.#run) {
-      this.#settle(this.#run.seq, { kind: 'died', death });
+    } else if (this.#batch) {
+      const { next } = this.#batch;
+      // The bar in hand died with the worker; the rest of the batch is the caller's to send again or refuse.
+      this.#batch = { ...this.#batch, end: next + 1 };
+      this.#settle(next, { kind: 'died', death });
     } else if (!this.#terminating) {
       this.#options.onDeath(death);
     }

@@ -1,8 +1,9 @@
 /**
  * Worker-thread entry of the strategy runtime: imports the strategy module given in `workerData`, resolves
  * its config, runs `initialize`, reports `ready` (or `load.failed` with the stage and stack), then runs
- * `processData` for each bar the host sends and answers `bar.done` / `bar.failed`. The {@link StrategyApi}
- * handed to the strategy turns every call into a message to the host. Errors that escape the strategy
+ * `processData` for each bar the host sends, one after another from a queue (bars come in batches), and answers
+ * `bar.done` / `bar.failed` for each. The {@link StrategyApi} handed to the strategy turns every call into a
+ * message to the host. Errors that escape the strategy
  * outside a bar (a throw in a timer, an unhandled rejection) are reported as `uncaught` and the worker
  * keeps running, like after a bar that threw.
  */
@@ -86,9 +87,23 @@ const runBar = async (seq: number, bar: Bar): Promise<void> => {
   }
 };
 
+// Bars of every batch, in order; the next one starts as soon as the one before it is answered.
+const queue: { seq: number; bar: Bar }[] = [];
+let draining = false;
+
+const drain = async (): Promise<void> => {
+  draining = true;
+  try {
+    for (let next = queue.shift(); next; next = queue.shift()) await runBar(next.seq, next.bar);
+  } finally {
+    draining = false;
+  }
+};
+
 port.on('message', (message: HostMessage) => {
-  if (message.kind === 'bar') {
-    void runBar(message.seq, message.bar);
+  if (message.kind === 'bars') {
+    message.bars.forEach((bar, i) => queue.push({ seq: message.first + i, bar }));
+    if (!draining) void drain();
     return;
   }
   const waiter = pending.get(message.id);

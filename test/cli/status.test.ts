@@ -12,7 +12,7 @@ const stats: SessionStats = {
   positions: [{ symbol: 'BTCUSDT', quantity: 0.5, averagePrice: 92000, realizedPnl: 0, unrealizedPnl: 506.25, lastPrice: 93012.5 }],
   account: { currency: 'USDT', cash: 54000, equity: 100460.25, realizedPnl: 0, unrealizedPnl: 506.25, fees: 46 },
   orders: { placed: 1, filled: 1, rejected: 0, cancelled: 0 },
-  strategy: { state: 'running', barsProcessed: 118, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, failures: 0, restarts: 0, latencyMs: { count: 118, sum: 80, p50: 0.4, p99: 3.2, max: 5 }, queued: 2, skipped: 0 },
+  strategy: { state: 'running', barsProcessed: 118, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, batches: 100, failures: 0, restarts: 0, latencyMs: { count: 118, sum: 80, p50: 0.4, p99: 3.2, max: 5 }, queued: 2, skipped: 0 },
   eventsPending: 0,
 };
 

@@ -38,7 +38,7 @@ const leaky = (s: string): SessionStats => ({
   account: { currency: `USD${s}`, cash: 1, equity: 1, realizedPnl: 0, unrealizedPnl: 0, fees: 0 },
   orders: { placed: 1, filled: 0, rejected: 0, cancelled: 0, [`status ${s}`]: 1 } as SessionStats['orders'],
   strategy: {
-    state: 'running', barsProcessed: 1, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, failures: 0, restarts: 0,
+    state: 'running', barsProcessed: 1, barsFailed: 0, barsTimedOut: 0, barsRefused: 0, batches: 1, failures: 0, restarts: 0,
     latencyMs: { count: 1, sum: 1, p50: 1, p99: 1, max: 1 }, queued: 0, skipped: 0,
   },
   eventsPending: 0,

@@ -23,7 +23,7 @@ const stats: SessionStats = {
   account: { currency: 'USDT', cash: 9_000, equity: 10_003, realizedPnl: 2, unrealizedPnl: 1, fees: 0.1 },
   orders: { placed: 4, filled: 3, rejected: 1, cancelled: 0 },
   strategy: {
-    state: 'running', barsProcessed: 42, barsFailed: 1, barsTimedOut: 0, barsRefused: 0, failures: 1, restarts: 0,
+    state: 'running', barsProcessed: 42, barsFailed: 1, barsTimedOut: 0, barsRefused: 0, batches: 42, failures: 1, restarts: 0,
     latencyMs: { count: 42, sum: 160, p50: 2, p99: 12, max: 30 }, queued: 0, skipped: 0,
   },
   eventsPending: 9,
