@@ -19,7 +19,6 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason
   'test/strategy/fixtures/slow.strategy.ts': { count: 1, reason: 'A strategy that is slow on purpose: its delay is the behaviour under test (budgets, timeouts).' },
   'test/bus/fixtures/marks-bars.strategy.ts': { count: 1, reason: 'A strategy fixture with a configurable processing delay: the delay is the behaviour under test.' },
   'test/trading/fold.test.ts': { count: 1, reason: 'setTimeout(0) yields one macrotask so queued I/O callbacks run; no duration is waited for.' },
-  'test/providers/polygon/provider.integration.test.ts': { count: 3, reason: 'A hand-stepped market through silent minutes checks that nothing closes yet: no event marks that the close check ran.' },
   'test/cli/metrics.test.ts': { count: 1, reason: NOT_YET },
   'test/cli/session.test.ts': { count: 2, reason: NOT_YET },
   'test/observability/inspector-origin.test.ts': { count: 1, reason: NOT_YET },
