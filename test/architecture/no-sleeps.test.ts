@@ -18,11 +18,7 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly reason
   'test/strategy/fixtures/slow.strategy.ts': { count: 1, reason: 'A strategy that is slow on purpose: its delay is the behaviour under test (budgets, timeouts).' },
   'test/bus/fixtures/marks-bars.strategy.ts': { count: 1, reason: 'A strategy fixture with a configurable processing delay: the delay is the behaviour under test.' },
   'test/trading/fold.test.ts': { count: 1, reason: 'setTimeout(0) yields one macrotask so queued I/O callbacks run; no duration is waited for.' },
-  'test/providers/polygon/provider.integration.test.ts': { count: 3, reason: 'A hand-stepped market through silent minutes checks that nothing closes yet: no event marks that the close check ran.' },
-  'test/sim/binance/ws-limits.test.ts': { count: 4, reason: "The simulator's message-rate windows are wall-clock seconds: the test lets one pass to check the limit resets." },
-  'test/sim/binance/rest.test.ts': { count: 1, reason: "The simulator's REST weight window is a wall-clock second: the test lets it pass to check the weight resets." },
   'test/session/restart.prop.test.ts': { count: 1, reason: "The SIGKILL moment is the property's generated input (ms after `session running`): a kill at an arbitrary instant of the child's work is what is tested." },
-  'test/sim/binance/helpers.ts': { count: 1, reason: 'Defines the sleep ws-limits.test.ts lets its wall-clock windows pass with (see its entry); the waits are on frames and events.' },
 };
 
 const files = (dir: string): string[] =>

@@ -1,8 +1,10 @@
 /**
  * One simulated market-stream connection: its subscriptions, the incoming-message rate limit, server pings
  * and the pong deadline, its lifetime, the stall switch (a dead peer) and fault injection on data frames.
+ * Every timer and the rate window run on the simulator's wall clock, so tests can pass them by hand.
  */
 import type { WebSocket } from 'ws';
+import type { Clock, TimerHandle } from '../../clock.ts';
 import type { BinanceKlineEvent, BinanceServerShutdownEvent } from '../../providers/binance/messages.ts';
 import { handleControl } from './control.ts';
 import { FaultInjector, type FaultRates } from './faults.ts';
@@ -19,7 +21,7 @@ export interface ConnectionInfo {
   /** Wall time (ms) the connection opened. */
   readonly openedAt: number;
   readonly messagesReceived: number;
-  /** Most incoming messages seen within one second. */
+  /** Most incoming messages seen within one second (of the wall clock). */
   readonly maxMessagesInOneSecond: number;
   readonly stalled: boolean;
   /** False on a USDⓈ-M connection outside the `/market` route, which gets no klines. */
@@ -45,17 +47,24 @@ export interface ConnectionSettings {
   readonly rates: FaultRates;
   readonly stats: SimulatorStats;
   readonly marketNow: () => number;
+  /** Wall time and timers: pings, pong deadlines, the lifetime, the shutdown grace and the message-rate window. */
+  readonly wall: Clock;
   readonly onSubscribe: (connection: SimConnection, streams: readonly string[]) => void;
   readonly onUnsubscribe: (connection: SimConnection, streams: readonly string[]) => void;
   readonly onClose: (connection: SimConnection, code: number, reason: string) => void;
+  /** After an incoming message, ping or pong was handled; `counted` is false when it was ignored (stalled, ending). */
+  readonly onReceived?: (connection: SimConnection, kind: ReceivedKind, counted: boolean) => void;
 }
+
+/** What a connection received from its client. */
+export type ReceivedKind = 'message' | 'ping' | 'pong';
 
 /** Server side of one WebSocket connection. */
 export class SimConnection {
   readonly id: number;
   readonly path: string;
   readonly combined: boolean;
-  readonly openedAt = Date.now();
+  readonly openedAt: number;
   readonly streams = new Set<string>();
   messagesReceived = 0;
   maxMessagesInOneSecond = 0;
@@ -68,10 +77,10 @@ export class SimConnection {
   readonly #settings: ConnectionSettings;
   readonly #faults: FaultInjector;
   readonly #recent: number[] = [];
-  readonly #awaitingPong = new Map<string, ReturnType<typeof setTimeout>>();
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #awaitingPong = new Map<string, TimerHandle>();
+  readonly #timers = new Set<TimerHandle>();
   readonly #heldReplies: string[] = [];
-  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #pingTimer: TimerHandle | undefined;
   #pingCount = 0;
   /** Set once the server has decided to end the connection: later input is ignored. */
   #ending = false;
@@ -82,15 +91,18 @@ export class SimConnection {
     this.combined = combined;
     this.#ws = ws;
     this.#settings = settings;
+    this.openedAt = settings.wall.now();
     this.#faults = new FaultInjector(hash32(settings.seed, id, 0x5eed), settings.rates, combined);
-    ws.on('message', (data) => this.#onMessage(String(data)));
+    ws.on('message', (data) => this.#received('message', this.#onMessage(String(data))));
     // autoPong is off on the server so that a stalled connection does not answer pings either.
     ws.on('ping', (data) => {
-      if (this.#count()) ws.pong(data);
+      const counted = this.#count();
+      if (counted) ws.pong(data);
+      this.#received('ping', counted);
     });
-    ws.on('pong', (data) => this.#onPong(data.toString('latin1')));
+    ws.on('pong', (data) => this.#received('pong', this.#onPong(data.toString('latin1'))));
     ws.on('close', (code, reason) => this.#onClose(code, reason.toString()));
-    this.#pingTimer = setInterval(() => this.#ping(), settings.pingIntervalMs);
+    this.#armPing();
     this.#later(settings.maxConnectionAgeMs, () => this.announceShutdown(settings.shutdownGraceMs));
   }
 
@@ -140,7 +152,7 @@ export class SimConnection {
   stall(): void {
     this.stalled = true;
     // A dead server enforces nothing either: forget outstanding pings.
-    for (const timer of this.#awaitingPong.values()) clearTimeout(timer);
+    for (const timer of this.#awaitingPong.values()) timer.cancel();
     this.#awaitingPong.clear();
   }
 
@@ -165,18 +177,30 @@ export class SimConnection {
   }
 
   #later(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
+    const timer = this.#settings.wall.setTimeout(() => {
       this.#timers.delete(timer);
       fn();
     }, ms);
     this.#timers.add(timer);
   }
 
+  #received(kind: ReceivedKind, counted: boolean): void {
+    this.#settings.onReceived?.(this, kind, counted);
+  }
+
+  // The next ping is armed before this one is sent, as an interval would be.
+  #armPing(): void {
+    this.#pingTimer = this.#settings.wall.setTimeout(() => {
+      this.#armPing();
+      this.#ping();
+    }, this.#settings.pingIntervalMs);
+  }
+
   /** Counts one incoming message; false (and the connection closing) when it breaks the rate limit. */
   #count(): boolean {
     if (this.closed || this.#ending || this.stalled) return false;
     this.messagesReceived++;
-    const now = performance.now();
+    const now = this.#settings.wall.now();
     this.#recent.push(now);
     while (this.#recent.length > 0 && this.#recent[0]! <= now - 1000) this.#recent.shift();
     this.maxMessagesInOneSecond = Math.max(this.maxMessagesInOneSecond, this.#recent.length);
@@ -191,8 +215,9 @@ export class SimConnection {
     for (const text of this.#heldReplies.splice(0)) this.#send(text);
   }
 
-  #onMessage(text: string): void {
-    if (!this.#count()) return;
+  /** Handles one text message; false when it was not counted (ignored). */
+  #onMessage(text: string): boolean {
+    if (!this.#count()) return false;
     const { maxStreams, flatErrors, stats } = this.#settings;
     const rejected = this.#settings.rejectedStreams;
     const outcome = handleControl(text, this.streams, { maxStreams, flatErrors, ...(rejected ? { rejected } : {}) });
@@ -202,7 +227,7 @@ export class SimConnection {
     if (outcome.kind === 'too-many-streams') {
       stats.streamLimitViolations++;
       this.close(1008, 'Too many subscriptions');
-      return;
+      return true;
     }
     if (outcome.add && outcome.add.length > 0) {
       for (const s of outcome.add) this.streams.add(s);
@@ -215,12 +240,13 @@ export class SimConnection {
       }
       this.#settings.onUnsubscribe(this, outcome.remove);
     }
+    return true;
   }
 
   #ping(): void {
     if (this.closed || this.stalled) return;
     const payload = `${this.id}:${++this.#pingCount}`;
-    const deadline = setTimeout(() => {
+    const deadline = this.#settings.wall.setTimeout(() => {
       this.#settings.stats.pongTimeouts++;
       this.drop();
     }, this.#settings.pongTimeoutMs);
@@ -228,24 +254,26 @@ export class SimConnection {
     this.#ws.ping(payload);
   }
 
-  #onPong(payload: string): void {
-    if (!this.#count()) return;
-    if (!this.#awaitingPong.has(payload)) return; // an unsolicited pong does not keep the connection alive
+  /** Handles one pong; false when it was not counted (ignored). */
+  #onPong(payload: string): boolean {
+    if (!this.#count()) return false;
+    if (!this.#awaitingPong.has(payload)) return true; // an unsolicited pong does not keep the connection alive
     // Pings are answered in order: this pong also settles every earlier ping.
     for (const [p, timer] of this.#awaitingPong) {
-      clearTimeout(timer);
+      timer.cancel();
       this.#awaitingPong.delete(p);
       if (p === payload) break;
     }
+    return true;
   }
 
   #onClose(code: number, reason: string): void {
     this.closed = true;
     this.closeCode = code;
-    clearInterval(this.#pingTimer);
-    for (const timer of this.#awaitingPong.values()) clearTimeout(timer);
+    this.#pingTimer?.cancel();
+    for (const timer of this.#awaitingPong.values()) timer.cancel();
     this.#awaitingPong.clear();
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const timer of this.#timers) timer.cancel();
     this.#timers.clear();
     this.#faults.clear();
     this.#settings.onClose(this, code, reason);

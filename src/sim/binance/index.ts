@@ -16,7 +16,7 @@ export {
 } from './simulator.ts';
 export { DEFAULT_OPTIONS, resolveOptions, type BinanceSimulatorOptions } from './options.ts';
 export { DEFAULT_COINM_SYMBOLS, DEFAULT_SYMBOLS, DEFAULT_USDM_SYMBOLS, defaultSymbols, syntheticSymbols } from './instruments.ts';
-export type { ConnectionInfo } from './connection.ts';
+export type { ConnectionInfo, ReceivedKind } from './connection.ts';
 export type { FaultRates } from './faults.ts';
 export type { RestRequestRecord } from './rest.ts';
 export type { SimBalance, SimOrder, SimTrade } from './matching.ts';

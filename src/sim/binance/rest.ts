@@ -36,6 +36,8 @@ export interface RestContext {
   readonly market: MarketData;
   readonly instruments: ReadonlyMap<string, Instrument>;
   readonly now: () => number;
+  /** Wall time (ms) of the weight minute, Retry-After windows and the request log. */
+  readonly wallNow: () => number;
   readonly stats: SimulatorStats;
   readonly weightPerMinute: number;
   /** Server time of `/api/v3/time` and exchangeInfo. */
@@ -258,7 +260,7 @@ export const createRestApi = (context: RestContext): RestApi => {
     handle(request, response) {
       stats.restRequests++;
       const url = new URL(request.url ?? '/', 'http://sim');
-      const wall = Date.now();
+      const wall = context.wallNow();
       const method = request.method ?? 'GET';
       const tradingWeight = context.trading?.weight(method, url.pathname, url.searchParams);
       const answer = (body: string): void => {

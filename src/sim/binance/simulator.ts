@@ -8,10 +8,10 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bucketStart, isInterval, nextBucketStart, type Interval } from '../../domain/interval.ts';
-import type { Clock } from '../../clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../clock.ts';
 import type { BinanceKline } from '../../providers/binance/messages.ts';
 import { createMarketClock, type MarketClock } from './clock.ts';
-import type { ConnectionInfo, SimConnection } from './connection.ts';
+import type { ConnectionInfo, ReceivedKind, SimConnection } from './connection.ts';
 import type { FaultRates } from './faults.ts';
 import { createInstruments, type Instrument } from './instruments.ts';
 import { finalKline, firstBucket } from './klines.ts';
@@ -29,13 +29,21 @@ export interface BinanceSimulatorEvents {
   subscribe: [{ readonly connectionId: number; readonly streams: readonly string[] }];
   unsubscribe: [{ readonly connectionId: number; readonly streams: readonly string[] }];
   close: [{ readonly connectionId: number; readonly code: number; readonly reason: string }];
+  /** After a connection handled an incoming message, ping or pong; `counted` is false when it ignored it (stalled). */
+  received: [{ readonly connectionId: number; readonly kind: ReceivedKind; readonly counted: boolean }];
   /** After the frames of a market step (from, to] were sent. */
   step: [{ readonly from: number; readonly to: number }];
 }
 
-/** What a simulator runs on besides its options: the timers of its market clock (the system clock by default). */
+/** What a simulator runs on besides its options: its clocks (the system clock by default). */
 export interface BinanceSimulatorDeps {
+  /** Timers of the market clock's ticks. */
   readonly timers?: Clock;
+  /**
+   * Wall time: connection pings, pong deadlines, lifetimes and stalls, the message-rate window, the REST weight
+   * minute and Retry-After, and a `wall` server clock.
+   */
+  readonly wall?: Clock;
 }
 
 /** Selects connections for a fault; all open connections when omitted. */
@@ -65,13 +73,15 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   readonly #rejectedStreams = new Set<string>();
   readonly #replies = { held: false };
   #clockSkewMs: number;
-  #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #wall: Clock;
+  #stallTimer: TimerHandle | undefined;
   #closing: Promise<void> | undefined;
 
   /** Use {@link startBinanceSimulator}; the server must already listen. */
   constructor(options: BinanceSimulatorOptions, http: Server, deps: BinanceSimulatorDeps = {}) {
     super();
     this.options = options;
+    this.#wall = deps.wall ?? systemClock;
     this.#http = http;
     this.port = (http.address() as AddressInfo).port;
     this.wsUrl = `ws://${options.host}:${this.port}`;
@@ -101,12 +111,14 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
         rates: this.#rates,
         stats: this.#stats,
         marketNow: () => this.now(),
+        wall: this.#wall,
         onSubscribe: (c, streams) => this.emit('subscribe', { connectionId: c.id, streams }),
         onUnsubscribe: (c, streams) => this.emit('unsubscribe', { connectionId: c.id, streams }),
         onClose: (c, code, reason) => {
           this.#stats.connectionsClosed++;
           this.emit('close', { connectionId: c.id, code, reason });
         },
+        onReceived: (c, kind, counted) => this.emit('received', { connectionId: c.id, kind, counted }),
       },
     });
     this.#clockSkewMs = options.clockSkewMs;
@@ -119,7 +131,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
       secretOf: (apiKey) => (apiKey === options.apiKey ? options.secretKey : undefined),
     });
     this.#rest = createRestApi({
-      feed: options.feed, market: this.#market, instruments: this.#instruments, now: () => this.now(), stats: this.#stats,
+      feed: options.feed, market: this.#market, instruments: this.#instruments, now: () => this.now(), wallNow: () => this.#wall.now(), stats: this.#stats,
       weightPerMinute: options.restWeightPerMinute, serverTime: () => this.serverTime(),
       // The trading endpoints are Spot's (`/api/v3/order`, ...): a futures simulator serves market data only.
       ...(options.feed === 'spot' ? { trading: this.#trading } : {}),
@@ -152,7 +164,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
 
   /** Server time (ms) of `/api/v3/time` and signed requests: the market or the wall clock, plus the skew. */
   serverTime(): number {
-    return (this.options.serverClock === 'wall' ? Date.now() : this.now()) + this.#clockSkewMs;
+    return (this.options.serverClock === 'wall' ? this.#wall.now() : this.now()) + this.#clockSkewMs;
   }
 
   /** Shifts the server clock by `ms` from now on (signed requests stamped by the old clock get -1021). */
@@ -289,13 +301,13 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   /** Makes the current connections dead peers (no data, pings or replies) for `ms`, or until `unstall()`. */
   stall(ms: number | 'forever'): void {
     this.#each(undefined, (c) => c.stall());
-    clearTimeout(this.#stallTimer);
-    this.#stallTimer = ms === 'forever' ? undefined : setTimeout(() => this.unstall(), ms);
+    this.#stallTimer?.cancel();
+    this.#stallTimer = ms === 'forever' ? undefined : this.#wall.setTimeout(() => this.unstall(), ms);
   }
 
   /** Ends every stall. */
   unstall(): void {
-    clearTimeout(this.#stallTimer);
+    this.#stallTimer?.cancel();
     this.#stallTimer = undefined;
     for (const c of this.#streams.open()) c.unstall();
   }
@@ -319,7 +331,7 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#clock.stop();
-      clearTimeout(this.#stallTimer);
+      this.#stallTimer?.cancel();
       await this.#streams.close();
       await new Promise<void>((resolve) => {
         this.#http.close(() => resolve());

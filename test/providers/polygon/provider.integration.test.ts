@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TestClient } from '../../sim/binance/helpers.ts';
-import { expectExact, fold, KEY, M, marketSteps, startPair, until } from './support.ts';
+import { ManualClock } from '../../support/manual-clock.ts';
+import { expectExact, fold, KEY, M, marketSteps, startPair, T0, until } from './support.ts';
 
 describe('PolygonRealtimeProvider against the simulator', () => {
   it('delivers exact 1m and aggregated 5m bars through 10 forced disconnects, corrections and malformed frames', async () => {
@@ -133,29 +134,32 @@ describe('PolygonRealtimeProvider against the simulator', () => {
     expect(text).not.toContain(KEY);
   });
 
-  it('closes an aggregated bar by the clock when its last minutes had no trades', async () => {
-    // Allowed sleeps (test/architecture/no-sleeps.test.ts): the market is stepped by hand through silent minutes and
-    // the check is that nothing closes yet; no event marks "the provider's close check ran at this market time".
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const { sim, provider, bars } = await startPair({ paused: true }, { aggregate_close_grace_ms: 60_000 });
+  it('closes an aggregated bar by the clock exactly when its end is a grace ago, when its last minutes had no trades', async () => {
+    // The provider's close checks run on its clock, a hand-driven one: each `clock.advance(20)` runs exactly one.
+    const clock = new ManualClock(T0);
+    const { sim, provider, bars } = await startPair({ paused: true }, { aggregate_close_grace_ms: 60_000 }, { clock });
     await provider.connect();
     await provider.subscribe(['AAPL'], '5m');
     // The first whole window after the subscription; its last two minutes and the next window have no trades.
     const w = Math.ceil(sim.now() / (5 * M)) * 5 * M;
     sim.silence('AAPL', w + 3 * M, w + 20 * M);
-    while (sim.now() < w + 5 * M + 40_000) {
-      sim.advance(1);
-      await sleep(5);
-    }
-    await sleep(100);
+    while (sim.now() < w + 5 * M + 40_000) sim.advance(1);
+    // Every minute bar sent so far has reached the provider before its close check runs.
+    await until(() => provider.stats().framesReceived === sim.stats().dataEventsSent);
+    expect(provider.stats().framesReceived).toBe(sim.stats().dataEventsSent);
+    await clock.advance(20);
     // Ended 40 s ago, grace 60 s: still open.
     expect(fold(bars, 'AAPL', '5m').size).toBe(0);
+    expect(provider.stats().closedByClock).toBe(0);
+    // One step later (20 s, no trades) the end is exactly the grace ago: the next check closes it.
     sim.advance(1);
-    await until(() => bars.length > 0, 3_000);
+    await clock.advance(20);
     expect(bars.map((b) => [b.interval, b.openTime, b.correction ?? false])).toEqual([['5m', w, false]]);
     const [truth] = sim.closedBars('AAPL', '5m', w, w);
     expect([bars[0]!.open, bars[0]!.high, bars[0]!.low, bars[0]!.close, bars[0]!.volume]).toEqual([truth!.o, truth!.h, truth!.l, truth!.c, truth!.v]);
     expect(provider.stats().closedByClock).toBe(1);
+    // No catch-up ever ran, so the stream was ready for every close check from the subscription on.
+    expect(provider.stats().restRequests).toBe(0);
   });
 
   it('streams crypto XA with a 15m aggregate, and 1s A bars, exactly across a disconnect', async () => {

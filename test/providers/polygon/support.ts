@@ -6,7 +6,7 @@
 import { afterEach, expect } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import type { RealtimeError } from '../../../src/errors.ts';
-import { PolygonRealtimeProvider, type PolygonBar } from '../../../src/providers/polygon/index.ts';
+import { PolygonRealtimeProvider, type PolygonBar, type PolygonProviderDeps } from '../../../src/providers/polygon/index.ts';
 import { startPolygonSimulator, type PolygonSimulator, type PolygonSimulatorOptions } from '../../../src/sim/polygon/index.ts';
 import { eventWaits } from '../../support/event-waits.ts';
 
@@ -53,14 +53,14 @@ const inspectionText = (ev: InspectionEvent): string => {
   });
 };
 
-/** A started simulator and a provider on it, recording every output. */
-export const startPair = async (simOptions: Partial<PolygonSimulatorOptions> = {}, config: Record<string, unknown> = {}) => {
+/** A started simulator and a provider on it (on `deps.clock`, the system clock by default), recording every output. */
+export const startPair = async (simOptions: Partial<PolygonSimulatorOptions> = {}, config: Record<string, unknown> = {}, deps: Pick<PolygonProviderDeps, 'clock'> = {}) => {
   const sim = await startPolygonSimulator({ tickMs: 10, marketStepMs: 20_000, apiKeys: [KEY], startTime: T0, ...simOptions });
   const trace: string[] = [];
   const provider = new PolygonRealtimeProvider({
     api_key: KEY, ws_url: sim.wsUrl, rest_url: sim.restUrl, reconnect_delay_ms: 20, reconnect_max_delay_ms: 200, healthy_after_ms: 100,
     close_check_interval_ms: 20, aggregate_close_grace_ms: 120_000, ...config,
-  }, { marketTime: () => sim.now(), inspect: (ev) => { trace.push(inspectionText(ev)); waits.poke(); } });
+  }, { ...deps, marketTime: () => sim.now(), inspect: (ev) => { trace.push(inspectionText(ev)); waits.poke(); } });
   sim.on('step', waits.poke).on('connection', waits.poke).on('authenticated', waits.poke).on('close', waits.poke).on('subscribe', waits.poke);
   const bars: PolygonBar[] = [];
   const errors: RealtimeError[] = [];

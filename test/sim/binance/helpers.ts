@@ -135,12 +135,6 @@ export const useSimulators = () => {
   };
 };
 
-/**
- * Resolves after `ms` wall milliseconds: only for the simulator's wall-clock windows (message rate, REST weight),
- * which no event ends; everything else waits on frames or simulator events.
- */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Anything with Node's `on`/`off` listener methods (a simulator, a WebSocket). */
 export interface Listenable {
   on(event: string, listener: () => void): unknown;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BinanceKlineRow } from '../../../src/providers/binance/messages.ts';
+import { ManualClock } from '../../support/manual-clock.ts';
 import { useSimulators } from './helpers.ts';
 
 const sims = useSimulators();
@@ -88,8 +89,9 @@ describe('REST API', () => {
     expect(weights.map(Number)).toSatisfy((w: number[]) => w[1]! - w[0]! === 2 && w[2]! - w[1]! === 2);
   });
 
-  it('answers 429 with Retry-After, then 418 to a request made during the wait, then recovers', async () => {
-    const sim = await sims.start();
+  it('answers 429 with Retry-After, then 418 to a request made during the wait, then recovers at its end', async () => {
+    const wall = new ManualClock(START);
+    const sim = await sims.start({}, { wall });
     sim.rateLimitNext(1, 1);
     const limited = await get(sim.restUrl, '/api/v3/ping');
     expect([limited.status, limited.headers.get('retry-after'), limited.body]).toEqual([429, '1', { code: -1003, msg: 'Too many requests' }]);
@@ -97,16 +99,29 @@ describe('REST API', () => {
     expect(banned.status).toBe(418);
     expect(banned.headers.get('retry-after')).toBe('1');
     expect(banned.body.code).toBe(-1003);
-    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    // One millisecond before the second is over the ban holds; at its end the next request passes.
+    await wall.advance(999);
+    expect((await get(sim.restUrl, '/api/v3/ping')).status).toBe(418);
+    await wall.advance(1);
     expect((await get(sim.restUrl, '/api/v3/ping')).status).toBe(200);
-    expect(sim.stats()).toMatchObject({ restRateLimited: 1, restBanned: 1, restRequests: 3 });
+    expect(sim.stats()).toMatchObject({ restRateLimited: 1, restBanned: 2, restRequests: 4 });
+    expect(sim.requests().map((r) => [r.status, r.at - START])).toEqual([[429, 0], [418, 0], [418, 999], [200, 1_000]]);
   });
 
-  it('answers 429 once the weight per minute is used up', async () => {
-    const sim = await sims.start({ restWeightPerMinute: 4 });
+  it('answers 429 once the weight per minute is used up, and resets the weight when the minute turns', async () => {
+    const wall = new ManualClock(START + 30_000);
+    const sim = await sims.start({ restWeightPerMinute: 4 }, { wall });
+    const klines = () => get(sim.restUrl, '/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1');
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await get(sim.restUrl, '/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1')).status);
+    for (let i = 0; i < 3; i++) statuses.push((await klines()).status);
     expect(statuses).toEqual([200, 200, 429]);
+    expect((await klines()).headers.get('retry-after')).toBe('30');
+    // The last millisecond of the minute is still inside the Retry-After; the next minute starts from weight 0.
+    await wall.advance(29_999);
+    expect((await klines()).status).toBe(418);
+    await wall.advance(1);
+    const fresh = await klines();
+    expect([fresh.status, fresh.headers.get('x-mbx-used-weight-1m')]).toEqual([200, '2']);
   });
 
   it('describes symbols in exchangeInfo with their filters', async () => {
