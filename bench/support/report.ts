@@ -34,7 +34,8 @@ export const ROOT = here('..');
 export const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
 
 export const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-export const ms = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+// A summary of no samples has NaN figures, which JSON carries between processes as null: shown as a dash.
+export const ms = (n: number | null): string => (n === null || !Number.isFinite(n) ? '—' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 export const pct = (n: number): string => `${(n * 100).toFixed(1)}%`;
 export const x = (n: number): string => `${n.toFixed(2)}×`;
 export const verdict = (ok: boolean): 'pass' | 'FAIL' => (ok ? 'pass' : 'FAIL');
