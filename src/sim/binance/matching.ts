@@ -219,6 +219,16 @@ export class MatchingEngine {
     return order;
   }
 
+  /** Ends a working order at the venue's own initiative (EXPIRED, e.g. a time in force run out); false when not working. */
+  expire(orderId: number): boolean {
+    const order = this.#orders.find((o) => o.orderId === orderId);
+    if (!order || !isOpen(order)) return false;
+    const cancelled = this.cancel(order.account, order.symbol, { orderId });
+    if ('code' in cancelled) return false;
+    cancelled.status = 'EXPIRED';
+    return true;
+  }
+
   /**
    * Fault: the next `count` executions are each listed twice in the trade history, the copy under a new trade id
    * (balances move once), as a faulty venue would report them: a client that adds both overfills the order.

@@ -22,6 +22,8 @@ export interface OrderFaults {
   readonly lostAnswer?: boolean;
   /** Executions are listed twice in the venue's trade history (a provider adding both would overfill). */
   readonly duplicateExecutions?: boolean;
+  /** A cancel comes from the venue itself (an order expired), not from the provider's request. */
+  readonly venueCancels?: boolean;
   /** The connection drops after the path: the provider's resynchronisation answers everything again. */
   readonly reconnectAfterPath?: boolean;
 }

@@ -5,7 +5,8 @@
  * path without fills places a limit buy far below the market, which rests; a refused one buys 1 BTC, more than
  * the account can pay (-2010). A cancel is the provider's DELETE. Faults: the placement answer lost (the provider
  * looks the order up by its client id) and the completing execution listed twice in myTrades (the machine refuses
- * the overfill). Only the completing one: a duplicated partial execution is not told apart from a real one by the
+ * the overfill); a cancel that is the venue's own (the order expired, found by the next poll). Only the
+ * completing one: a duplicated partial execution is not told apart from a real one by the
  * provider (it adds the copy, reports a fill that never happened and completes the order while the venue has it
  * partially filled; found by these paths, not fixed here).
  */
@@ -65,6 +66,9 @@ export const binanceVenue: OrderVenue<BinanceSystem> = {
         if (faults.duplicateExecutions && !isPartial(before, event.quantity)) sim.duplicateNextExecutions(1);
         sim.advance(1);
       }
+    } else if (event.type === 'order.cancelled' && faults.venueCancels) {
+      // The venue expires the order; the provider's next poll finds it EXPIRED.
+      expect(sim.expireOrder(parseOrderId(order!)!.orderId), 'Binance: the order was working').toBe(true);
     } else if (event.type === 'order.cancelled') {
       expectContract('Binance', 'cancelOrder', await provider.cancelOrder(order!));
     }
@@ -85,6 +89,7 @@ export const binanceVenue: OrderVenue<BinanceSystem> = {
     expect(venue, `Binance: ${order.id} is at the venue`).toBeDefined();
     expect({ status: orderStatusOf(venue!.status), filled: venue!.executedLots }, `Binance: the venue agrees on ${order.id}`)
       .toEqual({ status: order.status, filled: Math.round(order.filledQuantity * 1e5) });
+    if (venue!.status === 'EXPIRED') expect(order.cancelReason, 'Binance: an expiry is told apart from a cancel').toBe('expired at the venue');
   },
   async stop(system) {
     await system.provider.disconnect();

@@ -57,6 +57,9 @@ for (const venue of venues) {
         it(`walks ${describePath(path)} with the placement answer lost and executions listed twice`, () =>
           walk(venue, path, { lostAnswer: true, duplicateExecutions: true }));
       }
+      for (const path of paths.filter((p) => p.steps.at(-1)!.event.type === 'order.cancelled')) {
+        it(`walks ${describePath(path)} with the venue expiring the order instead of a cancel`, () => walk(venue, path, { venueCancels: true }));
+      }
     }
     if (venue === (ibkrVenue as OrderVenue<never>)) {
       for (const path of paths.filter((p) => scenarioOf(p).fills > 0 && scenarioOf(p).placement === 'accepted')) {
