@@ -57,27 +57,22 @@ export const expectContract = (venue: string, call: 'placeOrder' | 'cancelOrder'
   else expect(isFinalStatus(order.status), `${venue}: cancelOrder resolves with the final state, not ${order.status}`).toBe(true);
 };
 
-interface Run<S> {
-  readonly system: S;
-}
-
 const EPSILON = 1e-9;
 
 /** A path driver for one venue. */
-export const orderDriver = <S>(venue: OrderVenue<S>, faults: OrderFaults = {}): Driver<Run<S>> => ({
+export const orderDriver = <S>(venue: OrderVenue<S>, faults: OrderFaults = {}): Driver<S> => ({
   async start(path: PlannedPath, recorder: InspectionRecorder) {
     orderTap.attach(recorder);
     try {
-      return { system: await venue.start(scenarioOf(path), faults) };
+      return await venue.start(scenarioOf(path), faults);
     } catch (e) {
       orderTap.detach();
       throw e;
     }
   },
   observed: () => orderTap.first()?.actor,
-  act: (run, event: EventObject, before) => venue.act(run.system, event as OrderEvent, before, orderTap.first()?.id),
-  async check(run) {
-    const { system } = run;
+  act: (system, event: EventObject, before) => venue.act(system, event as OrderEvent, before, orderTap.first()?.id),
+  async check(system) {
     if (venue.afterPath) {
       const applied = () => orderTap.orders().map((o) => o.steps.filter((step) => step.changed).length);
       const before = applied();
@@ -102,9 +97,9 @@ export const orderDriver = <S>(venue: OrderVenue<S>, faults: OrderFaults = {}): 
       await venue.agree(system, folded);
     }
   },
-  async stop(run) {
+  async stop(system) {
     try {
-      await venue.stop(run.system);
+      await venue.stop(system);
     } finally {
       orderTap.detach();
     }
