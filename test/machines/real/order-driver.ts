@@ -28,10 +28,19 @@ export interface OrderFaults {
   readonly reconnectAfterPath?: boolean;
 }
 
+/** A fault run: the paths it applies to run again under `faults`, and must walk the same. */
+export interface FaultRun {
+  /** How the test name says it, after the path. */
+  readonly under: string;
+  readonly faults: OrderFaults;
+  readonly applies: (path: PlannedPath) => boolean;
+}
+
 /** One venue: a real trading provider and whatever stands behind it. */
 export interface OrderVenue<S> {
   readonly name: string;
   readonly abilities: VenueAbilities;
+  readonly faultRuns: readonly FaultRun[];
   start(scenario: OrderScenario, faults: OrderFaults): Promise<S>;
   /** Turns one event into an action; `order` is the id of the path's order once the provider created it. */
   act(system: S, event: OrderEvent, before: AnyMachineSnapshot, order: string | undefined): Promise<void>;

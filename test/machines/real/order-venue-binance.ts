@@ -16,7 +16,7 @@ import type { BinanceTradingProvider } from '../../../src/trading/binance/index.
 import { orderStatusOf, parseOrderId } from '../../../src/trading/binance/parse.ts';
 import { createTradingProvider } from '../../../src/trading/registry.ts';
 import { expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
-import type { OrderScenario } from './order-plan.ts';
+import { scenarioOf, type OrderScenario } from './order-plan.ts';
 import { isPartial, loggedIds, record, type Recorded } from './order-venue-paper.ts';
 
 const API_KEY = 'TESTKEYorderPaths7Q';
@@ -35,6 +35,18 @@ export const binanceVenue: OrderVenue<BinanceSystem> = {
   name: 'Binance',
   // The provider applies no cancel request: a DELETE's answer (or the order read after it) is the venue's fact.
   abilities: { cancelRequest: false, rejectAccepted: false, lostOrder: false },
+  faultRuns: [
+    {
+      under: 'with the placement answer lost and the completing execution listed twice',
+      faults: { lostAnswer: true, duplicateExecutions: true },
+      applies: (path) => scenarioOf(path).fills > 0 && scenarioOf(path).placement === 'accepted',
+    },
+    {
+      under: 'with the venue expiring the order instead of a cancel',
+      faults: { venueCancels: true },
+      applies: (path) => path.steps.at(-1)!.event.type === 'order.cancelled',
+    },
+  ],
   async start(scenario, faults) {
     const sim = await startBinanceSimulator({
       paused: true, serverClock: 'wall', apiKey: API_KEY, secretKey: SECRET, balances: { USDT: 10_000 }, symbols: ['BTCUSDT'],

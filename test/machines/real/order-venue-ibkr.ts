@@ -13,7 +13,7 @@ import { isFinalStatus } from '../../../machines/order.machine.ts';
 import { startIbkrSimulator, type IbkrSimulator } from '../../../src/sim/ibkr/index.ts';
 import { createIbkrTradingProvider, type IbkrTradingProvider } from '../../../src/trading/ibkr/index.ts';
 import { expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
-import type { OrderScenario } from './order-plan.ts';
+import { scenarioOf, type OrderScenario } from './order-plan.ts';
 import { loggedIds, record, type Recorded } from './order-venue-paper.ts';
 
 interface IbkrSystem extends Recorded {
@@ -32,6 +32,11 @@ const STATUS: Readonly<Record<string, readonly string[]>> = {
 export const ibkrVenue: OrderVenue<IbkrSystem> = {
   name: 'IBKR',
   abilities: { cancelRequest: true, rejectAccepted: false, lostOrder: true },
+  faultRuns: [{
+    under: 'then resynchronises after a dropped connection without applying anything twice',
+    faults: { reconnectAfterPath: true },
+    applies: (path) => scenarioOf(path).fills > 0 && scenarioOf(path).placement === 'accepted',
+  }],
   async start(scenario, faults) {
     const sim = await startIbkrSimulator({ prices: { AAPL: 100 } });
     try {

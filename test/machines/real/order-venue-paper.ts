@@ -58,6 +58,7 @@ const bar = (system: PaperSystem, prices: { open: number; low: number; high: num
 export const paperVenue: OrderVenue<PaperSystem> = {
   name: 'paper',
   abilities: { cancelRequest: true, rejectAccepted: true, lostOrder: false },
+  faultRuns: [],
   async start(scenario) {
     const provider = createPaperTradingProvider({ config: { initialCash: 1_000, maxVolumeShare: 1 }, now: () => T0 });
     const system: PaperSystem = { provider, scenario, bars: 0, ...record(provider) };
