@@ -67,8 +67,6 @@ export interface OrderScenario {
   /** Fills of the path, and how many of them leave the order partially filled. */
   readonly fills: number;
   readonly partials: number;
-  /** The path ends the order by a refusal at fill time (`accepted → rejected`). */
-  readonly refusedAtFill: boolean;
 }
 
 /** The scenario of a path. */
@@ -83,6 +81,5 @@ export const scenarioOf = (path: PlannedPath): OrderScenario => {
         : events.some((e) => e.type === 'order.cancelled') ? 'unacknowledged' : 'lost',
     fills: fills.length,
     partials: states.filter((s, i) => events[i]!.type === 'order.filled' && s.matches('partially_filled')).length,
-    refusedAtFill: events.some((e, i) => e.type === 'order.rejected' && i > 0 && states[i - 1]!.matches('accepted')),
   };
 };
