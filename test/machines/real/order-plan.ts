@@ -20,6 +20,8 @@ export interface VenueAbilities {
   readonly rejectAccepted: boolean;
   /** An order can stay unacknowledged (lost, or never confirmed), be cancelled and fail meanwhile (IBKR). */
   readonly lostOrder: boolean;
+  /** The venue can cancel a working order on its own, with no request (IBKR: TWS cancels it). */
+  readonly venueCancel: boolean;
 }
 
 const at = 0;
@@ -47,6 +49,7 @@ export const orderEvents = (abilities: VenueAbilities) => (s: AnyMachineSnapshot
       out.push({ type: 'order.filled', quantity: left, price: 100, fee: 0, at });
       if (filledQuantity < 3) out.push({ type: 'order.filled', quantity: left / 2, price: 100, fee: 0, at });
       out.push(abilities.cancelRequest ? { type: 'order.cancel', at } : { type: 'order.cancelled', at });
+      if (abilities.cancelRequest && abilities.venueCancel) out.push({ type: 'order.cancelled', reason: 'cancelled at the venue', at });
       if (abilities.rejectAccepted && s.matches('accepted')) out.push({ type: 'order.rejected', reason: 'no funds at fill time', at });
     }
   }

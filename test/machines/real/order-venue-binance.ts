@@ -34,7 +34,7 @@ interface BinanceSystem extends Recorded {
 export const binanceVenue: OrderVenue<BinanceSystem> = {
   name: 'Binance',
   // The provider applies no cancel request: a DELETE's answer (or the order read after it) is the venue's fact.
-  abilities: { cancelRequest: false, rejectAccepted: false, lostOrder: false },
+  abilities: { cancelRequest: false, rejectAccepted: false, lostOrder: false, venueCancel: false },
   faultRuns: [
     {
       under: 'with the placement answer lost and the completing execution listed twice',
