@@ -187,7 +187,8 @@ export class MatchingEngine {
       const fill = this.#execute(inst, order, current, false);
       // Partially filled (the fault): a limit's rest rests, holding what it may spend; a market's rest fills at the
       // next market step.
-      if (type === 'LIMIT' && isOpen(order)) this.#hold(order, paying, side === 'BUY' ? ((order.qtyLots - order.executedLots) * limitTicks) / scale : (order.qtyLots - order.executedLots) / 10 ** inst.qtyDecimals);
+      const rest = order.qtyLots - order.executedLots;
+      if (type === 'LIMIT' && isOpen(order)) this.#hold(order, paying, side === 'BUY' ? (rest * limitTicks) / scale : rest / 10 ** inst.qtyDecimals);
       return { order, fills: [fill] };
     }
     if (order.timeInForce !== 'GTC') {
@@ -219,6 +220,16 @@ export class MatchingEngine {
     return order;
   }
 
+  /** Ends a working order on the venue's own initiative (EXPIRED); false when it is not working. */
+  expire(orderId: number): boolean {
+    const order = this.#orders.find((o) => o.orderId === orderId);
+    if (!order || !isOpen(order)) return false;
+    const cancelled = this.cancel(order.account, order.symbol, { orderId });
+    if ('code' in cancelled) return false;
+    cancelled.status = 'EXPIRED';
+    return true;
+  }
+
   /**
    * Fault: the next `count` executions are each listed twice in the trade history, the copy under a new trade id
    * (balances move once), as a faulty venue would report them: a client that adds both overfills the order.
@@ -246,11 +257,11 @@ export class MatchingEngine {
     for (const order of this.#orders) {
       if (!isOpen(order)) continue;
       const inst = this.#ctx.instruments.get(order.symbol)!;
-      const a = this.#ctx.market.aggregate(inst, fromSec, toSec);
       if (order.type === 'MARKET') {
         this.#execute(inst, order, this.priceTicks(inst), false);
         continue;
       }
+      const a = this.#ctx.market.aggregate(inst, fromSec, toSec);
       if (a.n === 0) continue;
       if (order.side === 'BUY' ? a.l <= order.priceTicks : a.h >= order.priceTicks) this.#execute(inst, order, order.priceTicks, true);
     }

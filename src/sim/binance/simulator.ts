@@ -192,6 +192,11 @@ export class BinanceSimulator extends EventEmitter<BinanceSimulatorEvents> {
     this.#engine.duplicateNextExecutions(count);
   }
 
+  /** Expires a working order (status EXPIRED, its hold released), as the venue does on its own; false when not working. */
+  expireOrder(orderId: number): boolean {
+    return this.#engine.expire(orderId);
+  }
+
   /** Fault: the next `count` executions fill half of what is left of their order; a later market step fills the rest. */
   partialNextExecutions(count = 1): void {
     this.#engine.partialNextExecutions(count);

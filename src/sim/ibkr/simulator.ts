@@ -109,6 +109,11 @@ export class IbkrSimulator extends EventEmitter<IbkrSimulatorEvents> {
     this.broker.silenceNextOrders(count);
   }
 
+  /** Cancels an order at TWS's own initiative (a DAY order at the close, a cancel from TWS's window): 202 and Cancelled. */
+  cancelAtTws(clientId: number, orderId: number): void {
+    this.#route(this.broker.cancel(clientId, orderId));
+  }
+
   /** Cuts every client socket (or those matching `filter`) without a goodbye. */
   dropConnections(filter: (c: SimConnectionInfo) => boolean = () => true): number {
     const victims = [...this.#connections].filter((c) => filter(c.info()));

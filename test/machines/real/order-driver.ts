@@ -3,8 +3,8 @@
  * that turns each event into an action. The observed actor is the tap's replica of the first order the provider
  * created in the run (order-tap.ts). After every path: the tap saw no provider advancing a stale copy of an
  * order, every order has an entry in the provider's event log, the provider's view of each order equals the
- * fold of the events it applied (the replica), the fills it reported add up to that view and never exceed the
- * order's quantity, and the venue agrees with the provider.
+ * fold of the events it applied (the replica), the last update it published is that order, the fills it reported
+ * add up to it and never exceed the order's quantity, and the venue agrees with the provider.
  */
 import { expect } from 'vitest';
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
@@ -22,14 +22,25 @@ export interface OrderFaults {
   readonly lostAnswer?: boolean;
   /** Executions are listed twice in the venue's trade history (a provider adding both would overfill). */
   readonly duplicateExecutions?: boolean;
+  /** A cancel comes from the venue itself (an order expired), not from the provider's request. */
+  readonly venueCancels?: boolean;
   /** The connection drops after the path: the provider's resynchronisation answers everything again. */
   readonly reconnectAfterPath?: boolean;
+}
+
+/** A fault run: the paths it applies to run again under `faults`, and must walk the same. */
+export interface FaultRun {
+  /** How the test name says it, after the path. */
+  readonly under: string;
+  readonly faults: OrderFaults;
+  readonly applies: (path: PlannedPath) => boolean;
 }
 
 /** One venue: a real trading provider and whatever stands behind it. */
 export interface OrderVenue<S> {
   readonly name: string;
   readonly abilities: VenueAbilities;
+  readonly faultRuns: readonly FaultRun[];
   start(scenario: OrderScenario, faults: OrderFaults): Promise<S>;
   /** Turns one event into an action; `order` is the id of the path's order once the provider created it. */
   act(system: S, event: OrderEvent, before: AnyMachineSnapshot, order: string | undefined): Promise<void>;
@@ -55,27 +66,22 @@ export const expectContract = (venue: string, call: 'placeOrder' | 'cancelOrder'
   else expect(isFinalStatus(order.status), `${venue}: cancelOrder resolves with the final state, not ${order.status}`).toBe(true);
 };
 
-interface Run<S> {
-  readonly system: S;
-}
-
 const EPSILON = 1e-9;
 
 /** A path driver for one venue. */
-export const orderDriver = <S>(venue: OrderVenue<S>, faults: OrderFaults = {}): Driver<Run<S>> => ({
+export const orderDriver = <S>(venue: OrderVenue<S>, faults: OrderFaults = {}): Driver<S> => ({
   async start(path: PlannedPath, recorder: InspectionRecorder) {
     orderTap.attach(recorder);
     try {
-      return { system: await venue.start(scenarioOf(path), faults) };
+      return await venue.start(scenarioOf(path), faults);
     } catch (e) {
       orderTap.detach();
       throw e;
     }
   },
   observed: () => orderTap.first()?.actor,
-  act: (run, event: EventObject, before) => venue.act(run.system, event as OrderEvent, before, orderTap.first()?.id),
-  async check(run) {
-    const { system } = run;
+  act: (system, event: EventObject, before) => venue.act(system, event as OrderEvent, before, orderTap.first()?.id),
+  async check(system) {
     if (venue.afterPath) {
       const applied = () => orderTap.orders().map((o) => o.steps.filter((step) => step.changed).length);
       const before = applied();
@@ -95,14 +101,15 @@ export const orderDriver = <S>(venue: OrderVenue<S>, faults: OrderFaults = {}): 
       const reported = mine.reduce((sum, u) => sum + (u.fill?.quantity ?? 0), 0);
       expect(reported, `${venue.name}: fills reported for ${id}`).toBeCloseTo(folded.filledQuantity, 9);
       expect(folded.filledQuantity).toBeLessThanOrEqual(folded.quantity + EPSILON);
+      // The last update published is the order as it stands.
       const last = mine.at(-1)?.order;
-      if (last) expect({ status: last.status, filled: last.filledQuantity }, `${venue.name}: last update of ${id}`).toEqual({ status: folded.status, filled: folded.filledQuantity });
+      if (last) expect(last, `${venue.name}: last update of ${id}`).toEqual(folded);
       await venue.agree(system, folded);
     }
   },
-  async stop(run) {
+  async stop(system) {
     try {
-      await venue.stop(run.system);
+      await venue.stop(system);
     } finally {
       orderTap.detach();
     }

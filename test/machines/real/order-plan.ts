@@ -20,6 +20,8 @@ export interface VenueAbilities {
   readonly rejectAccepted: boolean;
   /** An order can stay unacknowledged (lost, or never confirmed), be cancelled and fail meanwhile (IBKR). */
   readonly lostOrder: boolean;
+  /** The venue can cancel a working order on its own, with no request (IBKR: TWS cancels it). */
+  readonly venueCancel: boolean;
 }
 
 const at = 0;
@@ -47,6 +49,7 @@ export const orderEvents = (abilities: VenueAbilities) => (s: AnyMachineSnapshot
       out.push({ type: 'order.filled', quantity: left, price: 100, fee: 0, at });
       if (filledQuantity < 3) out.push({ type: 'order.filled', quantity: left / 2, price: 100, fee: 0, at });
       out.push(abilities.cancelRequest ? { type: 'order.cancel', at } : { type: 'order.cancelled', at });
+      if (abilities.cancelRequest && abilities.venueCancel) out.push({ type: 'order.cancelled', reason: 'cancelled at the venue', at });
       if (abilities.rejectAccepted && s.matches('accepted')) out.push({ type: 'order.rejected', reason: 'no funds at fill time', at });
     }
   }
@@ -67,8 +70,6 @@ export interface OrderScenario {
   /** Fills of the path, and how many of them leave the order partially filled. */
   readonly fills: number;
   readonly partials: number;
-  /** The path ends the order by a refusal at fill time (`accepted → rejected`). */
-  readonly refusedAtFill: boolean;
 }
 
 /** The scenario of a path. */
@@ -83,6 +84,5 @@ export const scenarioOf = (path: PlannedPath): OrderScenario => {
         : events.some((e) => e.type === 'order.cancelled') ? 'unacknowledged' : 'lost',
     fills: fills.length,
     partials: states.filter((s, i) => events[i]!.type === 'order.filled' && s.matches('partially_filled')).length,
-    refusedAtFill: events.some((e, i) => e.type === 'order.rejected' && i > 0 && states[i - 1]!.matches('accepted')),
   };
 };

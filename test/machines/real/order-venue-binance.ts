@@ -5,7 +5,8 @@
  * path without fills places a limit buy far below the market, which rests; a refused one buys 1 BTC, more than
  * the account can pay (-2010). A cancel is the provider's DELETE. Faults: the placement answer lost (the provider
  * looks the order up by its client id) and the completing execution listed twice in myTrades (the machine refuses
- * the overfill). Only the completing one: a duplicated partial execution is not told apart from a real one by the
+ * the overfill); a cancel that is the venue's own (the order expired, found by the next poll). Only the
+ * completing one: a duplicated partial execution is not told apart from a real one by the
  * provider (it adds the copy, reports a fill that never happened and completes the order while the venue has it
  * partially filled; found by these paths, not fixed here).
  */
@@ -15,7 +16,7 @@ import type { BinanceTradingProvider } from '../../../src/trading/binance/index.
 import { orderStatusOf, parseOrderId } from '../../../src/trading/binance/parse.ts';
 import { createTradingProvider } from '../../../src/trading/registry.ts';
 import { expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
-import type { OrderScenario } from './order-plan.ts';
+import { scenarioOf, type OrderScenario } from './order-plan.ts';
 import { isPartial, loggedIds, record, type Recorded } from './order-venue-paper.ts';
 
 const API_KEY = 'TESTKEYorderPaths7Q';
@@ -33,7 +34,19 @@ interface BinanceSystem extends Recorded {
 export const binanceVenue: OrderVenue<BinanceSystem> = {
   name: 'Binance',
   // The provider applies no cancel request: a DELETE's answer (or the order read after it) is the venue's fact.
-  abilities: { cancelRequest: false, rejectAccepted: false, lostOrder: false },
+  abilities: { cancelRequest: false, rejectAccepted: false, lostOrder: false, venueCancel: false },
+  faultRuns: [
+    {
+      under: 'with the placement answer lost and the completing execution listed twice',
+      faults: { lostAnswer: true, duplicateExecutions: true },
+      applies: (path) => scenarioOf(path).fills > 0 && scenarioOf(path).placement === 'accepted',
+    },
+    {
+      under: 'with the venue expiring the order instead of a cancel',
+      faults: { venueCancels: true },
+      applies: (path) => path.steps.at(-1)!.event.type === 'order.cancelled',
+    },
+  ],
   async start(scenario, faults) {
     const sim = await startBinanceSimulator({
       paused: true, serverClock: 'wall', apiKey: API_KEY, secretKey: SECRET, balances: { USDT: 10_000 }, symbols: ['BTCUSDT'],
@@ -65,6 +78,9 @@ export const binanceVenue: OrderVenue<BinanceSystem> = {
         if (faults.duplicateExecutions && !isPartial(before, event.quantity)) sim.duplicateNextExecutions(1);
         sim.advance(1);
       }
+    } else if (event.type === 'order.cancelled' && faults.venueCancels) {
+      // The venue expires the order; the provider's next poll finds it EXPIRED.
+      expect(sim.expireOrder(parseOrderId(order!)!.orderId), 'Binance: the order was working').toBe(true);
     } else if (event.type === 'order.cancelled') {
       expectContract('Binance', 'cancelOrder', await provider.cancelOrder(order!));
     }
@@ -85,6 +101,7 @@ export const binanceVenue: OrderVenue<BinanceSystem> = {
     expect(venue, `Binance: ${order.id} is at the venue`).toBeDefined();
     expect({ status: orderStatusOf(venue!.status), filled: venue!.executedLots }, `Binance: the venue agrees on ${order.id}`)
       .toEqual({ status: order.status, filled: Math.round(order.filledQuantity * 1e5) });
+    if (venue!.status === 'EXPIRED') expect(order.cancelReason, 'Binance: an expiry is told apart from a cancel').toBe('expired at the venue');
   },
   async stop(system) {
     await system.provider.disconnect();

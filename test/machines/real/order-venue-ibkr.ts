@@ -5,15 +5,16 @@
  * which rests. A refused order meets the simulator's rejection (error 201). A lost order (the simulator's
  * lost-order fault: never answered, never listed) stays submitted, a cancel of it too (TWS refuses it, 10147),
  * until a dropped connection: the provider's resynchronisation then fails it. An order TWS holds but never
- * acknowledged (the silent-order fault) is cancelled by TWS's confirmation of the cancel. Fault: the connection
+ * acknowledged (the silent-order fault) is cancelled by TWS's confirmation of the cancel. A cancel with no request
+ * is TWS's own (`cancelAtTws`), whose message the provider keeps as the reason. Fault: the connection
  * dropped after the path, so the resynchronisation replays open orders and executions (applied once only).
  */
 import { expect } from 'vitest';
-import { isFinalStatus } from '../../../machines/order.machine.ts';
+import { isFinalStatus, type OrderContext } from '../../../machines/order.machine.ts';
 import { startIbkrSimulator, type IbkrSimulator } from '../../../src/sim/ibkr/index.ts';
 import { createIbkrTradingProvider, type IbkrTradingProvider } from '../../../src/trading/ibkr/index.ts';
 import { expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
-import type { OrderScenario } from './order-plan.ts';
+import { scenarioOf, type OrderScenario } from './order-plan.ts';
 import { loggedIds, record, type Recorded } from './order-venue-paper.ts';
 
 interface IbkrSystem extends Recorded {
@@ -21,6 +22,8 @@ interface IbkrSystem extends Recorded {
   readonly provider: IbkrTradingProvider;
   readonly scenario: OrderScenario;
   readonly faults: OrderFaults;
+  /** Orders the provider was asked to cancel. */
+  readonly asked: Set<string>;
   fills: number;
 }
 
@@ -31,7 +34,12 @@ const STATUS: Readonly<Record<string, readonly string[]>> = {
 /** The IBKR provider and TWS simulator as an order venue. */
 export const ibkrVenue: OrderVenue<IbkrSystem> = {
   name: 'IBKR',
-  abilities: { cancelRequest: true, rejectAccepted: false, lostOrder: true },
+  abilities: { cancelRequest: true, rejectAccepted: false, lostOrder: true, venueCancel: true },
+  faultRuns: [{
+    under: 'then resynchronises after a dropped connection without applying anything twice',
+    faults: { reconnectAfterPath: true },
+    applies: (path) => scenarioOf(path).fills > 0 && scenarioOf(path).placement === 'accepted',
+  }],
   async start(scenario, faults) {
     const sim = await startIbkrSimulator({ prices: { AAPL: 100 } });
     try {
@@ -39,7 +47,7 @@ export const ibkrVenue: OrderVenue<IbkrSystem> = {
         port: sim.port, client_id: 1, reconnect_delay_ms: 50, reconnect_max_delay_ms: 200, request_timeout_ms: 2_000,
         connect_timeout_ms: 2_000, keepalive_ms: 1_000,
       }, { seed: 7 });
-      const system: IbkrSystem = { sim, provider, scenario, faults, fills: 0, ...record(provider) };
+      const system: IbkrSystem = { sim, provider, scenario, faults, asked: new Set(), fills: 0, ...record(provider) };
       await provider.connect();
       return system;
     } catch (e) {
@@ -47,7 +55,7 @@ export const ibkrVenue: OrderVenue<IbkrSystem> = {
       throw e;
     }
   },
-  async act(system, event, _before, order) {
+  async act(system, event, before, order) {
     const { sim, provider, scenario } = system;
     if (event.type === 'order.submit') {
       if (scenario.partials > 0) sim.partialNextFills(scenario.partials);
@@ -62,9 +70,12 @@ export const ibkrVenue: OrderVenue<IbkrSystem> = {
     } else if (event.type === 'order.filled') {
       if (system.fills++ > 0) sim.setPrice('AAPL', 100);
     } else if (event.type === 'order.cancel') {
+      system.asked.add(order!);
       const cancelled = await provider.cancelOrder(order!);
       // A lost order's cancel is refused by TWS, which does not know it: the order stays as it was.
       if (scenario.placement !== 'lost') expectContract('IBKR', 'cancelOrder', cancelled);
+    } else if (event.type === 'order.cancelled' && (before.context as OrderContext).cancelRequestedAt === undefined) {
+      sim.cancelAtTws(1, Number(order));
     } else if (event.type === 'order.failed') {
       sim.dropConnections();
     }
@@ -82,6 +93,9 @@ export const ibkrVenue: OrderVenue<IbkrSystem> = {
     expect(STATUS[venue.status], `IBKR: TWS agrees on the status of ${order.id}`).toContain(order.status);
     expect(venue.filled, `IBKR: TWS agrees on the filled quantity of ${order.id}`).toBe(order.filledQuantity);
     expect(isFinalStatus(order.status)).toBe(venue.status !== 'Submitted');
+    // A cancel TWS made on its own keeps TWS's message as the reason; one the provider asked for has none.
+    const asked = system.asked.has(order.id);
+    if (order.status === 'cancelled') expect(order.cancelReason === undefined, `IBKR: ${order.id} was cancelled ${asked ? 'on request' : 'by TWS'}`).toBe(asked);
   },
   async afterPath(system) {
     if (!system.faults.reconnectAfterPath) return;

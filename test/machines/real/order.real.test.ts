@@ -13,7 +13,7 @@ import { Coverage } from '../../support/machine-paths/coverage.ts';
 import { describePath, planPaths, runPath, type PlannedPath } from '../../support/machine-paths/paths.ts';
 import { InspectionRecorder } from '../../support/machine-paths/recorder.ts';
 import { orderDriver, type OrderFaults, type OrderVenue } from './order-driver.ts';
-import { orderEvents, PLANNED_ORDER, scenarioOf, serializeOrder } from './order-plan.ts';
+import { orderEvents, PLANNED_ORDER, serializeOrder } from './order-plan.ts';
 import { binanceVenue } from './order-venue-binance.ts';
 import { ibkrVenue } from './order-venue-ibkr.ts';
 import { paperVenue } from './order-venue-paper.ts';
@@ -37,9 +37,7 @@ const walk = async <S>(venue: OrderVenue<S>, path: PlannedPath, faults?: OrderFa
   }
 };
 
-const venues: OrderVenue<never>[] = [paperVenue, binanceVenue, ibkrVenue] as OrderVenue<never>[];
-
-for (const venue of venues) {
+const suite = <S>(venue: OrderVenue<S>): void => {
   describe(`order paths against the ${venue.name} provider`, () => {
     const paths = plan(venue);
 
@@ -52,20 +50,15 @@ for (const venue of venues) {
     }
 
     // Faults of the venue that must not show in the order's path: the provider absorbs them.
-    if (venue === (binanceVenue as OrderVenue<never>)) {
-      for (const path of paths.filter((p) => scenarioOf(p).fills > 0 && scenarioOf(p).placement === 'accepted')) {
-        it(`walks ${describePath(path)} with the placement answer lost and executions listed twice`, () =>
-          walk(venue, path, { lostAnswer: true, duplicateExecutions: true }));
-      }
-    }
-    if (venue === (ibkrVenue as OrderVenue<never>)) {
-      for (const path of paths.filter((p) => scenarioOf(p).fills > 0 && scenarioOf(p).placement === 'accepted')) {
-        it(`walks ${describePath(path)}, then resynchronises after a dropped connection without applying anything twice`, () =>
-          walk(venue, path, { reconnectAfterPath: true }));
-      }
+    for (const run of venue.faultRuns) {
+      for (const path of paths.filter(run.applies)) it(`walks ${describePath(path)} ${run.under}`, () => walk(venue, path, run.faults));
     }
   });
-}
+};
+
+suite(paperVenue);
+suite(binanceVenue);
+suite(ibkrVenue);
 
 describe('order machine coverage', () => {
   it('reaches every state and transition of the order machine through some provider, or says why not', () => {

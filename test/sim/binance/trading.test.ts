@@ -163,3 +163,15 @@ describe('partial-execution fault', () => {
     expect(sim.balances()['USDT']!.free).toBeCloseTo(free + 0.002 * Number(limit), 8);
   });
 });
+
+describe('venue expiry', () => {
+  it('expires a working order with its hold released, and refuses one that is not working', async () => {
+    const sim = await sims.start({ serverClock: 'wall', apiKey: KEY, secretKey: SECRET, balances: { USDT: 10_000 }, symbols: ['BTCUSDT'], paused: true });
+    const placed = await signed(sim.restUrl, 'POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', price: '50000.00', quantity: '0.00400' });
+    expect(sim.balances()['USDT']).toEqual({ free: 9_800, locked: 200 });
+    expect(sim.expireOrder(placed.body.orderId)).toBe(true);
+    expect((await signed(sim.restUrl, 'GET', '/api/v3/order', { symbol: 'BTCUSDT', orderId: placed.body.orderId })).body).toMatchObject({ status: 'EXPIRED', executedQty: '0.00000000' });
+    expect(sim.balances()['USDT']).toEqual({ free: 10_000, locked: 0 });
+    expect(sim.expireOrder(placed.body.orderId)).toBe(false);
+  });
+});

@@ -108,3 +108,33 @@ describe('market-stream control protocol', () => {
     expect(sim.stats()).toMatchObject({ connectionsOpened: 1, connectionsClosed: 1, controlRepliesSent: 2 });
   });
 });
+
+describe('held control answers (fault)', () => {
+  it('holds SUBSCRIBE answers until released, then sends them in order, while the streams flow meanwhile', async () => {
+    const sim = await sims.start();
+    const client = await sims.connect(`${sim.wsUrl}/ws`);
+    sim.holdControlReplies();
+    const subscribed: string[][] = [];
+    const both = new Promise<void>((resolve) => sim.on('subscribe', (s) => {
+      subscribed.push([...s.streams]);
+      if (subscribed.length === 2) resolve();
+    }));
+    client.send({ method: 'SUBSCRIBE', params: ['btcusdt@kline_1m'], id: 1 });
+    client.send({ method: 'SUBSCRIBE', params: ['ethusdt@kline_1m'], id: 2 });
+    await both;
+    // The subscriptions took effect; their answers did not go out.
+    sim.advance(1);
+    const data = await client.next<{ e?: string; id?: number }>();
+    expect(data.e).toBe('kline');
+    expect(client.unread().map((f) => JSON.parse(f) as { id?: number }).filter((f) => f.id !== undefined)).toEqual([]);
+    sim.releaseControlReplies();
+    const replies: unknown[] = [];
+    while (replies.length < 2) {
+      const frame = await client.next<{ id?: number }>();
+      if (frame.id !== undefined) replies.push(frame);
+    }
+    expect(replies).toEqual([{ result: null, id: 1 }, { result: null, id: 2 }]);
+    // Answered at once again.
+    expect((await client.request({ method: 'LIST_SUBSCRIPTIONS', id: 3 })).reply).toEqual({ result: ['btcusdt@kline_1m', 'ethusdt@kline_1m'], id: 3 });
+  });
+});
