@@ -20,6 +20,7 @@ export class StrategyLoadError extends Data.TaggedError('StrategyLoadError')<{
 /** Why `executeSQL` refused or aborted a query. */
 export type ReadOnlyQueryReason =
   | 'empty'
+  | 'syntax_error'
   | 'multiple_statements'
   | 'not_select'
   | 'forbidden_function'
