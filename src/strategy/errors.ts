@@ -29,6 +29,7 @@ export type ReadOnlyQueryReason =
   | 'too_large'
   | 'timeout'
   | 'busy'
+  | 'budget'
   | 'closed';
 
 /** `executeSQL` refused a query that is not one read-only SELECT, or aborted one that ran too long or big. */

@@ -89,3 +89,25 @@ describe('a slow strategy query', () => {
     }
   });
 });
+
+describe('a flood of slow strategy queries', () => {
+  it('is refused once it has used the time budget, until the budget is earned back', async () => {
+    let offset = 0;
+    const service = await openDuckDBData({
+      path: join(tempDir(), 'db.duckdb'), queryTimeoutMs: 300, queryBudget: { msPerSecond: 1, burstMs: 100 },
+      now: () => performance.now() + offset,
+    });
+    try {
+      const slow = 'SELECT count(*) AS n FROM range(100000000000000)';
+      const outcome = (p: Promise<unknown>) => p.then(() => 'fulfilled', (e: unknown) => reasonOf(e));
+      // The first starts with 100 ms left and is interrupted at its 300 ms timeout: 200 ms of debt at 1 ms/s.
+      expect(await outcome(service.executeSQL(slow))).toBe('timeout');
+      const refused = await service.executeSQL('SELECT 1 AS one').then(() => undefined, (e: unknown) => e);
+      expect(refused).toMatchObject({ reason: 'budget', message: expect.stringMatching(/time budget \(1 ms of query time per second, 100 ms saved up at most\); retry in \d+ ms/) });
+      offset += 300_000;
+      expect(await service.executeSQL('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await service.close();
+    }
+  });
+});
