@@ -5,7 +5,9 @@
  * chunk, not materialised first), and at most `timeoutMs` of running time (then the connection is interrupted).
  * Shared by the strategies' `executeSQL` and the `query` command.
  */
-import { JSDuckDBValueConverter, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBTypeId, type DuckDBValue, type JS } from '@duckdb/node-api';
+import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBDataChunk, type DuckDBPreparedStatement, type DuckDBValue, type JS } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
+import { endianness } from 'node:os';
 import { ReadOnlyQueryError } from './errors.ts';
 
 /** Bounds of one query. */
@@ -40,6 +42,33 @@ export const valueBytes = (v: JS): number => {
   return 8;
 };
 
+// A VARCHAR or BLOB cell of a flat vector is a 16-byte header whose first 4 bytes are its length in bytes.
+const STRING_HEADER = 16;
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * The fewest bytes the cells of `chunk` can count for: its top-level VARCHAR and BLOB cells read from their headers
+ * without copying a string (b UTF-8 bytes are at least b/3 UTF-16 units, a blob is b bytes or more in either cell
+ * form, a NULL counts 8), other cells nothing. A chunk already over the byte cap is refused before any conversion.
+ */
+export const chunkFloorBytes = (chunk: DuckDBDataChunk, typeIds: readonly DuckDBTypeId[]): number => {
+  const rows = chunk.rowCount;
+  let floor = 0;
+  for (const [column, typeId] of typeIds.entries()) {
+    if (typeId !== DuckDBTypeId.VARCHAR && typeId !== DuckDBTypeId.BLOB) continue;
+    const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
+    const data = duckdb.vector_get_data(vector, rows * STRING_HEADER);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    // No validity mask (null at run time despite the type) means no NULL in the vector.
+    const validity = duckdb.vector_get_validity(vector, Math.ceil(rows / 64) * 8) as Uint8Array | null;
+    const perByte = typeId === DuckDBTypeId.VARCHAR ? 1 / 3 : 1;
+    for (let r = 0; r < rows; r++) {
+      floor += validity && !duckdb.validity_row_is_valid(validity, r) ? 8 : view.getUint32(r * STRING_HEADER, LITTLE_ENDIAN) * perByte;
+    }
+  }
+  return floor;
+};
+
 /**
  * DuckDB's read-ahead of a streaming result, per connection (a LOCAL setting, so the writer's connections keep
  * theirs). DuckDB counts a chunk's vectors against this buffer but not its string heap: at the default
@@ -65,6 +94,7 @@ export async function runBounded(connection: DuckDBConnection, prepared: DuckDBP
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; connection.interrupt(); }, bounds.timeoutMs);
   const hint = bounds.hint ? `; ${bounds.hint}` : '';
+  const tooLarge = () => new ReadOnlyQueryError({ reason: 'too_large', message: `the result is larger than ${bounds.maxBytes} bytes${hint}` });
   try {
     await limitReadAhead(connection);
     const result = await prepared.stream();
@@ -79,14 +109,13 @@ export async function runBounded(connection: DuckDBConnection, prepared: DuckDBP
       if (rows.length + chunk.rowCount > bounds.maxRows) {
         throw new ReadOnlyQueryError({ reason: 'too_many_rows', message: `the result has more than ${bounds.maxRows} rows${hint}` });
       }
+      if (bytes + chunkFloorBytes(chunk, typeIds) > bounds.maxBytes) throw tooLarge();
       for (let r = 0; r < chunk.rowCount; r++) {
         const row = raw ? chunk.getRowValues(r) : (chunk.convertRowValues(r, JSDuckDBValueConverter) as JS[]);
         bytes += raw
           ? row.reduce<number>((n, v) => n + (v === null ? 8 : String(v).length), 0)
           : row.reduce<number>((n, v) => n + valueBytes(v as JS), 0);
-        if (bytes > bounds.maxBytes) {
-          throw new ReadOnlyQueryError({ reason: 'too_large', message: `the result is larger than ${bounds.maxBytes} bytes${hint}` });
-        }
+        if (bytes > bounds.maxBytes) throw tooLarge();
         rows.push(row);
       }
     }

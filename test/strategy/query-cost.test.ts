@@ -6,7 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance, JSDuckDBValueConverter, type JS } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
+import { chunkFloorBytes, valueBytes } from '../../src/strategy/bounded-query.ts';
 import { DuckDBRealtimeWriter } from '../../src/storage/duckdb-writer.ts';
 import { openDuckDBData } from '../../src/strategy/duckdb-data.ts';
 import { ReadOnlyQueryError } from '../../src/strategy/errors.ts';
@@ -44,6 +46,38 @@ describe('a strategy query over the caps', () => {
       expect(heapGrowth, `heap grew ${(heapGrowth / MiB).toFixed(0)} MiB`).toBeLessThan(128 * MiB);
     } finally {
       await service.close();
+    }
+  });
+
+  it('is refused for bytes before any string of a chunk already over maxBytes is converted', async () => {
+    const service = await openDuckDBData({ path: join(tempDir(), 'db.duckdb'), maxBytes: 16 * MiB, queryTimeoutMs: 60_000 });
+    try {
+      // One chunk of 2,048 strings of 100 kB (200 MB): converting up to the cap would put 16 MiB of strings on the heap.
+      const heapBefore = process.memoryUsage().heapUsed;
+      await expect(service.executeSQL("SELECT repeat('x', 100000) AS s FROM range(2048)")).rejects.toMatchObject({ reason: 'too_large' });
+      const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+      expect(heapGrowth, `heap grew ${(heapGrowth / MiB).toFixed(1)} MiB`).toBeLessThan(4 * MiB);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('counts a chunk\'s strings from their headers as a floor of what converting them counts', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const result = await connection.stream(
+        "SELECT s, encode(s) AS b, 7 AS i FROM (VALUES ('ab'), (NULL), (repeat('é', 10)), (repeat('x', 40))) t(s)",
+      );
+      const chunk = (await result.fetchChunk())!;
+      const typeIds = result.columnNames().map((_, i) => result.columnTypeId(i));
+      // VARCHAR: (2 + 20 + 40) UTF-8 bytes / 3 and a NULL; BLOB: 62 bytes and a NULL; INTEGER: nothing.
+      expect(chunkFloorBytes(chunk, typeIds)).toBeCloseTo(62 / 3 + 8 + 62 + 8, 9);
+      const converted = chunk.convertRows(JSDuckDBValueConverter).flat().reduce<number>((n, v) => n + valueBytes(v as JS), 0);
+      expect(chunkFloorBytes(chunk, typeIds)).toBeLessThanOrEqual(converted);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
     }
   });
 
@@ -104,7 +138,8 @@ describe('a flood of slow strategy queries', () => {
       expect(await outcome(service.executeSQL(slow))).toBe('timeout');
       const refused = await service.executeSQL('SELECT 1 AS one').then(() => undefined, (e: unknown) => e);
       expect(refused).toMatchObject({ reason: 'budget', message: expect.stringMatching(/time budget \(1 ms of query time per second, 100 ms saved up at most\); retry in \d+ ms/) });
-      offset += 300_000;
+      // Hours later (however long the interrupt took to land) the budget is full again.
+      offset += 36_000_000;
       expect(await service.executeSQL('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     } finally {
       await service.close();
