@@ -1,11 +1,13 @@
 /**
  * Runs a prepared, guarded SELECT with bounds on what it may cost the host: at most `maxRows` rows and about
- * `maxBytes` of converted values (the result is streamed from DuckDB chunk by chunk and converted one row at a
- * time, so a huge result is refused after `maxBytes`, not materialised first), and at most `timeoutMs` of
- * running time (then the connection is interrupted). Shared by the strategies' `executeSQL` and the `query`
- * command.
+ * `maxBytes` of converted values (the result is streamed from DuckDB chunk by chunk, with DuckDB at most one
+ * chunk ahead ({@link STREAM_BUFFER}), and converted one row at a time, so a huge result is refused after one
+ * chunk, not materialised first), and at most `timeoutMs` of running time (then the connection is interrupted).
+ * Shared by the strategies' `executeSQL` and the `query` command.
  */
-import { JSDuckDBValueConverter, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBTypeId, type DuckDBValue, type JS } from '@duckdb/node-api';
+import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBDataChunk, type DuckDBPreparedStatement, type DuckDBValue, type JS } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
+import { endianness } from 'node:os';
 import { ReadOnlyQueryError } from './errors.ts';
 
 /** Bounds of one query. */
@@ -40,6 +42,51 @@ export const valueBytes = (v: JS): number => {
   return 8;
 };
 
+// A VARCHAR or BLOB cell of a flat vector is a 16-byte header whose first 4 bytes are its length in bytes.
+const STRING_HEADER = 16;
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * The fewest bytes the cells of `chunk` can count for: its top-level VARCHAR and BLOB cells read from their headers
+ * without copying a string (b UTF-8 bytes are at least b/3 UTF-16 units, a blob is b bytes or more in either cell
+ * form, a NULL counts 8), other cells nothing. A chunk already over the byte cap is refused before any conversion.
+ */
+export const chunkFloorBytes = (chunk: DuckDBDataChunk, typeIds: readonly DuckDBTypeId[]): number => {
+  const rows = chunk.rowCount;
+  let floor = 0;
+  for (const [column, typeId] of typeIds.entries()) {
+    if (typeId !== DuckDBTypeId.VARCHAR && typeId !== DuckDBTypeId.BLOB) continue;
+    const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
+    const data = duckdb.vector_get_data(vector, rows * STRING_HEADER);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    // No validity mask (null at run time despite the type) means no NULL in the vector.
+    const validity = duckdb.vector_get_validity(vector, Math.ceil(rows / 64) * 8) as Uint8Array | null;
+    const perByte = typeId === DuckDBTypeId.VARCHAR ? 1 / 3 : 1;
+    for (let r = 0; r < rows; r++) {
+      floor += validity && !duckdb.validity_row_is_valid(validity, r) ? 8 : view.getUint32(r * STRING_HEADER, LITTLE_ENDIAN) * perByte;
+    }
+  }
+  return floor;
+};
+
+/**
+ * DuckDB's read-ahead of a streaming result, per connection (a LOCAL setting, so the writer's connections keep
+ * theirs). DuckDB counts a chunk's vectors against this buffer but not its string heap: at the default
+ * (976.5 KiB) a result of 100 KB strings had about 30 chunks of 2,048 rows (6 GB) computed before the first
+ * `fetchChunk`, which took seconds of both cores and stalled the whole process in page faults. A buffer smaller
+ * than any chunk keeps DuckDB one chunk ahead of the reader, so a result over the caps costs one chunk.
+ */
+export const STREAM_BUFFER = '1KiB';
+
+const buffered = new WeakSet<DuckDBConnection>();
+
+/** Sets {@link STREAM_BUFFER} on `connection` once; SET is allowed inside a read-only transaction. */
+const limitReadAhead = async (connection: DuckDBConnection): Promise<void> => {
+  if (buffered.has(connection)) return;
+  await connection.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
+  buffered.add(connection);
+};
+
 /** Streams `prepared` under `bounds`; throws a {@link ReadOnlyQueryError} (`too_many_rows`, `too_large`, `timeout`). */
 export async function runBounded(connection: DuckDBConnection, prepared: DuckDBPreparedStatement, bounds: QueryBounds & { cells: 'duckdb' }): Promise<BoundedResult<DuckDBValue>>;
 export async function runBounded(connection: DuckDBConnection, prepared: DuckDBPreparedStatement, bounds: QueryBounds): Promise<BoundedResult>;
@@ -47,25 +94,28 @@ export async function runBounded(connection: DuckDBConnection, prepared: DuckDBP
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; connection.interrupt(); }, bounds.timeoutMs);
   const hint = bounds.hint ? `; ${bounds.hint}` : '';
+  const tooLarge = () => new ReadOnlyQueryError({ reason: 'too_large', message: `the result is larger than ${bounds.maxBytes} bytes${hint}` });
   try {
+    await limitReadAhead(connection);
     const result = await prepared.stream();
     const columns = result.columnNames();
     const typeIds = columns.map((_, i) => result.columnTypeId(i));
     const rows: (JS | DuckDBValue)[][] = [];
     const raw = bounds.cells === 'duckdb';
     let bytes = 0;
+    // Each `fetchChunk` is a turn of the event loop: ingestion runs between chunks, and a chunk is at most 2,048 rows.
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      // The row cap is checked per chunk, before any of its cells is converted.
+      if (rows.length + chunk.rowCount > bounds.maxRows) {
+        throw new ReadOnlyQueryError({ reason: 'too_many_rows', message: `the result has more than ${bounds.maxRows} rows${hint}` });
+      }
+      if (bytes + chunkFloorBytes(chunk, typeIds) > bounds.maxBytes) throw tooLarge();
       for (let r = 0; r < chunk.rowCount; r++) {
-        if (rows.length >= bounds.maxRows) {
-          throw new ReadOnlyQueryError({ reason: 'too_many_rows', message: `the result has more than ${bounds.maxRows} rows${hint}` });
-        }
         const row = raw ? chunk.getRowValues(r) : (chunk.convertRowValues(r, JSDuckDBValueConverter) as JS[]);
         bytes += raw
           ? row.reduce<number>((n, v) => n + (v === null ? 8 : String(v).length), 0)
           : row.reduce<number>((n, v) => n + valueBytes(v as JS), 0);
-        if (bytes > bounds.maxBytes) {
-          throw new ReadOnlyQueryError({ reason: 'too_large', message: `the result is larger than ${bounds.maxBytes} bytes${hint}` });
-        }
+        if (bytes > bounds.maxBytes) throw tooLarge();
         rows.push(row);
       }
     }

@@ -4,7 +4,9 @@
  * (see `sql-guard.ts`) inside `BEGIN TRANSACTION READ ONLY`, with caps on rows, bytes and time
  * (`bounded-query.ts`). Opening the service turns DuckDB's `enable_external_access` off for the whole instance
  * (it cannot be turned back on while the instance runs), so no query of any connection to it reads or writes
- * files other than the database's own. `close` interrupts the query in hand and refuses the queued ones.
+ * files other than the database's own. `close` interrupts the query in hand and refuses the queued ones. Strategy
+ * queries share a time budget (`query-budget.ts`), so however they are written they keep DuckDB busy for at most
+ * a quarter of the wall clock by default.
  *
  * In a session the writer owns the DuckDB instance: pass it as `instance` and this service opens its own
  * connection on it (a second instance of the same file would conflict with the writer's). Without an
@@ -17,6 +19,7 @@ import type { Bar } from '../domain/bar.ts';
 import { bucketEnd, isInterval, type Interval } from '../domain/interval.ts';
 import { ReadOnlyQueryError } from './errors.ts';
 import type { SqlParams, SqlRow, SqlValue, StrategyDataServices } from './host-api.ts';
+import { DEFAULT_QUERY_BUDGET, QueryBudget, type QueryBudgetOptions } from './query-budget.ts';
 import { prepareReadOnly } from './sql-guard.ts';
 
 /** Options of {@link openDuckDBData}. */
@@ -39,6 +42,10 @@ export interface DuckDBDataOptions {
   readonly maxQueued?: number;
   /** Leave DuckDB's external access (files, URLs) on for the instance (default false: it is turned off). */
   readonly allowExternalAccess?: boolean;
+  /** Share of the wall clock `executeSQL` may keep DuckDB busy (default {@link DEFAULT_QUERY_BUDGET}); past it calls are refused (`budget`). */
+  readonly queryBudget?: QueryBudgetOptions;
+  /** Clock of the query budget, in ms (default `performance.now`). */
+  readonly now?: () => number;
 }
 
 /** {@link StrategyDataServices} backed by DuckDB, plus `close`. */
@@ -104,6 +111,18 @@ export const openDuckDBData = async (options: DuckDBDataOptions): Promise<DuckDB
   let closed = false;
   const maxQueued = options.maxQueued ?? 3;
   let sqlWaiting = 0;
+  const now = options.now ?? (() => performance.now());
+  const budget = new QueryBudget(options.queryBudget ?? DEFAULT_QUERY_BUDGET, now);
+  // Checked when called and again when the query's turn comes: the queries queued before it may have spent the budget.
+  const overBudget = (): ReadOnlyQueryError | undefined => {
+    const wait = budget.waitMs();
+    if (wait === 0) return undefined;
+    const { msPerSecond, burstMs } = budget.options;
+    return new ReadOnlyQueryError({
+      reason: 'budget',
+      message: `executeSQL: strategy queries used their time budget (${msPerSecond} ms of query time per second, ${burstMs} ms saved up at most); retry in ${wait} ms`,
+    });
+  };
   const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
     const result = tail.then(() => {
       if (closed) throw new ReadOnlyQueryError({ reason: 'closed', message: 'the data service is closed (the session is stopping)' });
@@ -161,8 +180,19 @@ export const openDuckDBData = async (options: DuckDBDataOptions): Promise<DuckDB
       if (sqlWaiting > maxQueued) {
         return Promise.reject(new ReadOnlyQueryError({ reason: 'busy', message: `executeSQL: ${sqlWaiting} queries are already waiting; await them before sending more` }));
       }
+      const refused = overBudget();
+      if (refused) return Promise.reject(refused);
       sqlWaiting += 1;
-      return exclusive(() => runGuarded(query, params)).finally(() => { sqlWaiting -= 1; });
+      return exclusive(async () => {
+        const late = overBudget();
+        if (late) throw late;
+        const started = now();
+        try {
+          return await runGuarded(query, params);
+        } finally {
+          budget.spend(now() - started);
+        }
+      }).finally(() => { sqlWaiting -= 1; });
     },
     close: async () => {
       if (closed) return;

@@ -20,6 +20,7 @@ export class StrategyLoadError extends Data.TaggedError('StrategyLoadError')<{
 /** Why `executeSQL` refused or aborted a query. */
 export type ReadOnlyQueryReason =
   | 'empty'
+  | 'syntax_error'
   | 'multiple_statements'
   | 'not_select'
   | 'forbidden_function'
@@ -28,6 +29,7 @@ export type ReadOnlyQueryReason =
   | 'too_large'
   | 'timeout'
   | 'busy'
+  | 'budget'
   | 'closed';
 
 /** `executeSQL` refused a query that is not one read-only SELECT, or aborted one that ran too long or big. */

@@ -2,7 +2,8 @@
  * The read-only guard of `executeSQL`: a strategy may run one SELECT over the session's DuckDB database and
  * nothing else. Decisions come from DuckDB's own parser, never from regular expressions over SQL text:
  *
- * 1. `connection.extractStatements(sql)` must find exactly one statement.
+ * 1. `connection.extractStatements(sql)` must find exactly one statement (a text of only comments or semicolons
+ *    is refused as `empty`, one DuckDB cannot parse as `syntax_error` with the parser's message).
  * 2. `json_serialize_sql(sql)` (parse only, nothing is bound or run) must succeed, which it does only for
  *    SELECT statements (including `FROM t`, `WITH`, `DESCRIBE`, `SUMMARIZE`, `SHOW`). The resulting syntax
  *    tree is walked: every table function must be on {@link ALLOWED_TABLE_FUNCTIONS} (so `read_csv`,
@@ -96,19 +97,42 @@ const refuse = (problem: QueryProblem): never => {
   throw new ReadOnlyQueryError({ reason: problem.reason, message: `executeSQL refused the query: ${problem.message}` });
 };
 
+/** What `json_serialize_sql` says about a text: its statements' trees, or the parser's or serialiser's error. */
+interface SerializedSql {
+  readonly error?: boolean;
+  readonly error_type?: string;
+  readonly error_message?: string;
+  readonly statements?: readonly unknown[];
+}
+
+// Parse only: nothing is bound or run, so this is safe on any text, including a write or a syntax error.
+const serialize = async (connection: DuckDBConnection, sql: string): Promise<SerializedSql> => {
+  const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS tree', [sql]);
+  return JSON.parse(String(reader.getRowObjects()[0]?.tree)) as SerializedSql;
+};
+
 const leadingWord = (sql: string): string =>
   sql.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, '').split(/[\s(;]/, 1)[0]?.toUpperCase() ?? '';
 
 /** Throws a {@link ReadOnlyQueryError} unless `sql` is one SELECT that reads only tables; parses, never binds or runs. */
 export const checkReadOnly = async (connection: DuckDBConnection, sql: string): Promise<void> => {
   if (sql.trim() === '') refuse({ reason: 'empty', message: 'the query is empty' });
-  const extracted = await connection.extractStatements(sql);
+  const tree = await serialize(connection, sql);
+  const extracted = await connection.extractStatements(sql).catch((e: unknown) => {
+    // extractStatements fails with a bare "Error in native callback" when the text holds no statement
+    // (only comments or semicolons), and with DuckDB's parser message on a syntax error: the parse-only
+    // tree tells the two apart, so neither reaches the strategy as a raw native error.
+    if (!tree.error && tree.statements?.length === 0) refuse({ reason: 'empty', message: 'the query has no statement (only comments or semicolons)' });
+    if (tree.error_type === 'parser') {
+      const parser = e instanceof Error ? e.message.replace(/^Failed to extract statements: /, '') : `Parser Error: ${tree.error_message ?? 'syntax error'}`;
+      refuse({ reason: 'syntax_error', message: parser });
+    }
+    throw e;
+  });
   if (extracted.count === 0) refuse({ reason: 'empty', message: 'the query has no statement' });
   if (extracted.count > 1) {
     refuse({ reason: 'multiple_statements', message: `exactly one statement is allowed, got ${extracted.count}` });
   }
-  const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS tree', [sql]);
-  const tree = JSON.parse(String(reader.getRowObjects()[0]?.tree)) as { error?: boolean; error_message?: string };
   if (tree.error) {
     refuse({
       reason: 'not_select',

@@ -44,6 +44,23 @@ describe('checkReadOnly', () => {
     expect(await verdict('SELECT 1; SELECT 2')).toBe('multiple_statements');
   });
 
+  it('refuses a text of only comments or semicolons as empty, not with a raw native error', async () => {
+    for (const sql of ['-- only a comment', '/* a block comment */', ';', ' ; ; ', '-- a comment\n;']) {
+      await expect(checkReadOnly(connection, sql), JSON.stringify(sql)).rejects.toMatchObject({
+        _tag: 'ReadOnlyQueryError', reason: 'empty', message: expect.stringContaining('no statement'),
+      });
+    }
+  });
+
+  it('refuses an unparsable query as a syntax error carrying DuckDB\'s parser message', async () => {
+    await expect(checkReadOnly(connection, 'SELEC 1')).rejects.toMatchObject({
+      _tag: 'ReadOnlyQueryError', reason: 'syntax_error', message: expect.stringMatching(/Parser Error: syntax error at or near "SELEC"/),
+    });
+    await expect(checkReadOnly(connection, 'SELECT close FROM')).rejects.toMatchObject({
+      reason: 'syntax_error', message: expect.stringContaining('syntax error at end of input'),
+    });
+  });
+
   it('refuses every statement that is not a SELECT, naming its first word', async () => {
     for (const sql of ['DELETE FROM bars', 'INSERT INTO bars VALUES (\'x\', 1)', 'DROP TABLE bars', `COPY bars TO '${join(dir, 'out.csv')}'`, 'ATTACH \':memory:\' AS m', 'SET threads = 1']) {
       expect(await verdict(sql), sql).toBe('not_select');
