@@ -101,6 +101,16 @@ describe('DuckDBBarStore phases and close', () => {
     expect(ms.commit).toBeGreaterThan(0);
   });
 
+  it('times the whole-flush upsert as the upsert phase', async () => {
+    const { store } = await open({ knownKeyCapacity: 0 });
+    await store.flush([bar(0)]);
+    await store.flush([bar(0, { close: 1 }), bar(1)]);
+    const { fallback, ms } = store.lastFlush;
+    expect(fallback).toBe(true);
+    expect(Object.keys(ms)).toEqual(['prepare', 'append', 'upsert', 'commit']);
+    expect(ms.upsert).toBeGreaterThan(0);
+  });
+
   it('releases the file on close, with the WAL folded in, so another process can open it', async () => {
     const { store, file, wal } = await open();
     await store.flush([bar(0), bar(1)]);
