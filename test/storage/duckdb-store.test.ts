@@ -3,15 +3,14 @@
  * manual clock; flushes that arrive while that checkpoint runs; and opening, which refuses what it cannot use and
  * leaves the file free when it does.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bar } from '../../src/domain/bar.ts';
 import { DuckDBBarStore, type BarStoreOptions } from '../../src/storage/duckdb-store.ts';
+import { openInAnotherProcess } from '../support/duckdb-file.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 const T0 = Date.UTC(2025, 2, 3);
@@ -128,14 +127,6 @@ describe('DuckDBBarStore idle checkpoint', () => {
   });
 });
 
-/** Opens `file` in a child process, as the next run of the recorder would; the error text when DuckDB refuses. */
-const openElsewhere = async (file: string): Promise<string> => {
-  const script = `require('@duckdb/node-api').DuckDBInstance.create(process.argv[1])
-    .then((i) => { i.closeSync(); console.log('opened'); }, (e) => console.log(String(e)))`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, file], { cwd: path.join(import.meta.dirname, '..', '..') });
-  return stdout.trim();
-};
-
 describe('DuckDBBarStore.open', () => {
   it('creates missing directories and the table, and starts with an empty breakdown', async () => {
     const file = path.join(tempDir(), 'a', 'b', 'bars.duckdb');
@@ -165,6 +156,6 @@ describe('DuckDBBarStore.open', () => {
     instance.closeSync();
     await expect(DuckDBBarStore.open({ path: file, table: 'bars', enableWal: true })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     // The connection opened for the shape check is closed before the instance: otherwise the lock outlives both.
-    expect(await openElsewhere(file)).toBe('opened');
+    expect(await openInAnotherProcess(file)).toBe('opened');
   });
 });
