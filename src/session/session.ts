@@ -30,6 +30,7 @@ import { DurabilityGuard } from './durability.ts';
 import { applyResume, barProviderOf, readOpenGaps, readResumePoints, StoredBars } from './resume.ts';
 import { SessionEventLog } from './event-log.ts';
 import { strategyServices } from './strategy-services.ts';
+import { StrategySubscriptions } from './strategy-subscriptions.ts';
 import type { StrategyFeed } from './strategy-feed.ts';
 import { TradingHookup } from './trading-hookup.ts';
 import type { SessionEvents, SessionState, SessionStats, SessionSummary } from './types.ts';
@@ -112,7 +113,8 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     else preLog.push({ type, event, at });
   };
   const reportError = (e: RealtimeError) => emit('error', e);
-  const risk = new SessionRisk(config.risk ?? defaultRiskLimits(config.symbols), options.tradingNow ?? (() => clock.now()), (fact) => {
+  const riskLimits = config.risk ?? defaultRiskLimits(config.symbols);
+  const risk = new SessionRisk(riskLimits, options.tradingNow ?? (() => clock.now()), (fact) => {
     record(`risk:${fact.type}`, fact as unknown as Record<string, unknown>);
     emit('risk', fact);
   });
@@ -287,7 +289,15 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         // A query cannot usefully outlive the bar's budget, and a long one slows the writer sharing the instance.
         data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name, queryTimeoutMs: s.budgetMs });
         runner = await StrategyRunner.start(s.path, {
-          services: strategyServices({ provider, interval: config.interval, trading: () => hookup.trading, data: () => data, record, emit }), config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb,
+          services: strategyServices({
+            provider, trading: () => hookup.trading, data: () => data, record, emit, now: () => clock.now(), strategyName: () => runner?.name ?? '',
+            // The strategy may stream only what it may trade: the risk engine's symbols.
+            subscriptions: new StrategySubscriptions({
+              allowedSymbols: riskLimits.allowedSymbols, sessionSymbols: config.symbols, sessionInterval: config.interval,
+              maxStreams: s.maxSubscriptions ?? 10, callsPerMinute: s.subscriptionsPerMinute ?? 10,
+            }, () => clock.now()),
+          }),
+          config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb,
           onEvent: (ev) => {
             record(`strategy:${ev.type}`, ev as unknown as Record<string, unknown>);
             emit('strategy', ev);
