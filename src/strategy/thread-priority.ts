@@ -3,8 +3,8 @@
  * that keeps its thread busy (a flood of orders or log lines, a busy wait) takes CPU time from the host's main
  * thread, which ingests and persists: issue #14 asks that the host keep its pace whatever the strategy does.
  * A worker thread lowers its own nice value before it loads the strategy, so the kernel serves the host first
- * whenever both want a core, and an idle host leaves the strategy the whole core. An unprivileged thread cannot
- * raise its priority back, so a trusted strategy cannot undo it either.
+ * whenever both want a core, and an idle host leaves the strategy the whole core. Without CAP_SYS_NICE a thread
+ * cannot raise its priority back, so a trusted strategy cannot undo it either (run as root, it could).
  */
 import os from 'node:os';
 
