@@ -297,7 +297,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
               maxStreams: s.maxSubscriptions ?? 10, callsPerMinute: s.subscriptionsPerMinute ?? 10,
             }, () => clock.now()),
           }),
-          config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb,
+          config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb, ...(s.nice !== undefined ? { nice: s.nice } : {}),
           onEvent: (ev) => {
             record(`strategy:${ev.type}`, ev as unknown as Record<string, unknown>);
             emit('strategy', ev);

@@ -40,4 +40,15 @@ describe.runIf(process.platform === 'linux')('the strategy thread\'s priority', 
       expect(atNice(DEFAULT_STRATEGY_NICE)).toBe(before);
     });
   }
+
+  it('leaves the strategy\'s thread at the host\'s priority with nice 0, and takes another value as given', async () => {
+    const base = niceValues();
+    const same = await startStrategy(HOST_API, { services: fakeServices(), nice: 0, config: { symbol: 'BTCUSDT' } });
+    runners.push(same);
+    expect(niceValues().filter((n) => n !== 0).length).toBe(base.filter((n) => n !== 0).length);
+    const before = atNice(19);
+    const lowest = await startStrategy(HOST_API, { services: fakeServices(), nice: 19, config: { symbol: 'BTCUSDT' } });
+    runners.push(lowest);
+    expect(atNice(19)).toBe(before + 1);
+  });
 });
