@@ -75,11 +75,11 @@ export class StrategySubscriptions {
     }
     if (!symbols.every((s): s is string => typeof s === 'string' && s.trim() !== '')) return refuse('invalid', 'subscribeRealtime: every symbol must be a non-empty string');
     const iv = interval ?? l.sessionInterval;
-    if (typeof iv !== 'string' || !isInterval(iv)) return refuse('invalid', `subscribeRealtime: ${shown(String(iv))} is not an interval`);
+    if (typeof iv !== 'string' || !isInterval(iv)) return refuse('invalid', `subscribeRealtime: ${typeof iv === 'string' ? shown(iv) : `a ${typeof iv}`} is not an interval`);
     const refused = symbols.filter((s) => !this.#allowed.has(s.toUpperCase()));
     if (refused.length > 0) {
       const list = refused.slice(0, 5).map(shown).join(', ') + (refused.length > 5 ? ` and ${refused.length - 5} more` : '');
-      return refuse('symbol', `subscribeRealtime: ${list} ${refused.length === 1 ? 'is' : 'are'} not an allowed symbol (risk.allowed_symbols: ${l.allowedSymbols.join(', ') || 'none'})`);
+      return refuse('symbol', `subscribeRealtime: ${list} ${refused.length === 1 ? 'is' : 'are'} not an allowed symbol (risk.allowed_symbols: ${l.allowedSymbols.slice(0, 10).join(', ') || 'none'}${l.allowedSymbols.length > 10 ? ', …' : ''})`);
     }
     // New streams only, each once, in the spelling the strategy used first.
     const keys = new Set<string>();

@@ -81,7 +81,7 @@ describe('StrategySubscriptions', () => {
   it('refuses malformed arguments with SUBSCRIPTION_REFUSED (reason invalid)', () => {
     const { subs } = make();
     for (const [symbols, interval] of [
-      ['BTCUSDT', '1m'], [[], '1m'], [[42], '1m'], [[''], '1m'], [['ETHUSDT'], 'forever'], [['ETHUSDT'], 60], [Array(1_001).fill('ETHUSDT'), '1m'], [null, undefined],
+      ['BTCUSDT', '1m'], [[], '1m'], [[42], '1m'], [[''], '1m'], [['ETHUSDT'], 'forever'], [['ETHUSDT'], 60], [['ETHUSDT'], { toString() { throw new Error('no'); } }], [Array(1_001).fill('ETHUSDT'), '1m'], [null, undefined],
     ] as const) {
       const d = subs.check(symbols, interval);
       expect(d).toMatchObject({ ok: false, reason: 'invalid' });
