@@ -29,8 +29,6 @@ import { notReady, sessionChildren } from './children.ts';
 import { DurabilityGuard } from './durability.ts';
 import { applyResume, barProviderOf, readOpenGaps, readResumePoints, StoredBars } from './resume.ts';
 import { SessionEventLog } from './event-log.ts';
-import { strategyServices } from './strategy-services.ts';
-import { StrategySubscriptions } from './strategy-subscriptions.ts';
 import type { StrategyFeed } from './strategy-feed.ts';
 import { TradingHookup } from './trading-hookup.ts';
 import type { SessionEvents, SessionState, SessionStats, SessionSummary } from './types.ts';
@@ -283,8 +281,9 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         const s = config.strategy!;
         if (!writer) throw notReady('the writer');
         // Loaded only when a strategy is configured: `record` never loads the strategy runtime.
-        const [{ openDuckDBData }, { StrategyRunner }, { StrategyFeed }] = await Promise.all([
+        const [{ openDuckDBData }, { StrategyRunner }, { StrategyFeed }, { strategyServices }, { StrategySubscriptions }] = await Promise.all([
           import('../strategy/duckdb-data.ts'), import('../strategy/runtime.ts'), import('./strategy-feed.ts'),
+          import('./strategy-services.ts'), import('./strategy-subscriptions.ts'),
         ]);
         // A query cannot usefully outlive the bar's budget, and a long one slows the writer sharing the instance.
         data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name, queryTimeoutMs: s.budgetMs });
