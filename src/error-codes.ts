@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   SUBSCRIPTION_REJECTED: { retryable: false, summary: 'the server refused a stream (its code and message are in the error)', action: 'Fix the symbol or interval the server named; the other streams keep running.' },
   INVALID_SYMBOL: { retryable: false, summary: 'the symbol does not exist on this provider (or does not trade)', action: 'Correct the symbol (the venue\'s spelling and market); the other symbols keep streaming.' },
   INVALID_INTERVAL: { retryable: false, summary: 'the interval is unknown, or this provider or market does not offer it', action: 'Pick an interval the provider offers (see docs/configuration.md).' },
+  SUBSCRIPTION_REFUSED: { retryable: false, summary: 'the session refused a strategy\'s subscribeRealtime: a symbol the risk engine does not allow, more streams than `strategy.max_subscriptions`, or malformed arguments', action: 'Subscribe only symbols in `risk.allowed_symbols` (default: the session\'s symbols), or raise `strategy.max_subscriptions`.' },
   RATE_LIMITED: { retryable: true, summary: 'a rate or weight limit was hit; requests wait and are retried', action: 'Nothing; if it persists, subscribe fewer streams per connection or lower the request rate.' },
   // Data (seed)
   INVALID_MESSAGE: { retryable: true, summary: 'a frame or bar failed validation and was skipped', action: 'Nothing for one; many point to a venue protocol change: report them with the logged frame.' },

@@ -83,6 +83,8 @@ const listen = (session: RealtimeSession, status: LiveStatus): (() => void) => {
       if (e.type === 'strategy.failed') status.log(`${pc.red('strategy failed')} (${e.reason}) ${e.message}`);
       else if (e.type === 'strategy.restarted') status.log(`${pc.yellow('strategy restarted')} after ${e.after} (${e.restarts} so far)`);
       else if (e.type === 'strategy.halted') status.log(`${pc.red('strategy halted')} (${e.reason}) ${e.message}`);
+      else if (e.type === 'strategy.subscribed') status.log(`${pc.blue('strategy subscribed')} ${e.streams.join(', ')}`);
+      else if (e.type === 'strategy.subscription_refused') status.log(`${pc.yellow('strategy subscription refused')} (${e.code}) ${e.message}${e.repeated ? pc.dim(` (${e.repeated} more not shown)`) : ''}`);
       else status.log(`${pc.yellow('strategy service failed')} ${e.method}: ${e.message}`);
     }),
     session.on('log', (e) => status.log(`${pc.blue('strategy')} ${e.level} ${e.message}${e.data === undefined ? '' : pc.dim(` ${JSON.stringify(e.data)}`)}`)),

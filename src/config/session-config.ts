@@ -12,7 +12,7 @@ import { decodeWriterConfig, type WriterConfig } from '../storage/config.ts';
 import { decodeTradingProviderConfig, getTradingProviderInfo, TRADING_PROVIDER_NAMES } from '../trading/registry.ts';
 import { decodeRiskSection, RiskSectionSchema, riskLimitsOf, type RiskLimits } from '../risk/config.ts';
 import { BusSectionSchema, type BusConfig } from '../bus/config.ts';
-import { decodeConfig, optional, PositiveInt, withDefault } from './schema-tools.ts';
+import { decodeConfig, NonNegativeInt, optional, PositiveInt, withDefault } from './schema-tools.ts';
 
 const AnyObject = Schema.Record(Schema.String, Schema.Unknown);
 
@@ -37,6 +37,9 @@ export const StrategySectionSchema = Schema.Struct({
   on_error: withDefault(Schema.Literals(['skip', 'stop']), 'skip', 'On a strategy failure: skip the bar, or stop the session'),
   isolation: withDefault(Schema.Literals(['sandbox', 'trusted']), 'sandbox', 'sandbox: QuickJS/WebAssembly, only the host API reachable; trusted: a plain worker thread with Node\'s APIs, for your own code only'),
   memory_mb: withDefault(PositiveInt, 256, 'Memory limit of the sandbox (heap and ArrayBuffers; at least 32); reaching it is an oom failure'),
+  nice: withDefault(NonNegativeInt.check(Schema.isLessThanOrEqualTo(19)), 10, 'Linux: nice value of the strategy\'s thread (0 = the host\'s priority, 19 = the lowest), so that a strategy keeping its thread busy yields the CPU to ingestion and persistence'),
+  max_subscriptions: withDefault(NonNegativeInt, 10, 'Streams the strategy may add with subscribeRealtime beyond the session\'s own (only symbols in risk.allowed_symbols); more are refused with SUBSCRIPTION_REFUSED'),
+  subscriptions_per_minute: withDefault(PositiveInt, 10, 'subscribeRealtime calls the strategy may make per minute (also the burst); more are refused with RATE_LIMITED'),
 });
 
 /** The whole file. */
@@ -67,6 +70,12 @@ export interface SessionConfig {
     readonly isolation?: 'sandbox' | 'trusted';
     /** Default 256. */
     readonly memoryMb?: number;
+    /** Nice value of the strategy's thread (default 10). */
+    readonly nice?: number;
+    /** Streams `subscribeRealtime` may add (default 10). */
+    readonly maxSubscriptions?: number;
+    /** `subscribeRealtime` calls per minute (default 10). */
+    readonly subscriptionsPerMinute?: number;
   };
   /** Pre-trade risk limits (`risk:`); the defaults over the session's symbols when absent. */
   readonly risk?: RiskLimits;
@@ -147,7 +156,7 @@ export const decodeSessionConfig = (input: unknown, where = 'config'): SessionCo
     symbols: s.symbols,
     interval: s.interval,
     strategyQueueSize: s.strategy_queue_size,
-    ...(st ? { strategy: { path: st.path, config: st.config, budgetMs: st.budget_ms, onError: st.on_error, isolation: st.isolation, memoryMb: st.memory_mb } } : {}),
+    ...(st ? { strategy: { path: st.path, config: st.config, budgetMs: st.budget_ms, onError: st.on_error, isolation: st.isolation, memoryMb: st.memory_mb, nice: st.nice, maxSubscriptions: st.max_subscriptions, subscriptionsPerMinute: st.subscriptions_per_minute } } : {}),
     risk: riskLimitsOf(file.risk ?? decodeRiskSection({}), s.symbols),
     ...(file.bus ? { bus: file.bus } : {}),
     ...(storageless ? { noStorage: true as const } : {}),

@@ -92,16 +92,19 @@ export class SessionEventLog {
     return this.pending.length;
   }
 
-  /** Writes queued events in one transaction. Call only after the bars they reference were flushed. */
-  flush(): Promise<void> {
+  /**
+   * Writes queued events in one transaction: all of them, or those up to sequence number `through`. Call only
+   * after the bars they reference were flushed.
+   */
+  flush(through?: number): Promise<void> {
     // A failed flush already told its caller; it must not fail every later flush too (its batch is retried).
-    this.flushing = this.flushing.catch(() => undefined).then(() => this.write());
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.write(through));
     return this.flushing;
   }
 
-  private async write(): Promise<void> {
-    const held = this.heldAfter;
-    const cut = held === undefined ? this.pending.length : this.pending.findIndex((e) => e.seq > held);
+  private async write(through = Number.POSITIVE_INFINITY): Promise<void> {
+    const last = Math.min(this.heldAfter ?? Number.POSITIVE_INFINITY, through);
+    const cut = last === Number.POSITIVE_INFINITY ? this.pending.length : this.pending.findIndex((e) => e.seq > last);
     const batch = cut < 0 ? this.pending : this.pending.slice(0, cut);
     if (batch.length === 0) return;
     this.pending = cut < 0 ? [] : this.pending.slice(cut);

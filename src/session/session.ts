@@ -29,7 +29,6 @@ import { notReady, sessionChildren } from './children.ts';
 import { DurabilityGuard } from './durability.ts';
 import { applyResume, barProviderOf, readOpenGaps, readResumePoints, StoredBars } from './resume.ts';
 import { SessionEventLog } from './event-log.ts';
-import { strategyServices } from './strategy-services.ts';
 import type { StrategyFeed } from './strategy-feed.ts';
 import { TradingHookup } from './trading-hookup.ts';
 import type { SessionEvents, SessionState, SessionStats, SessionSummary } from './types.ts';
@@ -112,7 +111,8 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     else preLog.push({ type, event, at });
   };
   const reportError = (e: RealtimeError) => emit('error', e);
-  const risk = new SessionRisk(config.risk ?? defaultRiskLimits(config.symbols), options.tradingNow ?? (() => clock.now()), (fact) => {
+  const riskLimits = config.risk ?? defaultRiskLimits(config.symbols);
+  const risk = new SessionRisk(riskLimits, options.tradingNow ?? (() => clock.now()), (fact) => {
     record(`risk:${fact.type}`, fact as unknown as Record<string, unknown>);
     emit('risk', fact);
   });
@@ -281,13 +281,22 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         const s = config.strategy!;
         if (!writer) throw notReady('the writer');
         // Loaded only when a strategy is configured: `record` never loads the strategy runtime.
-        const [{ openDuckDBData }, { StrategyRunner }, { StrategyFeed }] = await Promise.all([
+        const [{ openDuckDBData }, { StrategyRunner }, { StrategyFeed }, { strategyServices }, { StrategySubscriptions }] = await Promise.all([
           import('../strategy/duckdb-data.ts'), import('../strategy/runtime.ts'), import('./strategy-feed.ts'),
+          import('./strategy-services.ts'), import('./strategy-subscriptions.ts'),
         ]);
         // A query cannot usefully outlive the bar's budget, and a long one slows the writer sharing the instance.
         data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name, queryTimeoutMs: s.budgetMs });
         runner = await StrategyRunner.start(s.path, {
-          services: strategyServices({ provider, interval: config.interval, trading: () => hookup.trading, data: () => data, record, emit }), config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb,
+          services: strategyServices({
+            provider, trading: () => hookup.trading, data: () => data, record, emit, now: () => clock.now(), strategyName: () => runner?.name ?? '',
+            // The strategy may stream only what it may trade: the risk engine's symbols.
+            subscriptions: new StrategySubscriptions({
+              allowedSymbols: riskLimits.allowedSymbols, sessionSymbols: config.symbols, sessionInterval: config.interval,
+              maxStreams: s.maxSubscriptions ?? 10, callsPerMinute: s.subscriptionsPerMinute ?? 10,
+            }, () => clock.now()),
+          }),
+          config: s.config, budgetMs: s.budgetMs, onError: s.onError, isolation: s.isolation, sandboxMemoryMb: s.memoryMb, ...(s.nice !== undefined ? { nice: s.nice } : {}),
           onEvent: (ev) => {
             record(`strategy:${ev.type}`, ev as unknown as Record<string, unknown>);
             emit('strategy', ev);

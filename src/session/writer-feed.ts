@@ -1,8 +1,11 @@
 /**
  * The session's writer feed: a closed bar → the resume match (a re-read duplicate is skipped, a changed one is a
  * correction) → the durability guard → the writer's one buffer. The event log follows the writer's own flush
- * clock: after every bar flush that made all referenced bars durable, the log is flushed (bars first, then the
+ * clock: after every bar flush, the events whose bars that flush made durable are flushed (bars first, then the
  * log, so a logged reference always resolves); an event logged while every bar is durable is flushed at once.
+ * Each event waits only for the bars accepted before it: waiting for every bar accepted so far would, under a
+ * steady flow (a bar arrives during every flush), never flush the log until the session stops, and then flush
+ * all of it in one long synchronous append.
  */
 import type { Clock } from '../clock.ts';
 import type { Bar } from '../domain/bar.ts';
@@ -34,8 +37,10 @@ export interface WriterFeedOptions {
 export class WriterFeed {
   readonly #o: WriterFeedOptions;
   readonly #off: () => void;
-  /** Bars the writer had accepted when the last event was logged: the log may flush once they are durable. */
-  #logTarget = 0;
+  /** Events waiting for bars: the last sequence number logged while the writer had accepted `target` bars. */
+  readonly #waiting: { seq: number; target: number }[] = [];
+  /** Events up to this sequence number may be flushed (their bars are durable). */
+  #through = 0;
   #flushing: Promise<void> | undefined;
   #again = false;
   #scheduled = false;
@@ -46,7 +51,10 @@ export class WriterFeed {
     this.#o = options;
     this.#off = options.writer.on('writer.flushed', (e) => {
       options.onFlushed?.();
-      if (e.durable >= this.#logTarget && options.log.pendingCount > 0) this.#flushLog();
+      let ready = 0;
+      while (ready < this.#waiting.length && this.#waiting[ready]!.target <= e.durable) ready += 1;
+      if (ready > 0) this.#through = Math.max(this.#through, this.#waiting.splice(0, ready).at(-1)!.seq);
+      if (options.log.pendingCount > 0 && this.#through > options.log.durableSeq) this.#flushLog();
     });
   }
 
@@ -70,8 +78,17 @@ export class WriterFeed {
   /** Notes an appended event: it is flushed after the bars accepted so far, at once when they are all durable. */
   logged(): void {
     const { accepted, durable } = this.#o.writer.buffer.snapshot.context;
-    this.#logTarget = accepted;
-    if (durable < accepted || this.#scheduled || this.#closed) return;
+    const seq = this.#o.log.lastSeq;
+    if (durable < accepted) {
+      const last = this.#waiting.at(-1);
+      if (last?.target === accepted) last.seq = seq;
+      else this.#waiting.push({ seq, target: accepted });
+      return;
+    }
+    // Every bar is durable: so are those of the events still waiting.
+    this.#waiting.length = 0;
+    this.#through = seq;
+    if (this.#scheduled || this.#closed) return;
     // One flush for every event logged in this turn of the event loop.
     this.#scheduled = true;
     queueMicrotask(() => { this.#scheduled = false; this.#flushLog(); });
@@ -103,9 +120,12 @@ export class WriterFeed {
     this.#flushing = (async () => {
       do {
         this.#again = false;
-        // A bus source acknowledges what this flush made durable (the session checks the bars are durable too).
+        // A bus source acknowledges what this flush made durable (the session checks the bars are durable too);
+        // a checkpoint logged just now is part of this flush, as the bars it covers are.
+        const before = this.#o.log.lastSeq;
         const ack = this.#o.checkpoint();
-        await this.#o.log.flush();
+        if (this.#o.log.lastSeq > before && this.#through >= before) this.#through = this.#o.log.lastSeq;
+        await this.#o.log.flush(this.#through);
         ack?.();
       } while (this.#again && !this.#closed);
     })().catch((e: unknown) => {

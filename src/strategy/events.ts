@@ -48,8 +48,29 @@ export interface StrategyServiceFailed {
   readonly message: string;
 }
 
-/** Every event the runtime reports. */
-export type StrategyEvent = StrategyFailed | StrategyRestarted | StrategyHalted | StrategyServiceFailed;
+/** Why a `subscribeRealtime` call was refused: a symbol not allowed, past the stream cap, over the call rate, or malformed. */
+export type StrategySubscriptionRefusal = 'symbol' | 'streams' | 'rate' | 'invalid';
+
+/** The strategy added streams with `subscribeRealtime` (`SYMBOL|interval`, those the session did not have yet). */
+export interface StrategySubscribed {
+  readonly type: 'strategy.subscribed';
+  readonly strategy: string;
+  readonly streams: readonly string[];
+}
+
+/** The session refused a `subscribeRealtime` call; the strategy got the error (code `SUBSCRIPTION_REFUSED` or `RATE_LIMITED`). */
+export interface StrategySubscriptionRefused {
+  readonly type: 'strategy.subscription_refused';
+  readonly strategy: string;
+  readonly reason: StrategySubscriptionRefusal;
+  readonly code: string;
+  readonly message: string;
+  /** Refusals since the last reported one that were not reported one by one (over the event budget). */
+  readonly repeated?: number;
+}
+
+/** Every event the runtime reports, and the session's answers to the strategy's subscriptions. */
+export type StrategyEvent = StrategyFailed | StrategyRestarted | StrategyHalted | StrategyServiceFailed | StrategySubscribed | StrategySubscriptionRefused;
 
 /** The result of handing one bar to the strategy. */
 export type BarOutcome =

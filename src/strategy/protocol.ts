@@ -31,6 +31,8 @@ export interface WorkerInput {
   readonly memoryLimitBytes?: number;
   /** `log`/`mark` budgets the sandbox applies before a notification crosses to the host (the gate's defaults when absent). */
   readonly notifyLimits?: NotifyLimits;
+  /** Nice value the worker thread gives itself before loading the strategy (see `thread-priority.ts`; 0 = unchanged). */
+  readonly nice?: number;
 }
 
 /** Budgets of a strategy's `log` and `mark` calls (see `GateLimits`). */

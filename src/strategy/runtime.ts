@@ -55,6 +55,8 @@ export interface StrategyRunnerOptions {
   readonly sandboxMemoryMb?: number;
   /** Limits on the messages (host calls) the strategy sends. */
   readonly gate?: Partial<GateLimits>;
+  /** Nice value of the strategy's thread on Linux (default 10; 0 = the host's priority): a busy strategy yields the CPU to the host. */
+  readonly nice?: number;
   /** V8 old-generation heap limit of the worker in MB (default 256); exceeding it is an `oom` failure. */
   readonly maxOldGenerationSizeMb?: number;
   /** V8 young-generation heap limit of the worker in MB (default: V8's). */
@@ -295,7 +297,7 @@ export class StrategyRunner {
   #spawn(): Promise<StrategyWorker> {
     const generation = ++this.#generation;
     const current = (): boolean => generation === this.#generation;
-    const { maxYoungGenerationSizeMb, isolation, gate } = this.#options;
+    const { maxYoungGenerationSizeMb, isolation, gate, nice } = this.#options;
     return StrategyWorker.spawn({
       path: this.path,
       config: this.#options.config ?? {},
@@ -304,6 +306,7 @@ export class StrategyRunner {
       budgetMs: this.#budgetMs,
       memoryLimitBytes: this.#memoryMb * 1024 * 1024,
       ...(gate ? { gate } : {}),
+      ...(nice !== undefined ? { nice } : {}),
       resourceLimits: { maxOldGenerationSizeMb: this.#heapMb, ...(maxYoungGenerationSizeMb ? { maxYoungGenerationSizeMb } : {}) },
       initTimeoutMs: this.#options.initTimeoutMs ?? 10_000,
       onUncaught: (error) => { if (current()) this.#onUncaught(error); },

@@ -20,6 +20,7 @@ import { SANDBOX_PRELUDE } from './sandbox-prelude.ts';
 import { sandboxModules } from './sandbox-modules.ts';
 import { strategyProblem } from './strategy.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { DEFAULT_STRATEGY_NICE, lowerThreadPriority } from './thread-priority.ts';
 import { DEFAULT_GATE_LIMITS } from './message-gate.ts';
 
 /** Host calls a sandboxed strategy may have awaiting an answer at once; more are refused at once. */
@@ -33,6 +34,8 @@ const LOAD_BUDGET_MS = 10_000;
 if (!parentPort) throw new Error('src/strategy/sandbox-worker.ts must be started as a worker thread');
 const port = parentPort;
 const input = workerData as WorkerInput;
+// Before QuickJS loads: a restart (loading the engine keeps a core busy for a moment) yields to the host too.
+lowerThreadPriority(input.nice ?? DEFAULT_STRATEGY_NICE);
 const budgetMs = input.budgetMs ?? 1_000;
 const post = (message: WorkerMessage): void => port.postMessage(message);
 

@@ -56,6 +56,8 @@ export interface SpawnOptions {
   readonly budgetMs?: number;
   /** Memory limit of the sandbox (bytes). */
   readonly memoryLimitBytes?: number;
+  /** Nice value of the worker thread (see `thread-priority.ts`). */
+  readonly nice?: number;
   /** Limits on the messages the worker sends. */
   readonly gate?: Partial<GateLimits>;
   /** Time allowed for import + `initialize`. */
@@ -111,6 +113,7 @@ export class StrategyWorker {
         path: options.path, config: options.config,
         ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
         ...(options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {}),
+        ...(options.nice !== undefined ? { nice: options.nice } : {}),
         notifyLimits: notifyLimitsOf({ ...DEFAULT_GATE_LIMITS, ...options.gate }),
       },
       resourceLimits: options.resourceLimits,

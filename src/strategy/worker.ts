@@ -15,10 +15,13 @@ import { resolveConfig } from './config.ts';
 import type { NotifyMethod, RequestMethod, SqlRow, StrategyApi } from './host-api.ts';
 import { deserializeError, serializeError, type HostMessage, type LoadStage, type WorkerInput, type WorkerMessage } from './protocol.ts';
 import { strategyExport, strategyProblem, type Strategy } from './strategy.ts';
+import { DEFAULT_STRATEGY_NICE, lowerThreadPriority } from './thread-priority.ts';
 
 if (!parentPort) throw new Error('src/strategy/worker.ts must be started as a worker thread');
 const port = parentPort;
 const input = workerData as WorkerInput;
+// Before the strategy is imported, so none of its code runs at the host's priority.
+lowerThreadPriority(input.nice ?? DEFAULT_STRATEGY_NICE);
 const post = (message: WorkerMessage): void => port.postMessage(message);
 
 const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();

@@ -56,6 +56,24 @@ describe('WriterFeed', () => {
     expect(await logged()).toEqual(['broker:order.filled']);
   });
 
+  it('flushes the events of the bars a flush made durable while a bar that came during the flush waits', async () => {
+    const { sim, log, feed, flushed, logged } = await setup();
+    feed.write(feed.accept(bar(1))!);
+    log.append('broker:order.filled', { bar: bar(1) }, sim.now());
+    feed.logged();
+    const durable = flushed();
+    sim.increment(1_000);
+    // The writer's flush of bar 1 is under way: bar 2 and its event arrive meanwhile, as they do under a steady flow.
+    feed.write(feed.accept(bar(2))!);
+    log.append('broker:order.placed', { bar: bar(2) }, sim.now());
+    feed.logged();
+    await durable;
+    await feed.close();
+    // Only bar 1 is durable: its event is in the file, bar 2's is still queued.
+    expect(await logged()).toEqual(['broker:order.filled']);
+    expect(log.pendingCount).toBe(1);
+  });
+
   it('flushes an event at once when every bar is already durable', async () => {
     const { sim, log, feed, flushes, logged } = await setup();
     log.append('session:session.state', { state: 'running' }, sim.now());
