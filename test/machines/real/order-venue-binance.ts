@@ -9,7 +9,7 @@
  * filled order stays partially filled); a cancel that is the venue's own (the order expired, found by the next poll).
  */
 import { expect } from 'vitest';
-import { startBinanceSimulator, type BinanceSimulator } from '../../../src/sim/binance/index.ts';
+import { startBinanceSimulator, type BinanceSimulator, type SimTrade } from '../../../src/sim/binance/index.ts';
 import type { BinanceTradingProvider } from '../../../src/trading/binance/index.ts';
 import { orderStatusOf, parseOrderId } from '../../../src/trading/binance/parse.ts';
 import { createTradingProvider } from '../../../src/trading/registry.ts';
@@ -27,6 +27,9 @@ interface BinanceSystem extends Recorded {
   readonly faults: OrderFaults;
   fills: number;
 }
+
+/** True when `b` repeats `a` under another trade id (the simulator's duplicate fault). */
+const isCopy = (a: SimTrade, b: SimTrade): boolean => a.price === b.price && a.qty === b.qty && a.time === b.time && a.commission === b.commission;
 
 /** The Binance provider and simulator as an order venue. */
 export const binanceVenue: OrderVenue<BinanceSystem> = {
@@ -100,6 +103,11 @@ export const binanceVenue: OrderVenue<BinanceSystem> = {
     expect({ status: orderStatusOf(venue!.status), filled: venue!.executedLots }, `Binance: the venue agrees on ${order.id}`)
       .toEqual({ status: order.status, filled: Math.round(order.filledQuantity * 1e5) });
     if (venue!.status === 'EXPIRED') expect(order.cancelReason, 'Binance: an expiry is told apart from a cancel').toBe('expired at the venue');
+    // The fills published are the venue's executions, none of the copies (each listed right after its original).
+    const trades = system.sim.trades().filter((t) => t.orderId === ref!.orderId);
+    const genuine = trades.filter((t, i) => !(i > 0 && isCopy(trades[i - 1]!, t))).map((t) => t.id);
+    const published = system.events.filter((e) => e.type === 'order.filled' && (e['order'] as { id: string }).id === order.id).map((e) => e['tradeId']);
+    expect(published, `Binance: the fills of ${order.id} are its executions`).toEqual(genuine);
   },
   async stop(system) {
     await system.provider.disconnect();
