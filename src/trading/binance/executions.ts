@@ -6,7 +6,10 @@
  * venue reports as executed; the rest are refused, and since their ids are not marked as seen they are weighed
  * again at the next reading (a genuine execution refused against a stale cumulative is applied once the cumulative
  * catches up). Executions whose price, quantity, commission and time repeat those of a lower trade id of the same
- * order (what a copy looks like) are weighed last, so a genuine execution is applied before a copy takes its room.
+ * order (what a copy looks like) are weighed last, so a genuine execution is applied before a copy takes its room;
+ * and a repeat is applied only when it makes the applied quantity and quote value equal the venue's cumulative
+ * ones (`executedQty`, `cummulativeQuoteQty`): two genuine executions of equal content are, while a copy standing in
+ * for a genuine execution the list lacks yet would leave the quote value off (it has another price).
  * Source: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/trading-endpoints (Query order).
  */
 
@@ -20,8 +23,21 @@ export interface Execution {
   readonly time: number;
 }
 
-/** Why an execution was not applied: it would take the applied total past the venue's executed quantity. */
-export type ExecutionRefusal = 'past_venue_executed';
+/**
+ * Why an execution was not applied: it would take the applied total past the venue's executed quantity, or it
+ * repeats an earlier execution and applying it would not account exactly for the venue's cumulative figures.
+ */
+export type ExecutionRefusal = 'past_venue_executed' | 'repeat_not_accounted';
+
+/** What the venue reports as executed so far, and what was applied of it. */
+export interface Cumulative {
+  /** The venue's executed quantity (`executedQty`). */
+  readonly executed: number;
+  /** The venue's executed quote value (`cummulativeQuoteQty`); negative or NaN when the venue does not have it. */
+  readonly executedQuote: number;
+  readonly applied: number;
+  readonly appliedQuote: number;
+}
 
 /** The executions to apply, in order, and those refused this time. */
 export interface ExecutionChoice {
@@ -33,13 +49,14 @@ const EPSILON = 1e-9;
 
 const contentOf = (x: Execution): string => `${x.price}|${x.qty}|${x.commission}|${x.commissionAsset}|${x.time}`;
 
+const fits = (value: number, limit: number): boolean => value <= limit + EPSILON * Math.max(1, limit);
+const equal = (a: number, b: number): boolean => Math.abs(a - b) <= EPSILON * Math.max(1, Math.abs(b)) + 1e-8;
+
 /**
- * Chooses, among `listed` executions not in `seen`, those that fit within `executed` given `applied` already
- * applied: distinct executions first (by trade id), then repeats of a lower trade id's content (by trade id).
+ * Chooses, among `listed` executions not in `seen`, those that fit within the venue's cumulative figures: distinct
+ * executions first (by trade id), then repeats of a lower trade id's content when they account for them exactly.
  */
-export const chooseExecutions = (
-  listed: readonly Execution[], seen: ReadonlySet<number>, applied: number, executed: number,
-): ExecutionChoice => {
+export const chooseExecutions = (listed: readonly Execution[], seen: ReadonlySet<number>, at: Cumulative): ExecutionChoice => {
   const byId = [...listed].sort((a, b) => a.id - b.id);
   const contents = new Set<string>();
   const distinct: Execution[] = [];
@@ -51,15 +68,26 @@ export const chooseExecutions = (
   }
   const apply: Execution[] = [];
   const refused: ExecutionChoice['refused'][number][] = [];
-  let total = applied;
-  for (const x of [...distinct, ...repeats]) {
-    if (total + x.qty > executed + EPSILON * Math.max(1, executed)) {
-      refused.push({ execution: x, reason: 'past_venue_executed' });
-      continue;
+  let total = at.applied;
+  let quote = at.appliedQuote;
+  const weigh = (xs: readonly Execution[]): Execution[] => {
+    const taken: Execution[] = [];
+    for (const x of xs) {
+      if (!fits(total + x.qty, at.executed)) refused.push({ execution: x, reason: 'past_venue_executed' });
+      else {
+        total += x.qty;
+        quote += x.qty * x.price;
+        taken.push(x);
+      }
     }
-    total += x.qty;
-    apply.push(x);
-  }
+    return taken;
+  };
+  apply.push(...weigh(distinct));
+  const repeated = weigh(repeats);
+  const quoteKnown = Number.isFinite(at.executedQuote) && at.executedQuote >= 0;
+  if (repeated.length > 0 && !(equal(total, at.executed) && (!quoteKnown || equal(quote, at.executedQuote)))) {
+    for (const x of repeated) refused.push({ execution: x, reason: 'repeat_not_accounted' });
+  } else apply.push(...repeated);
   // Applied in trade-id order, as the venue made them.
   apply.sort((a, b) => a.id - b.id);
   return { apply, refused };

@@ -310,7 +310,10 @@ export class OrderTracker {
     // The cumulative comes from the same answer as the fills, or from a reading taken before myTrades: a trade
     // list is never older than it, so a genuine execution it counts is listed.
     const executed = Number(venue.executedQty);
-    const choice = chooseExecutions(trades, t.tradeIds, filledOf(t), executed);
+    const { filledQuantity, averagePrice } = t.state.context;
+    const choice = chooseExecutions(trades, t.tradeIds, {
+      executed, executedQuote: Number(venue.cummulativeQuoteQty), applied: filledQuantity, appliedQuote: filledQuantity * averagePrice,
+    });
     for (const x of choice.apply) {
       t.tradeIds.add(x.id);
       t.refusedIds.delete(x.id);
