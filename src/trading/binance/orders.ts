@@ -2,9 +2,10 @@
  * The orders of the Binance trading provider: placement (checked against the symbol's filters before sending,
  * idempotent by client order id: a placement without an answer is resolved by looking the order up by that id,
  * never by placing it twice), cancel, status, open orders, and the reconciliation that turns what the venue
- * reports (placement answers, queries, polls) into order updates: each execution once, then the final state. Every
- * update is a transition of the order machine (order-lifecycle.ts): one it refuses (an execution past the order's
- * quantity, a change to a final order) is logged as `order.transition_refused` and not published.
+ * reports (placement answers, queries, polls) into order updates: each execution once and never past the venue's
+ * executed quantity (executions.ts: a copy the venue lists is logged as `order.execution_refused`), then the final
+ * state. Every update is a transition of the order machine (order-lifecycle.ts): one it refuses (an execution past
+ * the order's quantity, a change to a final order) is logged as `order.transition_refused` and not published.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { advanceOrder, isFinalStatus, toOrder as orderOf, type OrderEvent, type OrderState } from '../../../machines/order.machine.ts';
@@ -14,6 +15,7 @@ import type { OrderUpdate } from '../trading-provider.ts';
 import type { Order, OrderRequest } from '../types.ts';
 import { prepareOrder } from './filters.ts';
 import { CLIENT_ORDER_ID, BINANCE_TRADING_CODES as CODES, type BinanceOrder, type BinanceOrderFill, type BinanceTrade } from './messages.ts';
+import { chooseExecutions, type Execution } from './executions.ts';
 import { acceptedState, rejectedState, venueStatusEvent, venueTime } from './order-lifecycle.ts';
 import { feeInQuote, formatOrderId, orderStatusOf, parseOrderId, toOrder } from './parse.ts';
 import type { BinanceTradingClient } from './rest-client.ts';
@@ -41,6 +43,10 @@ interface Tracked {
   state: OrderState;
   /** Executions already applied. */
   readonly tradeIds: Set<number>;
+  /** Executions refused so far (logged once; not seen, so a later reading may still apply them). */
+  readonly refusedIds: Set<number>;
+  /** The venue's executed quantity last reported as not accounted for by the listed executions. */
+  missingReportedAt?: number;
   /** The executed quantity the venue last reported: executions not yet applied are still to be read. */
   executed: number;
   lock: Promise<unknown>;
@@ -249,7 +255,7 @@ export class OrderTracker {
     if (existing) return this.#reconcile(existing, venue, fills);
     const tracked: Tracked = {
       symbol: venue.symbol, orderId: venue.orderId, clientOrderId: first.clientOrderId, state: acceptedState(venue, first.clientOrderId, why),
-      tradeIds: new Set(), executed: 0, lock: Promise.resolve(),
+      tradeIds: new Set(), refusedIds: new Set(), executed: 0, lock: Promise.resolve(),
     };
     this.#byId.set(first.id, tracked);
     if (placed) {
@@ -283,11 +289,15 @@ export class OrderTracker {
     if (!silent) this.#ctx.emit({ order }, { type: event.type, order });
   }
 
-  /** Applies the order's executions not applied yet (`silent`: only records them as known). */
+  /**
+   * Applies the order's executions not applied yet, within the venue's executed quantity (executions.ts): one past
+   * it is logged as `order.execution_refused` and weighed again at the next reading; a listing short of it is
+   * logged once per executed quantity as `order.executions_missing` (`silent`: only records them as known).
+   */
   async #applyFills(t: Tracked, venue: BinanceOrder, fills?: readonly BinanceOrderFill[], silent = false): Promise<void> {
     const rules = await this.#ctx.catalog.rules(t.symbol);
     const assets = rules ?? { baseAsset: '', quoteAsset: '' };
-    let trades: { id: number; price: number; qty: number; commission: number; commissionAsset: string; time: number }[];
+    let trades: Execution[];
     if (fills && fills.length > 0) {
       const at = venue.transactTime ?? this.#ctx.now();
       trades = fills.map((f) => ({ id: f.tradeId, price: Number(f.price), qty: Number(f.qty), commission: Number(f.commission), commissionAsset: f.commissionAsset, time: at }));
@@ -297,14 +307,33 @@ export class OrderTracker {
       trades = result.body.map((x) => ({ id: x.id, price: Number(x.price), qty: Number(x.qty), commission: Number(x.commission), commissionAsset: x.commissionAsset, time: x.time }));
     }
     this.#ctx.touched(t.symbol);
-    for (const x of trades.sort((a, b) => a.id - b.id)) {
-      if (t.tradeIds.has(x.id)) continue;
+    // The cumulative comes from the same answer as the fills, or from a reading taken before myTrades: a trade
+    // list is never older than it, so a genuine execution it counts is listed.
+    const executed = Number(venue.executedQty);
+    const { filledQuantity, averagePrice } = t.state.context;
+    const choice = chooseExecutions(trades, t.tradeIds, {
+      executed, executedQuote: Number(venue.cummulativeQuoteQty), applied: filledQuantity, appliedQuote: filledQuantity * averagePrice,
+    });
+    for (const x of choice.apply) {
       t.tradeIds.add(x.id);
+      t.refusedIds.delete(x.id);
       const fee = feeInQuote(x.commission, x.commissionAsset, x.price, assets);
       if (!this.#advance(t, { type: 'order.filled', quantity: x.qty, price: x.price, fee, at: x.time }, { tradeId: x.id }) || silent) continue;
       const order = orderOf(t.state);
       const fill = { orderId: order.id, symbol: t.symbol, side: order.side, quantity: x.qty, price: x.price, fee, at: x.time };
       this.#ctx.emit({ order, fill }, { type: 'order.filled', order, fill, tradeId: x.id, commission: x.commission, commissionAsset: x.commissionAsset });
+    }
+    // Logged after the applied ones, so `applied` is the total the refusal was judged against.
+    for (const { execution: x, reason } of choice.refused) {
+      if (t.refusedIds.has(x.id)) continue;
+      t.refusedIds.add(x.id);
+      this.#ctx.emit(undefined, { type: 'order.execution_refused', orderId: t.state.context.id, tradeId: x.id, quantity: x.qty, price: x.price, applied: filledOf(t), venueExecuted: executed, reason });
+    }
+    // A lost execution: nothing is invented from the cumulative (its price and fee are unknown); the order stays
+    // pending and its trades are read again on every poll until they account for what the venue executed.
+    if (!fills?.length && executed > filledOf(t) + EPSILON && t.missingReportedAt !== executed) {
+      t.missingReportedAt = executed;
+      this.#ctx.emit(undefined, { type: 'order.executions_missing', orderId: t.state.context.id, applied: filledOf(t), venueExecuted: executed });
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * The Binance trading provider drives each order through the order machine (src/trading/binance/orders.ts,
  * order-lifecycle.ts), against the simulator on loopback: every published update is a transition the machine
- * accepts, and a venue report the machine refuses (an execution listed twice, which would overfill the order) is
- * logged as `order.transition_refused` and never published.
+ * accepts, and an execution the venue lists twice under a new trade id (the simulator's duplicate fault) is
+ * refused against the venue's executed quantity (`order.execution_refused`) and never published, whether it
+ * copies the completing execution or a partial one.
  */
 import { describe, expect, it } from 'vitest';
 import { advanceOrder, createOrder, type OrderState } from '../../../machines/order.machine.ts';
@@ -34,18 +35,47 @@ describe('binance-paper orders through the order machine', () => {
     expect(venue.updates.at(-1)!.order).toMatchObject({ status: 'filled', filledQuantity: state.context.filledQuantity, averagePrice: state.context.averagePrice });
   });
 
-  it('refuses an execution the venue lists twice: logged as order.transition_refused, never published as a fill', async () => {
+  it('refuses a completing execution the venue lists twice: logged as order.execution_refused, never published as a fill', async () => {
     const venue = await venues.start();
     const { sim, provider, updates, events } = venue;
     await provider.connect();
     sim.duplicateNextExecutions(1);
     const order = await fillResting(venue, 0.01);
     expect(sim.trades().filter((t) => t.orderId === sim.orders()[0]!.orderId)).toHaveLength(2);
-    await eventually(() => events.some((e) => e.type === 'order.transition_refused'));
-    const refused = events.find((e) => e.type === 'order.transition_refused')!;
-    expect(refused).toMatchObject({ orderId: order.id, status: 'filled', event: { type: 'order.filled', quantity: 0.01 } });
+    await eventually(() => events.some((e) => e.type === 'order.execution_refused'));
+    const refused = events.find((e) => e.type === 'order.execution_refused')!;
+    expect(refused).toMatchObject({ orderId: order.id, quantity: 0.01, applied: 0.01, venueExecuted: 0.01, reason: 'past_venue_executed' });
     expect(updates.filter((u) => u.fill)).toHaveLength(1);
     expect(await provider.getOrderStatus(order.id)).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
     expect(updates.every((u) => u.order.filledQuantity <= u.order.quantity)).toBe(true);
+  });
+
+  it('keeps an order partially filled when the venue lists its partial execution twice, then applies the genuine rest', async () => {
+    const { sim, provider, updates, events } = await venues.start();
+    await provider.connect();
+    // Half of the market buy executes and is listed twice; the lost answer makes the provider read myTrades.
+    sim.partialNextExecutions(1);
+    sim.duplicateNextExecutions(1);
+    sim.dropNextOrderResponses(1);
+    const placed = await provider.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', quantity: 0.004, clientOrderId: 'partial-twice' });
+    expect(sim.orders()[0]).toMatchObject({ status: 'PARTIALLY_FILLED', executedLots: 200 });
+    expect(placed).toMatchObject({ status: 'partially_filled', filledQuantity: 0.002 });
+    const [genuine, copy] = sim.trades();
+    expect(copy).toMatchObject({ qty: genuine!.qty, price: genuine!.price, orderId: genuine!.orderId });
+    expect(events.filter((e) => e.type === 'order.execution_refused')).toEqual([expect.objectContaining({
+      orderId: placed.id, tradeId: copy!.id, quantity: 0.002, applied: 0.002, venueExecuted: 0.002, reason: 'past_venue_executed',
+    })]);
+    expect(await provider.getOrderStatus(placed.id)).toMatchObject({ status: 'partially_filled', filledQuantity: 0.002 });
+    expect(updates.filter((u) => u.fill)).toHaveLength(1);
+
+    // The market step fills the rest: that execution, not the copy, completes the order; the copy, listed again
+    // beside it, is still refused and not logged twice.
+    sim.advance(1);
+    await eventually(() => updates.some((u) => u.order.status === 'filled'));
+    const rest = sim.trades().find((t) => t.id !== genuine!.id && t.id !== copy!.id)!;
+    expect(updates.filter((u) => u.fill).map((u) => [u.fill!.quantity, u.fill!.price])).toEqual([[0.002, genuine!.price], [0.002, rest.price]]);
+    expect(events.filter((e) => e.type === 'order.filled').map((e) => e['tradeId'])).toEqual([genuine!.id, rest.id]);
+    expect(events.filter((e) => e.type === 'order.execution_refused').map((e) => e['tradeId'])).toEqual([copy!.id]);
+    expect(await provider.getOrderStatus(placed.id)).toMatchObject({ status: 'filled', filledQuantity: 0.004 });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The Binance order tracker on its own, against the simulator's trading REST API on loopback: placement once per
- * client order id, refusals before sending, cancel and status, each execution reported once.
+ * client order id, refusals before sending, cancel and status, each execution reported once, and an execution the
+ * venue counts but does not list yet reported as missing (once), never invented.
  */
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.ts';
@@ -13,7 +14,7 @@ import { API_KEY, SECRET, tickerPrice, useVenues } from './helpers.ts';
 
 const venues = useVenues();
 
-/** A tracker over a fresh simulator, with what it emitted. */
+/** A tracker over a fresh simulator, with what it emitted; `hideTrades` empties myTrades answers while true. */
 const trackerOn = async () => {
   const { sim } = await venues.start();
   const sleep = systemClock.sleep;
@@ -21,6 +22,13 @@ const trackerOn = async () => {
     baseUrl: sim.restUrl, apiKey: API_KEY, secretKey: SECRET, recvWindowMs: 5_000, requestTimeoutMs: 5_000, requestsPerSecond: 50,
     now: Date.now, sleep, onNotice: () => {},
   });
+  const hide = { trades: false };
+  // A venue whose trade list lags behind the order's executed quantity (a lost execution, as the tracker sees it).
+  const signed = client.signed.bind(client);
+  client.signed = (async (...args: Parameters<typeof signed>) => {
+    const result = await signed(...args);
+    return hide.trades && args[1] === '/api/v3/myTrades' && result.kind === 'ok' ? { ...result, body: [] } : result;
+  }) as typeof signed;
   const updates: OrderUpdate[] = [];
   const facts: LoggedEvent[] = [];
   const touched: string[] = [];
@@ -29,7 +37,7 @@ const trackerOn = async () => {
     emit: (update, fact) => { facts.push(fact); if (update) updates.push(update); },
     touched: (symbol) => touched.push(symbol),
   });
-  return { sim, tracker, updates, facts, touched };
+  return { sim, tracker, updates, facts, touched, hide };
 };
 
 describe('venueClientId', () => {
@@ -94,5 +102,25 @@ describe('OrderTracker', () => {
     await expect(tracker.cancel('BTCUSDT:999999')).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
     expect(await tracker.status('BTCUSDT:999999')).toBeUndefined();
     expect(await tracker.status('not an id')).toBeUndefined();
+  });
+
+  it('reports a lost execution once and publishes nothing for it until the venue lists it', async () => {
+    const { sim, tracker, updates, facts, hide } = await trackerOn();
+    hide.trades = true;
+    // The lost answer makes the tracker read the order and then its trades, which the venue does not list yet.
+    sim.dropNextOrderResponses(1);
+    const placed = await tracker.place({ symbol: 'BTCUSDT', side: 'buy', type: 'market', quantity: 0.004, clientOrderId: 'lost-trade' });
+    expect(sim.orders()[0]!.status).toBe('FILLED');
+    expect(placed).toMatchObject({ status: 'accepted', filledQuantity: 0 });
+    await tracker.poll();
+    await tracker.poll();
+    expect(facts.filter((f) => f.type === 'order.executions_missing')).toEqual([
+      { type: 'order.executions_missing', orderId: placed.id, applied: 0, venueExecuted: 0.004 },
+    ]);
+    expect(updates.filter((u) => u.fill)).toEqual([]);
+    hide.trades = false;
+    await tracker.poll();
+    expect(updates.filter((u) => u.fill).map((u) => u.fill!.quantity)).toEqual([0.004]);
+    expect(await tracker.status(placed.id)).toMatchObject({ status: 'filled', filledQuantity: 0.004 });
   });
 });
