@@ -25,7 +25,7 @@ import type { StrategyRunner } from '../strategy/runtime.ts';
 import { defaultRiskLimits } from '../risk/config.ts';
 import { SessionRisk, type SessionRiskControl } from '../risk/session-risk.ts';
 import { BarStats } from './bar-stats.ts';
-import { notReady, sessionChildren } from './children.ts';
+import { failureOf, notReady, sessionChildren } from './children.ts';
 import { DurabilityGuard } from './durability.ts';
 import { applyResume, barProviderOf, readOpenGaps, readResumePoints, StoredBars } from './resume.ts';
 import { SessionEventLog } from './event-log.ts';
@@ -126,6 +126,8 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const acks: { seq: number; accepted: number; ack: () => void }[] = [];
   const takeCheckpoint = () => {
     if (!log || !writer) return;
+    // The bars of this turn are handed to the writer first: the checkpoint's `accepted` must cover them.
+    writerFeed?.drain();
     const notTaken = guard ? guard.stats().openGaps.reduce((n, g) => n + g.bars, 0) : 0;
     const ack = busCheckpoint(provider, Math.min(feed ? feed.delivered + feed.skipped : Infinity, barStats.received - notTaken), record);
     if (ack) acks.push({ seq: log.lastSeq, accepted: writer.buffer.snapshot.context.accepted, ack });
@@ -188,6 +190,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     // The writer machine's flush clock is the session's only one: the log and the trading snapshot follow its flushes.
     writerFeed = new WriterFeed({
       writer, log, guard, stored, checkpoint, report: reportError, onFlushed: () => void hookup.snapshot(),
+      fail: (e) => { const f = failureOf('writer', e); writerFatals.forEach((fn) => fn(realtimeError(f.code, f.message))); },
       clock, retryAfterFailureMs: Math.max(100, config.storage.flush_interval_ms || 1000),
     });
     writerFeed.logged();

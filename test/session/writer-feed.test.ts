@@ -31,7 +31,7 @@ const setup = async (stored: StoredBars = new StoredBars([])) => {
   const conn = await writer.connect();
   const log = await SessionEventLog.open(conn, 's1');
   const guard = new DurabilityGuard({ writer, path: ':memory:', reportEveryMs: 5_000, record: () => undefined, report: () => undefined, fatal: () => undefined, now: () => sim.now() });
-  const feed = new WriterFeed({ writer, log, guard, stored, checkpoint: () => undefined, report: () => undefined, clock: clockFromXState(sim), retryAfterFailureMs: 1_000 });
+  const feed = new WriterFeed({ writer, log, guard, stored, checkpoint: () => undefined, report: () => undefined, fail: (e) => { throw e; }, clock: clockFromXState(sim), retryAfterFailureMs: 1_000 });
   const flushes = vi.spyOn(log, 'flush');
   const flushed = () => new Promise<void>((resolve) => { const off = writer.on('writer.flushed', () => { off(); resolve(); }); });
   const logged = async () => (await SessionEventLog.read(conn, 's1')).map((r) => r.type);
