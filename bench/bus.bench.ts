@@ -18,7 +18,7 @@ import { encodeBar } from '../src/bus/bar-message.ts';
 import { decodeBusConfig } from '../src/bus/config.ts';
 import { BusPublisher } from '../src/bus/publisher.ts';
 import { BusRecorderProvider } from '../src/bus/recorder-provider.ts';
-import { sessionProvider } from '../src/bus/session-bus.ts';
+import { sessionProvider } from '../src/bus/session-provider.ts';
 import { createRealtimeProvider } from '../src/providers/registry.ts';
 import { BusSourceProvider } from '../src/bus/source-provider.ts';
 import { barSubject, messageIdOf } from '../src/bus/subjects.ts';

@@ -21,6 +21,11 @@ import { barStream, type BarStream } from './lib/bar-stream.ts';
 const TOTAL = Number(process.env.BENCH_BARS ?? 1_000_000);
 const SYMBOLS = 1_000;
 const BATCH = 1_000;
+/**
+ * Bars per write call, as the session hands them over: the bars of one event-loop turn go to the writer as one
+ * batch (src/session/writer-feed.ts), and one 64 KiB socket read holds about 100 Binance kline frames.
+ */
+const PER_CALL = 100;
 const DUCKDB_VERSION = version();
 
 interface Result {
@@ -108,9 +113,11 @@ interface WriterRun {
   readonly pace?: number;
   /** Bars of the stream this run writes (default: all). */
   readonly bars?: number;
+  /** Bars per call: `writeBatch` of this many (default {@link PER_CALL}); 1 writes bar by bar through `writeRealtime`. */
+  readonly perCall?: number;
 }
 
-/** The writer, fed bar by bar through `writeRealtime`, waiting on `whenWritable()` when the cap refuses a write. */
+/** The writer, fed `perCall` bars per `writeBatch` (or bar by bar through `writeRealtime`), waiting on `whenWritable()` when the cap refuses a write. */
 const writer = async (stream: BarStream, run: WriterRun): Promise<Result & { split: string; phases: string; distinct: number }> => {
   const file = tempDb('writer');
   const w = await DuckDBRealtimeWriter.open(
@@ -132,12 +139,20 @@ const writer = async (stream: BarStream, run: WriterRun): Promise<Result & { spl
     for (const k of Object.keys(ms) as (keyof typeof ms)[]) ms[k] += last.ms[k];
   });
   const bars = run.bars === undefined ? stream.bars : stream.bars.slice(0, run.bars);
+  const perCall = run.perCall ?? PER_CALL;
   const started = performance.now();
   const write = async (end: number, i: number): Promise<number> => {
     while (i < end) {
       try {
-        w.writeRealtime(bars[i]!);
-        i++;
+        if (perCall === 1) {
+          w.writeRealtime(bars[i]!);
+          i++;
+        } else {
+          const next = Math.min(end, i + perCall);
+          // A refused batch is taken by none of its bars: it is retried whole once there is room.
+          w.writeBatch(bars.slice(i, next));
+          i = next;
+        }
       } catch (e) {
         if (!isRealtimeError(e) || e.code !== 'BUFFER_OVERFLOW') throw e;
         await w.whenWritable();
@@ -189,6 +204,7 @@ const RUNS = (): (WriterRun | 'baseline')[] => {
   return [
     'baseline',
     { name: `writer, defaults (buffer_size 1,000; under a backlog, flushes of up to ${DEFAULT_MAX_FLUSH_ROWS.toLocaleString('en-US')} rows)`, bufferSize: BATCH },
+    { name: 'variant: one bar per call (writeRealtime)', bufferSize: BATCH, perCall: 1 },
     { name: 'variant: flushes of up to 8,192 rows', bufferSize: BATCH, maxFlushRows: 8_192 },
     { name: 'variant: one 1,000-row batch per flush (max_flush_rows 0)', bufferSize: BATCH, maxFlushRows: 0 },
     { name: 'variant: DuckDB\'s defaults (threads=2, checkpoint_threshold=16MB)', bufferSize: BATCH, duckdbConfig: { threads: '2', checkpoint_threshold: '16MB' } },
@@ -262,7 +278,8 @@ const main = async (): Promise<void> => {
     `Load average (1/5/15 min) before ${loadBefore}, after ${loadAfter} (a shared machine: other jobs ran meanwhile).`, '',
     `Input: ${TOTAL.toLocaleString('en-US')} one-minute bars across ${SYMBOLS} symbols, ${stream.duplicates} re-deliveries and ` +
     `${stream.corrections} corrections of recent bars (1%), ${stream.distinctKeys.toLocaleString('en-US')} distinct keys. ` +
-    'Each run in its own process. Writer: `writeRealtime` per bar, flush_interval_ms 0, max_buffered_rows 20,000 (40,000 at ' +
+    `Each run in its own process. Writer: \`writeBatch\` of ${PER_CALL} bars per call (the session hands the bars of one event-loop turn over as one batch; ` +
+    'the `one bar per call` variant uses `writeRealtime` per bar), flush_interval_ms 0, max_buffered_rows 20,000 (40,000 at ' +
     'buffer_size 10,000); the producer waits on `whenWritable()` at the cap. A flush is one transaction: one batch, or under a ' +
     'backlog several full batches (`rows per flush` is the mean); its time runs from hand-over to COMMIT. The baseline\'s times ' +
     'are per 1,000 appended rows (append + appender flush). `close ms`: closing after the last flush (the final CHECKPOINT), ' +

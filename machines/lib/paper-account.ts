@@ -5,6 +5,7 @@
  */
 import { isFinalStatus, toOrder, type OrderState } from '../order.machine.ts';
 import type { AccountInfo, Fill, Order, OrderSide, Position } from '../../src/domain/trading.ts';
+import { DEFAULT_PAPER_CONFIG } from './paper-defaults.ts';
 
 /** Paper broker rules; see {@link DEFAULT_PAPER_CONFIG} for the defaults. */
 export interface PaperBrokerConfig {
@@ -29,17 +30,8 @@ export interface PaperBrokerConfig {
 /** Partial configuration accepted as machine input. */
 export type PaperBrokerInput = Partial<PaperBrokerConfig>;
 
-/** The defaults of {@link PaperBrokerConfig}. */
-export const DEFAULT_PAPER_CONFIG: PaperBrokerConfig = {
-  initialCash: 100_000,
-  currency: 'USD',
-  feeRate: 0.001,
-  slippageBps: 0,
-  fillOn: 'next_open',
-  allowShort: true,
-  shortMarginRate: 0.5,
-  maxVolumeShare: null,
-};
+// In a module of their own: the `paper` config schema reads them without loading the broker's bookkeeping.
+export { DEFAULT_PAPER_CONFIG };
 
 /** A net position; the average price is that of the open quantity, realised P&L is before fees. */
 export interface PaperPosition {

@@ -18,6 +18,8 @@ import { safeName } from './subjects.ts';
 
 /** A venue provider whose closed bars are also published to the bus. */
 export class BusRecorderProvider implements RealtimeProvider {
+  /** Tells the session's bus helpers (session-bus.ts) what this provider is without loading its class. */
+  readonly busRole = 'publish' as const;
   readonly name: string;
   readonly inner: RealtimeProvider;
   private readonly config: BusConfig;

@@ -47,6 +47,8 @@ export interface BusSourceStats {
 
 /** A market data provider backed by durable JetStream consumers. */
 export class BusSourceProvider implements RealtimeProvider {
+  /** Tells the session's bus helpers (session-bus.ts) what this provider is without loading its class. */
+  readonly busRole = 'consume' as const;
   readonly name = 'bus-source';
   private readonly config: BusConfig;
   private readonly sessionId: string;

@@ -7,7 +7,7 @@ import { BinanceRealtimeConfigSchema } from '../providers/binance/config.ts';
 import { PolygonRealtimeConfigSchema } from '../providers/polygon/config.ts';
 import { realtimeProviderInfo } from '../providers/registry.ts';
 import { writerConfigSchema } from '../storage/config.ts';
-import { getTradingProviderInfo } from '../trading/registry.ts';
+import { getTradingProviderInfo } from '../trading/provider-info.ts';
 import { jsonSchemaOf } from './schema-tools.ts';
 import { withFieldDescriptions } from './schema-table.ts';
 import { SessionSectionSchema, StrategySectionSchema } from './session-config.ts';

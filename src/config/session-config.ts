@@ -9,7 +9,7 @@ import { isRealtimeError, realtimeError, type RealtimeError } from '../errors.ts
 import { decodeBinanceRealtimeConfig } from '../providers/binance/config.ts';
 import { decodePolygonRealtimeConfig } from '../providers/polygon/config.ts';
 import { decodeWriterConfig, type WriterConfig } from '../storage/config.ts';
-import { decodeTradingProviderConfig, getTradingProviderInfo, TRADING_PROVIDER_NAMES } from '../trading/registry.ts';
+import { decodeTradingProviderConfig, getTradingProviderInfo, TRADING_PROVIDER_NAMES } from '../trading/provider-info.ts';
 import { decodeRiskSection, RiskSectionSchema, riskLimitsOf, type RiskLimits } from '../risk/config.ts';
 import { BusSectionSchema, type BusConfig } from '../bus/config.ts';
 import { decodeConfig, NonNegativeInt, optional, PositiveInt, withDefault } from './schema-tools.ts';

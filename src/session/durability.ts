@@ -194,19 +194,31 @@ export class DurabilityGuard {
     this.#o.record('durability:range.backfilled', { ...run, source: 'provider' });
   }
 
-  /** Writes one closed bar, or, at the cap, leaves it to a gap (never refused one by one, never lost). */
-  write(bar: Bar): void {
-    if (this.#holding || this.#fatal) return this.#intoGap(bar);
+  /**
+   * Writes closed bars, one batch (one writer event); at the cap the bars that do not fit are left to gaps (never
+   * refused one by one, never lost). The bars that fit are appended first, as bar-by-bar writes would have.
+   */
+  write(bars: readonly Bar[]): void {
+    if (bars.length === 0) return;
+    if (this.#holding || this.#fatal) return this.#intoGaps(bars);
+    const room = this.#o.writer.config.max_buffered_rows - this.#o.writer.getStats().bufferedWrites;
+    if (room >= bars.length && this.#append(bars)) return;
+    const taken = room > 0 && this.#append(bars.slice(0, room)) ? room : 0;
+    // The first bar that does not fit is offered and refused, as a bar-by-bar write was: the refusal is what marks
+    // the writer overflowed (its overflow count, `writer.overflowed`, `whenWritable()`, `writer.drained`).
+    if (this.#append(bars.slice(taken, taken + 1))) throw realtimeError('INTERNAL_ERROR', 'the writer took a bar past its cap');
+    this.#hold(bars.slice(taken));
+  }
+
+  /** Appends one batch; false when the writer's cap refused it. */
+  #append(bars: readonly Bar[]): boolean {
     try {
       // Decoded bars were validated at the edge (the provider's parser): the writer takes them as they are.
-      this.#o.writer.append([bar]);
+      this.#o.writer.append(bars);
+      return true;
     } catch (e) {
       if (!isRealtimeError(e) || e.code !== 'BUFFER_OVERFLOW') throw e;
-      this.#holding = true;
-      this.#o.record('durability:holding', { buffered: this.#o.writer.getStats().bufferedWrites });
-      this.#o.report(realtimeError('BUFFER_OVERFLOW', `the writer holds ${this.#o.writer.config.max_buffered_rows} unwritten rows (its cap): new bars are not taken; ` +
-        'each stream becomes a gap, fetched from REST once writes succeed again', { maxBufferedRows: this.#o.writer.config.max_buffered_rows }));
-      this.#intoGap(bar);
+      return false;
     }
   }
 
@@ -244,6 +256,20 @@ export class DurabilityGuard {
   close(): void {
     clearInterval(this.#timer);
     for (const off of this.#offs.splice(0)) off();
+  }
+
+  /** The cap is reached: from now on new bars are not taken; `bars` are the first ones left to gaps. */
+  #hold(bars: readonly Bar[]): void {
+    this.#holding = true;
+    const cap = this.#o.writer.config.max_buffered_rows;
+    this.#o.record('durability:holding', { buffered: this.#o.writer.getStats().bufferedWrites });
+    this.#o.report(realtimeError('BUFFER_OVERFLOW', `the writer holds ${cap} unwritten rows (its cap): new bars are not taken; ` +
+      'each stream becomes a gap, fetched from REST once writes succeed again', { maxBufferedRows: cap }));
+    this.#intoGaps(bars);
+  }
+
+  #intoGaps(bars: readonly Bar[]): void {
+    for (const bar of bars) this.#intoGap(bar);
   }
 
   #intoGap(bar: Bar): void {

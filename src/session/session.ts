@@ -16,16 +16,17 @@ import { realtimeError, type RealtimeError } from '../errors.ts';
 import { foldEvents, recordRootEvents, type LoggedEvent } from '../events/fold.ts';
 import { Listeners } from '../providers/shared/listeners.ts';
 import { createRealtimeProvider, type RealtimeProviderDeps } from '../providers/registry.ts';
-import type { ConnectionState, RealtimeProvider } from '../providers/realtime-provider.ts';
-import { busCheckpoint, busFlush, busRestore, busStats, isBusSource, sessionProvider } from '../bus/session-bus.ts';
+import type { ConnectionState, ProviderStats, RealtimeProvider } from '../providers/realtime-provider.ts';
+import { busCheckpoint, busFlush, busRestore, busStats, isBusSource } from '../bus/session-bus.ts';
 import { DuckDBRealtimeWriter } from '../storage/duckdb-writer.ts';
-// Type-only: `record` (no strategy) never loads the strategy runtime or the trading modules (see loadStrategy/connectTrading).
+// Type-only: `record` (no strategy) never loads the strategy runtime, the trading modules, the risk engine or the
+// bus (see the dynamic imports of strategy.load, trading.connect, RiskHandle and the bus provider below).
 import type { DuckDBDataService } from '../strategy/duckdb-data.ts';
 import type { StrategyRunner } from '../strategy/runtime.ts';
-import { defaultRiskLimits } from '../risk/config.ts';
-import { SessionRisk, type SessionRiskControl } from '../risk/session-risk.ts';
+import type { SessionRiskControl } from '../risk/session-risk.ts';
 import { BarStats } from './bar-stats.ts';
-import { notReady, sessionChildren } from './children.ts';
+import { failureOf, notReady, sessionChildren } from './children.ts';
+import { RiskHandle } from './risk-handle.ts';
 import { DurabilityGuard } from './durability.ts';
 import { applyResume, barProviderOf, readOpenGaps, readResumePoints, StoredBars } from './resume.ts';
 import { SessionEventLog } from './event-log.ts';
@@ -74,6 +75,10 @@ export interface RealtimeSession {
 }
 
 const FATAL_PROVIDER_CODES = new Set(['CONNECTION_FAILED', 'AUTHENTICATION_FAILED']);
+/** Provider figures while the bus provider's module is still loading. */
+const NO_PROVIDER_STATS: ProviderStats = {
+  connections: 0, framesReceived: 0, barsEmitted: 0, barsBackfilled: 0, malformedFrames: 0, duplicatesDropped: 0, reconnects: 0, reconnectReasons: {}, controlMessagesSent: 0,
+};
 
 /** Creates a session from a decoded config; throws CONFIG_INVALID when a provider rejects its config. */
 export const createRealtimeSession = (config: SessionConfig, options: RealtimeSessionOptions = {}): RealtimeSession => {
@@ -82,8 +87,14 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const listeners = new Map<string, Listeners<[unknown]>>();
   const emit = <K extends keyof SessionEvents>(type: K, event: SessionEvents[K]) => listeners.get(type)?.emit(event);
   const providerInspect = options.providerDeps?.inspect ?? options.inspect;
-  const provider: RealtimeProvider = options.provider
-    ?? sessionProvider(config, id, () => createRealtimeProvider(config.realtimeProvider, config.realtimeProviderConfig, { ...options.providerDeps, ...(providerInspect ? { inspect: providerInspect } : {}) }));
+  const venueProvider = () => createRealtimeProvider(config.realtimeProvider, config.realtimeProviderConfig, { ...options.providerDeps, ...(providerInspect ? { inspect: providerInspect } : {}) });
+  // With a `bus:` section the provider's module (and the NATS client) is imported; start() and stop() wait for it.
+  let provider: RealtimeProvider | undefined = options.provider ?? (config.bus ? undefined : venueProvider());
+  const providerReady = provider ? undefined
+    : import('../bus/session-provider.ts').then((m) => { provider = m.sessionProvider(config, id, venueProvider); });
+  providerReady?.catch(() => undefined);
+  // Every use below runs after start() or stop() awaited providerReady.
+  const market = (): RealtimeProvider => provider ?? (() => { throw notReady('the market data provider'); })();
   const hasStrategy = config.strategy !== undefined;
 
   let writer: DuckDBRealtimeWriter | undefined;
@@ -111,10 +122,12 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     else preLog.push({ type, event, at });
   };
   const reportError = (e: RealtimeError) => emit('error', e);
-  const riskLimits = config.risk ?? defaultRiskLimits(config.symbols);
-  const risk = new SessionRisk(riskLimits, options.tradingNow ?? (() => clock.now()), (fact) => {
-    record(`risk:${fact.type}`, fact as unknown as Record<string, unknown>);
-    emit('risk', fact);
+  const risk = new RiskHandle(async () => {
+    const [{ SessionRisk }, { defaultRiskLimits }] = await Promise.all([import('../risk/session-risk.ts'), import('../risk/config.ts')]);
+    return new SessionRisk(config.risk ?? defaultRiskLimits(config.symbols), options.tradingNow ?? (() => clock.now()), (fact) => {
+      record(`risk:${fact.type}`, fact as unknown as Record<string, unknown>);
+      emit('risk', fact);
+    });
   });
 
   const hookup = new TradingHookup({ record, emit });
@@ -126,13 +139,15 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const acks: { seq: number; accepted: number; ack: () => void }[] = [];
   const takeCheckpoint = () => {
     if (!log || !writer) return;
+    // The bars of this turn are handed to the writer first: the checkpoint's `accepted` must cover them.
+    writerFeed?.drain();
     const notTaken = guard ? guard.stats().openGaps.reduce((n, g) => n + g.bars, 0) : 0;
-    const ack = busCheckpoint(provider, Math.min(feed ? feed.settled : Infinity, barStats.received - notTaken), record);
+    const ack = busCheckpoint(market(), Math.min(feed ? feed.settled : Infinity, barStats.received - notTaken), record);
     if (ack) acks.push({ seq: log.lastSeq, accepted: writer.buffer.snapshot.context.accepted, ack });
   };
   const busTurns = { handed: () => log?.hold(), done: () => { takeCheckpoint(); log?.release(); writerFeed?.logged(); } };
   const checkpoint = () => {
-    if (!isBusSource(provider)) return undefined;
+    if (!isBusSource(market())) return undefined;
     // Without a strategy there are no effects to pair: the checkpoint is taken at the flush.
     if (!feed) takeCheckpoint();
     return () => {
@@ -152,10 +167,11 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     const conn = await writer.connect();
     log = await SessionEventLog.open(conn, id);
     const earlier = await SessionEventLog.read(conn, id);
-    busRestore(provider, earlier);
+    busRestore(market(), earlier);
+    // A trading session, or one whose log holds risk rows (a tripped switch carries over), needs the engine now.
+    if (risk.resume(earlier) || hasStrategy) await risk.load();
     if (earlier.length > 0) {
       resumed = true;
-      risk.resume(earlier);
       // The broker's state is a fold of its logged events; bars come back from the bars table by reference.
       const brokerRows = earlier.filter((r) => r.type.startsWith('broker:'));
       const refs = brokerRows.map((r) => r.payload.ref).filter((x): x is string => typeof x === 'string');
@@ -172,15 +188,15 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     }
     // Whatever wrote the file last, the series continues from it: one query for every configured stream. A bus
     // source continues from its logged checkpoints instead (the bus, not the file, is its series).
-    const streams = isBusSource(provider) ? [] : config.symbols.map((symbol) => ({ provider: barProviderOf(provider), symbol, interval: config.interval }));
+    const streams = isBusSource(market()) ? [] : config.symbols.map((symbol) => ({ provider: barProviderOf(market()), symbol, interval: config.interval }));
     const points = await readResumePoints(conn, config.storage.table_name, streams);
     const stored = new StoredBars(points);
-    const resumedStreams = applyResume(provider, points, streams, config.storage.resume_max_gap_ms);
+    const resumedStreams = applyResume(market(), points, streams, config.storage.resume_max_gap_ms);
     guard = new DurabilityGuard({
       writer, now: () => clock.now(), path: config.storage.output_path, reportEveryMs: config.storage.failure_report_interval_ms, report: reportError,
       record: (type, event) => { record(type, event); emit('durability', { type: type.slice('durability:'.length), ...event }); },
       fatal: (e) => writerFatals.forEach((f) => f(e)),
-      ...(provider.fetchClosedBars ? { fetchClosedBars: (sym, i, from, to) => provider.fetchClosedBars!(sym, i, from, to) } : {}),
+      ...(market().fetchClosedBars ? { fetchClosedBars: (sym, i, from, to) => market().fetchClosedBars!(sym, i, from, to) } : {}),
     });
     for (const p of preLog.splice(0)) log.append(p.type, p.event, p.at);
     record('session:resume', { resumed, previousEvents: earlier.length, streams: resumedStreams });
@@ -188,6 +204,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     // The writer machine's flush clock is the session's only one: the log and the trading snapshot follow its flushes.
     writerFeed = new WriterFeed({
       writer, log, guard, stored, checkpoint, report: reportError, onFlushed: () => void hookup.snapshot(),
+      fail: (e) => { const f = failureOf('writer', e); writerFatals.forEach((fn) => fn(realtimeError(f.code, f.message))); },
       clock, retryAfterFailureMs: Math.max(100, config.storage.flush_interval_ms || 1000),
     });
     writerFeed.logged();
@@ -220,6 +237,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
   const ops = {
     marketData: {
       listen: (onBar: (bar: Bar) => void, onFatal: (e: RealtimeError) => void) => {
+        const provider = market();
         const offs = [
           provider.onData((received) => {
             if (!received.final) return;
@@ -233,7 +251,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
             reportError(e);
             const d = e.data as { symbol?: string; interval?: Interval; from?: number; to?: number } | undefined;
             if (e.code === 'GAP_UNCOVERED' && d?.symbol && d.interval && d.from !== undefined && d.to !== undefined) {
-              guard?.uncovered({ provider: barProviderOf(provider), symbol: d.symbol, interval: d.interval, from: d.from, to: d.to });
+              guard?.uncovered({ provider: barProviderOf(market()), symbol: d.symbol, interval: d.interval, from: d.from, to: d.to });
             }
             if (!e.retryable && FATAL_PROVIDER_CODES.has(e.code)) onFatal(e);
           }),
@@ -246,14 +264,14 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       },
       start: async () => {
         try {
-          await provider.connect();
+          await market().connect();
         } catch (e) {
           // A stop requested while connecting disconnects the provider: that is the stop, not a failure.
           if (marketDataStopping) return;
           throw e;
         }
         try {
-          await provider.subscribe(config.symbols, config.interval);
+          await market().subscribe(config.symbols, config.interval);
         } catch (e) {
           // Streams not yet confirmed stay wanted and are replayed on the next connection; only no valid symbol is fatal.
           if ((e as RealtimeError).code !== 'SUBSCRIPTION_FAILED') throw e;
@@ -262,7 +280,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       },
       stop: async () => {
         marketDataStopping = true;
-        await provider.disconnect();
+        await market().disconnect();
       },
     },
     writer: {
@@ -281,18 +299,18 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         const s = config.strategy!;
         if (!writer) throw notReady('the writer');
         // Loaded only when a strategy is configured: `record` never loads the strategy runtime.
-        const [{ openDuckDBData }, { StrategyRunner }, { StrategyFeed }, { strategyServices }, { StrategySubscriptions }] = await Promise.all([
+        const [{ openDuckDBData }, { StrategyRunner }, { StrategyFeed }, { strategyServices }, { StrategySubscriptions }, { defaultRiskLimits }] = await Promise.all([
           import('../strategy/duckdb-data.ts'), import('../strategy/runtime.ts'), import('./strategy-feed.ts'),
-          import('./strategy-services.ts'), import('./strategy-subscriptions.ts'),
+          import('./strategy-services.ts'), import('./strategy-subscriptions.ts'), import('../risk/config.ts'),
         ]);
         // A query cannot usefully outlive the bar's budget, and a long one slows the writer sharing the instance.
         data = await openDuckDBData({ instance: writer.instance, table: config.storage.table_name, queryTimeoutMs: s.budgetMs });
         runner = await StrategyRunner.start(s.path, {
           services: strategyServices({
-            provider, trading: () => hookup.trading, data: () => data, record, emit, now: () => clock.now(), strategyName: () => runner?.name ?? '',
+            provider: market(), trading: () => hookup.trading, data: () => data, record, emit, now: () => clock.now(), strategyName: () => runner?.name ?? '',
             // The strategy may stream only what it may trade: the risk engine's symbols.
             subscriptions: new StrategySubscriptions({
-              allowedSymbols: riskLimits.allowedSymbols, sessionSymbols: config.symbols, sessionInterval: config.interval,
+              allowedSymbols: (config.risk ?? defaultRiskLimits(config.symbols)).allowedSymbols, sessionSymbols: config.symbols, sessionInterval: config.interval,
               maxStreams: s.maxSubscriptions ?? 10, callsPerMinute: s.subscriptionsPerMinute ?? 10,
             }, () => clock.now()),
           }),
@@ -311,7 +329,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
             emit('strategy.processed', outcome);
           }),
         };
-        feed = new StrategyFeed(told, config.strategyQueueSize, (bar, skipped) => emit('strategy.skipped', { bar, skipped }), isBusSource(provider) ? busTurns : undefined);
+        feed = new StrategyFeed(told, config.strategyQueueSize, (bar, skipped) => emit('strategy.skipped', { bar, skipped }), isBusSource(market()) ? busTurns : undefined);
       })()),
       bar: (bar: Bar) => feed?.push(bar),
       stop: async () => {
@@ -327,7 +345,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
       connect: () => (inFlight.trading = (async () => {
         // Every order of the session passes the risk engine, whatever the venue.
         const { createTradingProvider } = await import('../trading/registry.ts');
-        const trading = risk.wrap(createTradingProvider(config.tradingProvider, config.tradingProviderConfig, {
+        const trading = (await risk.load()).wrap(createTradingProvider(config.tradingProvider, config.tradingProviderConfig, {
           ...(options.tradingNow ? { now: options.tradingNow } : {}), ...(resumedBroker ? { paperSnapshot: resumedBroker } : {}),
           ...(options.liveConfirmed !== undefined ? { liveConfirmed: options.liveConfirmed } : {}),
         }));
@@ -390,11 +408,13 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     kill: (reason?: string) => risk.kill(reason),
     async start() {
       // A created actor already reports status 'active': only our own flag tells whether it was started.
+      await providerReady;
       if (!actorStarted) { actorStarted = true; actor.start(); }
       actor.send({ type: 'session.start' });
       await running;
     },
     async stop(reason?: string) {
+      await providerReady;
       if (!actorStarted) { actorStarted = true; actor.start(); }
       actor.send({ type: 'session.stop', ...(reason ? { reason } : {}) });
       return done;
@@ -402,7 +422,7 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
     async flush() {
       await snapshotTrading();
       await guard?.settle();
-      await busFlush(provider);
+      if (provider) await busFlush(provider);
       await writerFeed?.flushAll();
     },
     on(type, listener) {
@@ -417,14 +437,14 @@ export const createRealtimeSession = (config: SessionConfig, options: RealtimeSe
         barsPerSecond: barStats.barsPerSecond(),
         lastBars: barStats.lastBars(),
         writer: writer?.getStats() ?? { totalWrites: 0, bufferedWrites: 0, flushCount: 0, lastFlushTime: 0, averageFlushTime: 0, errorCount: 0, rejectedInvalid: 0, overflowCount: 0 },
-        provider: provider.stats(),
+        provider: provider?.stats() ?? NO_PROVIDER_STATS,
         positions: hookup.positions,
         account: hookup.account,
         orders: { ...hookup.orders },
         strategy: st ? { ...st, queued: feed?.queued ?? 0, skipped: feed?.skipped ?? 0 } : null,
         eventsPending: (log?.pendingCount ?? 0) + preLog.length,
-        ...(hasStrategy ? { risk: risk.stats() } : {}),
-        ...(busStats(provider) ? { bus: busStats(provider)! } : {}),
+        ...(hasStrategy && risk.loaded ? { risk: risk.loaded.stats() } : {}),
+        ...(provider && busStats(provider) ? { bus: busStats(provider)! } : {}),
         ...(guard ? { durability: guard.stats() } : {}),
       };
     },

@@ -1,9 +1,12 @@
 /**
  * The session's writer feed: a closed bar → the resume match (a re-read duplicate is skipped, a changed one is a
- * correction) → the durability guard → the writer's one buffer. The event log follows the writer's own flush
- * clock: after every bar flush, the events whose bars that flush made durable are flushed (bars first, then the
- * log, so a logged reference always resolves); an event logged while every bar is durable is flushed at once.
- * Each event waits only for the bars accepted before it: waiting for every bar accepted so far would, under a
+ * correction) → the durability guard → the writer's one buffer. The bars written in one turn of the event loop
+ * (one socket read's frames arrive in one turn) reach the guard and the writer machine as one batch, one machine
+ * event: an event per bar cost half the writer's throughput (docs/benchmarks.md, issue #15). The event log
+ * follows the writer's own flush clock: after every bar flush, the events whose bars that flush made durable are
+ * flushed (bars first, then the log, so a logged reference always resolves); an event logged while every bar is
+ * durable is flushed at once, after the bars of its turn are handed to the writer. Each event waits only for the
+ * bars accepted up to the end of its turn: waiting for every bar accepted so far would, under a
  * steady flow (a bar arrives during every flush), never flush the log until the session stops, and then flush
  * all of it in one long synchronous append.
  */
@@ -27,6 +30,8 @@ export interface WriterFeedOptions {
   readonly report: (error: RealtimeError) => void;
   /** Runs after each bar flush (the status line refreshes trading on this cadence). */
   readonly onFlushed?: () => void;
+  /** A batch the writer refused for another reason than its cap (it is closed): the session fails. */
+  readonly fail: (error: unknown) => void;
   /** Time of the retry pause below. */
   readonly clock: Clock;
   /** After a failed log flush, no new attempt for this long (the writer's flush interval): a failed commit on a full disk costs space. */
@@ -43,6 +48,10 @@ export class WriterFeed {
   #through = 0;
   #flushing: Promise<void> | undefined;
   #again = false;
+  /** Bars written in this turn, not yet handed to the guard. */
+  #batch: Bar[] = [];
+  /** The last event logged in this turn (0: none): it waits for the turn's bars, decided at the turn's end. */
+  #turnSeq = 0;
   #scheduled = false;
   #closed = false;
   #pausedUntil = 0;
@@ -70,32 +79,29 @@ export class WriterFeed {
     return bar;
   }
 
-  /** Writes an accepted bar (at the writer's cap it becomes part of a gap; see DurabilityGuard.write). */
+  /** Writes an accepted bar: with the others of this turn, as one batch (at the writer's cap, a gap; see DurabilityGuard.write). */
   write(bar: Bar): void {
-    this.#o.guard.write(bar);
+    this.#batch.push(bar);
+    this.#schedule();
   }
 
-  /** Notes an appended event: it is flushed after the bars accepted so far, at once when they are all durable. */
+  /** Notes an appended event: it is flushed after the bars accepted so far (this turn's included), at once when they are all durable. */
   logged(): void {
-    const { accepted, durable } = this.#o.writer.buffer.snapshot.context;
-    const seq = this.#o.log.lastSeq;
-    if (durable < accepted) {
-      const last = this.#waiting.at(-1);
-      if (last?.target === accepted) last.seq = seq;
-      else this.#waiting.push({ seq, target: accepted });
-      return;
-    }
-    // Every bar is durable: so are those of the events still waiting.
-    this.#waiting.length = 0;
-    this.#through = seq;
-    if (this.#scheduled || this.#closed) return;
-    // One flush for every event logged in this turn of the event loop.
-    this.#scheduled = true;
-    queueMicrotask(() => { this.#scheduled = false; this.#flushLog(); });
+    this.#turnSeq = this.#o.log.lastSeq;
+    this.#schedule();
+  }
+
+  /** Hands the bars written so far in this turn to the guard now (before a checkpoint counts what the writer accepted). */
+  drain(): void {
+    if (this.#batch.length === 0) return;
+    const bars = this.#batch;
+    this.#batch = [];
+    this.#o.guard.write(bars);
   }
 
   /** Makes every bar accepted and every event logged so far durable: bars first, then the log. */
   async flushAll(): Promise<void> {
+    this.drain();
     if (this.#o.guard.fatalError) throw this.#o.guard.fatalError;
     await this.#flushing;
     const ack = this.#o.checkpoint();
@@ -109,6 +115,37 @@ export class WriterFeed {
     this.#closed = true;
     this.#off();
     await this.#flushing;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    // One hand-over and one log decision for everything written and logged in this turn of the event loop.
+    this.#scheduled = true;
+    queueMicrotask(() => this.#endTurn());
+  }
+
+  #endTurn(): void {
+    this.#scheduled = false;
+    try {
+      this.drain();
+    } catch (e) {
+      this.#o.fail(e);
+      return;
+    }
+    const seq = this.#turnSeq;
+    if (seq === 0) return;
+    this.#turnSeq = 0;
+    const { accepted, durable } = this.#o.writer.buffer.snapshot.context;
+    if (durable < accepted) {
+      const last = this.#waiting.at(-1);
+      if (last?.target === accepted) last.seq = seq;
+      else this.#waiting.push({ seq, target: accepted });
+      return;
+    }
+    // Every bar is durable: so are those of the events still waiting.
+    this.#waiting.length = 0;
+    this.#through = seq;
+    if (!this.#closed) this.#flushLog();
   }
 
   #flushLog(): void {

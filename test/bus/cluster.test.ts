@@ -9,7 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusRecorderProvider } from '../../src/bus/recorder-provider.ts';
-import { sessionProvider } from '../../src/bus/session-bus.ts';
+import { sessionProvider } from '../../src/bus/session-provider.ts';
 import { decodeSessionConfig } from '../../src/config/session-config.ts';
 import { createRealtimeProvider } from '../../src/providers/registry.ts';
 import { createRealtimeSession } from '../../src/session/index.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusRecorderProvider } from '../../src/bus/recorder-provider.ts';
-import { sessionProvider } from '../../src/bus/session-bus.ts';
+import { sessionProvider } from '../../src/bus/session-provider.ts';
 import { messageIdOf } from '../../src/bus/subjects.ts';
 import { createRealtimeProvider } from '../../src/providers/registry.ts';
 import { decodeSessionConfig } from '../../src/config/session-config.ts';

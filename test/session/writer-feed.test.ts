@@ -31,12 +31,20 @@ const setup = async (stored: StoredBars = new StoredBars([])) => {
   const conn = await writer.connect();
   const log = await SessionEventLog.open(conn, 's1');
   const guard = new DurabilityGuard({ writer, path: ':memory:', reportEveryMs: 5_000, record: () => undefined, report: () => undefined, fatal: () => undefined, now: () => sim.now() });
-  const feed = new WriterFeed({ writer, log, guard, stored, checkpoint: () => undefined, report: () => undefined, clock: clockFromXState(sim), retryAfterFailureMs: 1_000 });
+  const feed = new WriterFeed({ writer, log, guard, stored, checkpoint: () => undefined, report: () => undefined, fail: (e) => { throw e; }, clock: clockFromXState(sim), retryAfterFailureMs: 1_000 });
   const flushes = vi.spyOn(log, 'flush');
   const flushed = () => new Promise<void>((resolve) => { const off = writer.on('writer.flushed', () => { off(); resolve(); }); });
   const logged = async () => (await SessionEventLog.read(conn, 's1')).map((r) => r.type);
   closers.push(async () => { await feed.close(); guard.close(); conn.closeSync(); await writer.close(); fs.rmSync(dir, { recursive: true, force: true }); });
-  return { sim, writer, log, feed, flushes, flushed, logged };
+  // The writer machine's `writer.write` events, each with the number of bars it carried.
+  const writeEvents: number[] = [];
+  const send = writer.buffer.actor.send.bind(writer.buffer.actor);
+  vi.spyOn(writer.buffer.actor, 'send').mockImplementation((event) => {
+    if (event.type === 'writer.write') writeEvents.push(event.bars.length);
+    send(event);
+  });
+  const rows = async () => (await conn.runAndReadAll('SELECT epoch_ms("timestamp")::DOUBLE AS t, close FROM realtime_market_data ORDER BY t')).getRowObjectsJS();
+  return { sim, writer, log, guard, feed, flushes, flushed, logged, writeEvents, rows };
 };
 
 describe('WriterFeed', () => {
@@ -102,5 +110,53 @@ describe('WriterFeed', () => {
     expect(feed.accept(bar(1))).toBeUndefined();
     expect(feed.accept(bar(1, 101))).toMatchObject({ close: 101, correction: true });
     expect(feed.accept(bar(2))).toEqual(bar(2));
+  });
+
+  it('hands the bars written in one turn to the writer machine as one event', async () => {
+    const { writer, feed, writeEvents } = await setup();
+    for (let m = 1; m <= 5; m++) feed.write(feed.accept(bar(m))!);
+    // Nothing reaches the writer until the turn ends: then all five bars, in one `writer.write`.
+    expect(writeEvents).toEqual([]);
+    await Promise.resolve();
+    expect(writeEvents).toEqual([5]);
+    feed.write(feed.accept(bar(6))!);
+    await Promise.resolve();
+    expect(writeEvents).toEqual([5, 1]);
+    expect(writer.getStats()).toMatchObject({ totalWrites: 6, bufferedWrites: 6 });
+  });
+
+  it('waits for the turn\'s bars before flushing an event logged with them, so the log never leads its bars', async () => {
+    const { sim, log, feed, flushes, flushed, logged } = await setup();
+    // Every bar is durable (none written yet) when the event is logged; its bar is written after it in the same turn.
+    log.append('session:bar.closed', { bar: bar(1) }, sim.now());
+    feed.logged();
+    feed.write(feed.accept(bar(1))!);
+    await Promise.resolve();
+    expect(flushes).not.toHaveBeenCalled();
+    const durable = flushed();
+    sim.increment(1_000);
+    await durable;
+    expect(flushes).toHaveBeenCalledTimes(1);
+    await log.flush();
+    expect(await logged()).toEqual(['session:bar.closed']);
+  });
+
+  it('stores a batch holding a re-read duplicate, a correction and a repeated bar exactly once, the correction\'s values winning', async () => {
+    const { writer, guard, feed, writeEvents, rows } = await setup(new StoredBars([
+      { provider: 'binance', symbol: 'AAA', interval: '1m', lastOpenTime: 60_000, recent: new Map([[60_000, bar(1)]]) },
+    ]));
+    // The stored row the resume point describes.
+    writer.writeRealtime(bar(1));
+    await writer.flush();
+    writeEvents.length = 0;
+    for (const received of [bar(1), bar(1, 101), bar(2), bar(2)]) {
+      const accepted = feed.accept(received);
+      if (accepted) feed.write(accepted);
+    }
+    await feed.flushAll();
+    // The duplicate is skipped before the writer; the correction and both copies of bar 2 go over in one event.
+    expect(writeEvents).toEqual([3]);
+    expect(guard.stats()).toMatchObject({ duplicatesSkipped: 1, corrections: 1 });
+    expect(await rows()).toEqual([{ t: 60_000, close: 101 }, { t: 120_000, close: 100 }]);
   });
 });
