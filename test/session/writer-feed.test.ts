@@ -69,6 +69,8 @@ describe('WriterFeed', () => {
     feed.write(feed.accept(bar(1))!);
     log.append('broker:order.filled', { bar: bar(1) }, sim.now());
     feed.logged();
+    // The turn ends: bar 1 goes to the writer, its event waits for it.
+    await Promise.resolve();
     const durable = flushed();
     sim.increment(1_000);
     // The writer's flush of bar 1 is under way: bar 2 and its event arrive meanwhile, as they do under a steady flow.
