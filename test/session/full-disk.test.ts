@@ -146,14 +146,17 @@ describe.skipIf(!isRoot)('record on a filesystem that fills up (a real 8 MB tmpf
     // Settled: every gap closed and the writer taking bars again, still so after the next durable bar was logged
     // (a gap opened just before the check would otherwise be cut by the stop and rightly exit 1).
     const settled = () => count(/durability gap opened/g) === count(/durability gap closed/g) && count(/durability writer at its cap/g) === count(/durability taking bars again/g);
-    // Checked on each new piece of output (event lines, the periodic status line), never on a timer.
+    // Checked on each new piece of output, never on a timer. Settled must hold from one status line to the next: the
+    // error line of a cap (stderr) can come before its durability line (stdout), so one new piece is not enough.
+    const statusLines = /\] status /g;
+    let settledSince = -1;
     for (const deadline = Date.now() + 60_000; ;) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`gaps still open after 60 s:\n${next.stdout()}`);
-      const seen = next.stdout().length + next.stderr().length;
-      const wasSettled = settled();
-      await next.waitForOutput(seen, left);
-      if (wasSettled && settled()) break;
+      if (!settled()) settledSince = -1;
+      else if (settledSince < 0) settledSince = count(statusLines);
+      else if (count(statusLines) > settledSince) break;
+      await next.waitForOutput(next.stdout().length + next.stderr().length, left);
     }
     next.child.kill('SIGINT');
     const r2 = await next.exited();
