@@ -61,6 +61,18 @@ export interface OrderVenue<S> {
  * The TradingProvider contract, an oracle independent of the order machine: placeOrder resolves once the venue
  * accepted or rejected the order, cancelOrder with the order's final state.
  */
+/** Builds a venue's system on a started simulator and connects its provider; the simulator is closed if either fails. */
+export const connectedOn = async <S extends { readonly provider: { connect(): Promise<void> } }>(sim: { close(): Promise<unknown> }, build: () => S): Promise<S> => {
+  try {
+    const system = build();
+    await system.provider.connect();
+    return system;
+  } catch (e) {
+    await sim.close();
+    throw e;
+  }
+};
+
 export const expectContract = (venue: string, call: 'placeOrder' | 'cancelOrder', order: Order): void => {
   if (call === 'placeOrder') expect(order.status, `${venue}: placeOrder resolves after the venue's verdict`).not.toBe('submitted');
   else expect(isFinalStatus(order.status), `${venue}: cancelOrder resolves with the final state, not ${order.status}`).toBe(true);

@@ -13,7 +13,7 @@ import { startBinanceSimulator, type BinanceSimulator, type SimTrade } from '../
 import type { BinanceTradingProvider } from '../../../src/trading/binance/index.ts';
 import { orderStatusOf, parseOrderId } from '../../../src/trading/binance/parse.ts';
 import { createTradingProvider } from '../../../src/trading/registry.ts';
-import { expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
+import { connectedOn, expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
 import { scenarioOf, type OrderScenario } from './order-plan.ts';
 import { loggedIds, record, type Recorded } from './order-venue-paper.ts';
 
@@ -52,17 +52,12 @@ export const binanceVenue: OrderVenue<BinanceSystem> = {
     const sim = await startBinanceSimulator({
       paused: true, serverClock: 'wall', apiKey: API_KEY, secretKey: SECRET, balances: { USDT: 10_000 }, symbols: ['BTCUSDT'],
     });
-    try {
+    return connectedOn(sim, (): BinanceSystem => {
       const provider = createTradingProvider('binance-paper', {
         api_key: API_KEY, secret_key: SECRET, rest_url: sim.restUrl, poll_interval_ms: 25, requests_per_second: 50,
       }) as BinanceTradingProvider;
-      const system: BinanceSystem = { sim, provider, scenario, faults, fills: 0, ...record(provider) };
-      await provider.connect();
-      return system;
-    } catch (e) {
-      await sim.close();
-      throw e;
-    }
+      return { sim, provider, scenario, faults, fills: 0, ...record(provider) };
+    });
   },
   async act(system, event, before, order) {
     const { sim, provider, scenario, faults } = system;

@@ -13,7 +13,7 @@ import { expect } from 'vitest';
 import { isFinalStatus, type OrderContext } from '../../../machines/order.machine.ts';
 import { startIbkrSimulator, type IbkrSimulator } from '../../../src/sim/ibkr/index.ts';
 import { createIbkrTradingProvider, type IbkrTradingProvider } from '../../../src/trading/ibkr/index.ts';
-import { expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
+import { connectedOn, expectContract, type OrderFaults, type OrderVenue } from './order-driver.ts';
 import { scenarioOf, type OrderScenario } from './order-plan.ts';
 import { loggedIds, record, type Recorded } from './order-venue-paper.ts';
 
@@ -42,18 +42,13 @@ export const ibkrVenue: OrderVenue<IbkrSystem> = {
   }],
   async start(scenario, faults) {
     const sim = await startIbkrSimulator({ prices: { AAPL: 100 } });
-    try {
+    return connectedOn(sim, (): IbkrSystem => {
       const provider = createIbkrTradingProvider('ibkr-paper', {
         port: sim.port, client_id: 1, reconnect_delay_ms: 50, reconnect_max_delay_ms: 200, request_timeout_ms: 2_000,
         connect_timeout_ms: 2_000, keepalive_ms: 1_000,
       }, { seed: 7 });
-      const system: IbkrSystem = { sim, provider, scenario, faults, asked: new Set(), fills: 0, ...record(provider) };
-      await provider.connect();
-      return system;
-    } catch (e) {
-      await sim.close();
-      throw e;
-    }
+      return { sim, provider, scenario, faults, asked: new Set(), fills: 0, ...record(provider) };
+    });
   },
   async act(system, event, before, order) {
     const { sim, provider, scenario } = system;
